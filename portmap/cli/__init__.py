@@ -1,0 +1,1 @@
+"""The command-line faces: thin layers over the engine."""

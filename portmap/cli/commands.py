@@ -1,0 +1,99 @@
+"""What each command does, over the engine; printing stays here, deciding stays in the core."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+from portmap.cli.render import render_json, render_table
+from portmap.core.samples import SystemInfo
+from portmap.errors import PortmapError, SnmpError
+from portmap.inventory.model import Device
+from portmap.poller import DeviceStatus, Engine, Snapshot
+from portmap.snmp.ifmib import read_system
+from portmap.snmp.session import SnmpClient
+
+CLEAR_SCREEN = "\x1b[2J\x1b[H"
+
+
+async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool) -> int:
+    """Poll, wait, poll again, print the ranked ports. Exit 1 when a device did not answer."""
+    client = SnmpClient()
+    try:
+        engine = Engine(devices, client, sort=sort)
+        first = await engine.poll()
+        await asyncio.sleep(max(0.0, interval_s - first.poll_s))
+        second = await engine.poll()
+    finally:
+        client.close()
+    measured = _measured_interval(second) or interval_s
+    if as_json:
+        print(json.dumps(render_json(second, measured, first.failed), indent=2))
+    else:
+        print(render_table(second, limit, first.failed))
+    return 1 if second.failed or first.failed else 0
+
+
+def _measured_interval(snapshot: Snapshot) -> float | None:
+    intervals = [p.rates.interval_s for p in snapshot.ports if p.rates.interval_s > 0]
+    return sum(intervals) / len(intervals) if intervals else None
+
+
+async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sort: str, rounds: int | None = None) -> int:
+    """Redraw the top table every interval; the next poll starts when the last one ends."""
+    client = SnmpClient()
+    engine = Engine(devices, client, sort=sort)
+    previous_failed: tuple[DeviceStatus, ...] = ()
+    done = 0
+    try:
+        while rounds is None or done < rounds:
+            started = time.monotonic()
+            snapshot = await engine.poll()
+            header = f"portmap: {len(devices)} devices, every {interval_s:g}s (Ctrl-C to quit)\n"
+            sys.stdout.write(CLEAR_SCREEN + header + render_table(snapshot, limit, previous_failed if done == 1 else ()) + "\n")
+            sys.stdout.flush()
+            previous_failed = snapshot.failed
+            done += 1
+            await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
+    finally:
+        client.close()
+    return 0
+
+
+async def _check_one(client: SnmpClient, device: Device) -> SystemInfo | SnmpError:
+    try:
+        return await read_system(client.session(device))
+    except SnmpError as error:
+        return error
+
+
+async def run_inventory_check(devices: Sequence[Device]) -> int:
+    client = SnmpClient()
+    try:
+        results = await asyncio.gather(*(_check_one(client, d) for d in devices))
+    finally:
+        client.close()
+    print(f"{'DEVICE':12}  {'ADDRESS':21}  {'SYSNAME':16}  {'UPTIME':>10}  {'IFS':>4}  RESULT")
+    failures = 0
+    for device, result in zip(devices, results):
+        address = f"{device.host}:{device.port}"
+        if isinstance(result, PortmapError):
+            failures += 1
+            print(f"{device.name:12}  {address:21}  {'-':16}  {'-':>10}  {'-':>4}  FAILED: {str(result).removeprefix(device.name + ': ')}")
+            continue
+        uptime = _uptime(result.sys_uptime_cs)
+        interfaces = "-" if result.if_number is None else str(result.if_number)
+        descr = result.sys_descr.splitlines()[0][:50] if result.sys_descr else ""
+        print(f"{device.name:12}  {address:21}  {result.sys_name[:16]:16}  {uptime:>10}  {interfaces:>4}  ok: {descr}")
+    print(f"{len(devices) - failures}/{len(devices)} devices answered")
+    return 1 if failures else 0
+
+
+def _uptime(centiseconds: int) -> str:
+    seconds = centiseconds // 100
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    return f"{days}d{hours:02d}h{seconds // 60:02d}m" if days else f"{hours}h{seconds // 60:02d}m{seconds % 60:02d}s"

@@ -1,0 +1,109 @@
+"""`portmap` command line: argument parsing and exit codes (0 ok, 1 a device failed, 2 usage)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+from portmap.core.flags import SORT_KEYS
+from portmap.errors import PortmapError
+from portmap.inventory.loader import load_inventory
+from portmap.inventory.model import Device, Inventory
+
+DEFAULT_INVENTORY = "inventory"
+
+
+class UsageError(PortmapError):
+    pass
+
+
+def _inventory_location(explicit: str | None) -> str:
+    return explicit or os.environ.get("PORTMAP_INVENTORY") or DEFAULT_INVENTORY
+
+
+def _devices(inventory: Inventory, names: Sequence[str] | None) -> tuple[Device, ...]:
+    known = {d.name for d in inventory.devices}
+    unknown = [n for n in names or () if n not in known]
+    if unknown:
+        raise UsageError(f"no device named {', '.join(unknown)} in the inventory (known: {', '.join(sorted(known))})")
+    devices = inventory.select(list(names) if names else None)
+    if not devices:
+        raise UsageError(f"the inventory ({', '.join(inventory.files)}) lists no devices")
+    return devices
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portmap", description="Find the port, and the host behind it, that floods your network.")
+    parser.add_argument("--inventory", metavar="PATH", help="inventory file or folder (default: $PORTMAP_INVENTORY or ./inventory)")
+    commands = parser.add_subparsers(dest="command")
+
+    top = commands.add_parser("top", help="poll twice and print the busiest ports, ranked")
+    top.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    top.add_argument("--interval", type=_positive, default=5.0, help="seconds between the two polls (default 5)")
+    top.add_argument("--limit", type=int, default=20, help="ports to show (default 20)")
+    top.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
+    top.add_argument("--device", action="append", metavar="NAME", help="only this device (repeatable)")
+    top.add_argument("--json", action="store_true", help="print one JSON document")
+
+    live = commands.add_parser("live", help="redraw the top table every interval (the default command)")
+    live.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    live.add_argument("--interval", type=_positive, default=5.0)
+    live.add_argument("--limit", type=int, default=20)
+    live.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
+    live.add_argument("--device", action="append", metavar="NAME")
+
+    inventory = commands.add_parser("inventory", help="inventory tools")
+    inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True)
+    check = inventory_commands.add_parser("check", help="validate the inventory and ask every device who it is")
+    check.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    check.add_argument("--device", action="append", metavar="NAME")
+
+    demo = commands.add_parser("demo", help="run the simulated demo network (web1 floods after 20 s)")
+    demo.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS,
+                      help="inventory for the view (default inventory/demo.yaml, else the built-in one)")
+    demo.add_argument("--no-ui", action="store_true", help="only serve the network (for trying other commands against it)")
+    demo.add_argument("--flood-after", type=float, default=20.0, metavar="SECONDS")
+    demo.add_argument("--interval", type=_positive, default=5.0)
+    demo.add_argument("--limit", type=int, default=20)
+    demo.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "live"
+    if command == "demo":
+        from portmap.cli.demo_cmd import run_demo
+
+        return asyncio.run(run_demo(args))
+    inventory = load_inventory(_inventory_location(args.inventory if "inventory" in args else None))
+    devices = _devices(inventory, getattr(args, "device", None))
+    from portmap.cli import commands as run_commands
+
+    if command == "top":
+        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json))
+    if command == "inventory":
+        return asyncio.run(run_commands.run_inventory_check(devices))
+    interval = getattr(args, "interval", 5.0)
+    return asyncio.run(run_commands.run_live(devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps")))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        code = run(argv)
+    except PortmapError as error:
+        print(f"portmap: {error}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)

@@ -1,0 +1,158 @@
+"""Turn a Snapshot into the `top` table or its JSON document."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from portmap import format as fmt
+from portmap.core.flags import RankedPort
+from portmap.core.rates import RateStatus
+from portmap.poller import DeviceStatus, PortKey, Snapshot
+
+COLUMNS = (
+    ("DEVICE", 8), ("PORT", 10), ("ALIAS", 16), ("STATUS", 6), ("IN PPS", 10), ("OUT PPS", 10),
+    ("IN BPS", 11), ("OUT BPS", 11), ("UTIL", 5), ("AVG IN", 7), ("AVG OUT", 7), ("ERR/S", 6),
+)
+
+
+def port_label(snapshot: Snapshot, key: PortKey) -> str:
+    info = snapshot.interfaces.get(key)
+    name = info.if_name if info else f"ifIndex {key[1]}"
+    alias = f" ({info.alias})" if info and info.alias else ""
+    return f"{key[0]} {name}{alias}"
+
+
+def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
+    rates = ranked.rates
+    key = (rates.device, rates.if_index)
+    info = snapshot.interfaces.get(key)
+    inbound, outbound = rates.inbound, rates.outbound
+    errors = None if inbound is None else (inbound.errors_ps or 0.0) + (outbound.errors_ps or 0.0 if outbound else 0.0)
+    mark = "!" if ranked.flagged and ranked.same_incident_as is None else "+" if ranked.flagged else " "
+    return [
+        mark + rates.device,
+        info.if_name if info else str(rates.if_index),
+        info.alias if info else "",
+        snapshot.oper_status.get(key, "?"),
+        fmt.si(inbound.pps if inbound else None),
+        fmt.si(outbound.pps if outbound else None),
+        fmt.bps(inbound.bps if inbound else None),
+        fmt.bps(outbound.bps if outbound else None),
+        fmt.pct(rates.util_pct),
+        fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
+        fmt.nbytes(outbound.avg_pkt_bytes if outbound else None),
+        fmt.si(errors),
+    ]
+
+
+def render_table(snapshot: Snapshot, limit: int, previous_failures: Sequence[DeviceStatus] = ()) -> str:
+    rows = [_row(snapshot, ranked) for ranked in snapshot.ports[:limit]]
+    widths = [max([width, len(title)] + [len(r[i]) for r in rows]) for i, (title, width) in enumerate(COLUMNS)]
+    lines = ["  ".join(title.ljust(widths[i]) for i, (title, _) in enumerate(COLUMNS)).rstrip()]
+    lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines += _flag_lines(snapshot)
+    lines += _note_lines(snapshot)
+    lines += _unreachable_lines(snapshot, previous_failures)
+    answered = sum(1 for d in snapshot.devices if d.answered)
+    stamp = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
+    lines.append(f"{answered}/{len(snapshot.devices)} devices answered; poll at {stamp} took {snapshot.poll_s:.2f}s")
+    return "\n".join(lines)
+
+
+def _flag_lines(snapshot: Snapshot) -> list[str]:
+    lines: list[str] = []
+    carriers: dict[PortKey, list[str]] = {}
+    for ranked in snapshot.ports:
+        if ranked.same_incident_as is not None:
+            carriers.setdefault(ranked.same_incident_as, []).append(port_label(snapshot, (ranked.rates.device, ranked.rates.if_index)))
+    for ranked in snapshot.ports:
+        if not ranked.flagged or ranked.same_incident_as is not None:
+            continue
+        key = (ranked.rates.device, ranked.rates.if_index)
+        for flag in ranked.flags:
+            lines.append(f"! {port_label(snapshot, key)}: {flag.reason}")
+        if key in carriers:
+            lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
+    return ([""] + lines) if lines else []
+
+
+def _note_lines(snapshot: Snapshot) -> list[str]:
+    notes: dict[str, set[str]] = {}
+    for ranked in snapshot.ports:
+        rates = ranked.rates
+        if rates.status in (RateStatus.DISCONTINUITY, RateStatus.GLITCH):
+            notes.setdefault(rates.device, set()).add(f"{rates.status}: {rates.note}")
+        elif rates.may_have_wrapped_again:
+            notes.setdefault(rates.device, set()).add("32-bit counters may have wrapped more than once: rates are lower bounds")
+    lines = [f"- {device}: {note} (no rate shown for those ports)" for device, texts in sorted(notes.items()) for note in sorted(texts)]
+    if snapshot.glitches_dropped:
+        lines.append(f"- {snapshot.glitches_dropped} impossible counter jumps dropped so far")
+    return ([""] + lines) if lines else []
+
+
+def _unreachable_lines(snapshot: Snapshot, previous_failures: Sequence[DeviceStatus]) -> list[str]:
+    lines = [f"x {d.name}: {d.error.removeprefix(d.name + ': ')}" for d in unreachable(snapshot, previous_failures)]
+    return ([""] + ["NOT ANSWERING:"] + lines) if lines else []
+
+
+def unreachable(snapshot: Snapshot, previous_failures: Sequence[DeviceStatus]) -> list[DeviceStatus]:
+    """Devices that failed now, and those that failed the earlier poll (so have no rates yet)."""
+    failed = {d.name: d for d in snapshot.failed}
+    for earlier in previous_failures:
+        if earlier.name not in failed:
+            failed[earlier.name] = DeviceStatus(
+                earlier.name, False, earlier.response_s,
+                f"did not answer the first poll, so no rates yet: {earlier.error.removeprefix(earlier.name + ': ')}",
+                earlier.error_kind,
+            )
+    return [failed[name] for name in sorted(failed)]
+
+
+def _round(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def render_json(snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = ()) -> dict[str, object]:
+    ports = []
+    for ranked in snapshot.ports:
+        rates = ranked.rates
+        key = (rates.device, rates.if_index)
+        info = snapshot.interfaces.get(key)
+        inbound, outbound = rates.inbound, rates.outbound
+        ports.append({
+            "device": rates.device,
+            "if_index": rates.if_index,
+            "if_name": info.if_name if info else None,
+            "alias": info.alias if info else None,
+            "oper_status": snapshot.oper_status.get(key),
+            "speed_bps": rates.speed_bps or None,
+            "in_pps": _round(inbound.pps if inbound else None),
+            "out_pps": _round(outbound.pps if outbound else None),
+            "in_bps": _round(inbound.bps if inbound else None),
+            "out_bps": _round(outbound.bps if outbound else None),
+            "util_pct": _round(rates.util_pct, 2),
+            "in_avg_pkt_bytes": _round(inbound.avg_pkt_bytes if inbound else None),
+            "out_avg_pkt_bytes": _round(outbound.avg_pkt_bytes if outbound else None),
+            "in_bcast_pps": _round(inbound.bcast_pps if inbound else None),
+            "in_errors_ps": _round(inbound.errors_ps if inbound else None, 2),
+            "out_errors_ps": _round(outbound.errors_ps if outbound else None, 2),
+            "in_discards_ps": _round(inbound.discards_ps if inbound else None, 2),
+            "rate_status": str(rates.status),
+            "note": rates.note,
+            "flagged": ranked.flagged,
+            "reasons": [flag.reason for flag in ranked.flags],
+            "flag_kinds": [str(flag.kind) for flag in ranked.flags],
+            "same_incident_as": (
+                {"device": ranked.same_incident_as[0], "if_index": ranked.same_incident_as[1]}
+                if ranked.same_incident_as else None
+            ),
+        })
+    return {
+        "interval_s": round(interval_s, 3),
+        "ports": ports,
+        "unreachable": [
+            {"device": d.name, "error": d.error, "kind": d.error_kind}
+            for d in unreachable(snapshot, previous_failures)
+        ],
+    }

@@ -1,0 +1,172 @@
+"""Which ports stand out in one interval, and in what order an operator should see them.
+
+These are stateless checks against the other ports of the same poll (per-port baselines
+come later). A flood seen on its entry port and on every link it crosses is one incident:
+its origin is the inbound sighting with the lowest rate, because every port downstream
+carries the flood plus other traffic.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from portmap import format as fmt
+from portmap.core.rates import DirectionRates, PortRates, RateStatus
+
+
+class FlagKind(StrEnum):
+    SMALL_PACKET_FLOOD = "small-packet flood"
+    PACKET_FLOOD = "packet flood"
+    BROADCAST_STORM = "broadcast storm"
+    ERROR_BURST = "error burst"
+    SATURATION = "saturation"
+
+
+FLOOD_KINDS = (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD)
+
+
+@dataclass(frozen=True, slots=True)
+class FlagThresholds:
+    min_flood_pps: float = 5000.0
+    """Below this a port is never a flood, however quiet the others are."""
+    outlier_ratio: float = 10.0
+    """A flood is at least this many times the typical (median) active port."""
+    small_packet_bytes: float = 100.0
+    """Average packets under this size are the SYN-flood shape."""
+    min_storm_pps: float = 1000.0
+    storm_share: float = 0.5
+    """Broadcast storm: at least min_storm_pps broadcasts, making up this share of packets."""
+    min_errors_ps: float = 50.0
+    saturation_pct: float = 90.0
+    same_flood_tolerance: float = 1.5
+    """Ports whose flood rates are within this factor of the origin's carry the same flood."""
+
+
+@dataclass(frozen=True, slots=True)
+class PortFlag:
+    kind: FlagKind
+    direction: str
+    """'in' (the attached device sends it) or 'out' (it is sent towards the attached device)."""
+    rate: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPort:
+    rates: PortRates
+    flags: tuple[PortFlag, ...] = ()
+    same_incident_as: tuple[str, int] | None = None
+    """(device, if_index) of the incident's origin, on ports that only carry its flood."""
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.flags)
+
+
+SORT_KEYS: dict[str, Callable[[PortRates], float]] = {}
+
+
+def _sort_key(name: str) -> Callable[[Callable[[PortRates], float]], Callable[[PortRates], float]]:
+    def register(function: Callable[[PortRates], float]) -> Callable[[PortRates], float]:
+        SORT_KEYS[name] = function
+        return function
+
+    return register
+
+
+def _both(rates: PortRates) -> tuple[DirectionRates, ...]:
+    return tuple(d for d in (rates.inbound, rates.outbound) if d is not None)
+
+
+@_sort_key("pps")
+def _by_pps(rates: PortRates) -> float:
+    return max((d.pps or 0.0 for d in _both(rates)), default=0.0)
+
+
+@_sort_key("bps")
+def _by_bps(rates: PortRates) -> float:
+    return max((d.bps or 0.0 for d in _both(rates)), default=0.0)
+
+
+@_sort_key("util")
+def _by_util(rates: PortRates) -> float:
+    return rates.util_pct or 0.0
+
+
+@_sort_key("errors")
+def _by_errors(rates: PortRates) -> float:
+    return sum((d.errors_ps or 0.0) + (d.discards_ps or 0.0) for d in _both(rates))
+
+
+def typical_pps(all_rates: Sequence[PortRates], direction: str) -> float:
+    """Median packet rate of the ports that carry any traffic in that direction."""
+    values = [
+        d.pps for r in all_rates if r.status is RateStatus.OK
+        for d in [r.inbound if direction == "in" else r.outbound] if d is not None and d.pps
+    ]
+    return statistics.median(values) if values else 0.0
+
+
+def flag_port(rates: PortRates, typical: dict[str, float], limits: FlagThresholds) -> tuple[PortFlag, ...]:
+    if rates.status is not RateStatus.OK:
+        return ()
+    flags: list[PortFlag] = []
+    for direction, side in (("in", rates.inbound), ("out", rates.outbound)):
+        if side is None:
+            continue
+        verb = "sending" if direction == "in" else "receiving"
+        if side.pps is not None and side.pps >= limits.min_flood_pps and side.pps >= limits.outlier_ratio * typical[direction]:
+            size = side.avg_pkt_bytes
+            small = size is not None and size < limits.small_packet_bytes
+            kind = FlagKind.SMALL_PACKET_FLOOD if small else FlagKind.PACKET_FLOOD
+            times = f", {side.pps / typical[direction]:.0f}x the typical port" if typical[direction] else ""
+            flags.append(PortFlag(kind, direction, side.pps, f"{verb} {fmt.pps(side.pps)} of {fmt.nbytes(size)} packets: {kind}{times}"))
+        share = side.bcast_share
+        if side.bcast_pps is not None and side.bcast_pps >= limits.min_storm_pps and share is not None and share >= limits.storm_share:
+            flags.append(PortFlag(FlagKind.BROADCAST_STORM, direction, side.bcast_pps,
+                                  f"broadcast storm: {verb} {fmt.pps(side.bcast_pps)} of broadcasts ({share:.0%} of packets)"))
+        if side.errors_ps is not None and side.errors_ps >= limits.min_errors_ps:
+            flags.append(PortFlag(FlagKind.ERROR_BURST, direction, side.errors_ps,
+                                  f"error burst: {fmt.per_second(side.errors_ps)} {direction}put errors"))
+    util = rates.util_pct
+    if util is not None and util >= limits.saturation_pct:
+        flags.append(PortFlag(FlagKind.SATURATION, "both", util, f"saturated: {fmt.pct(util)} of {fmt.bps(rates.speed_bps)}"))
+    return tuple(flags)
+
+
+def rank_ports(all_rates: Sequence[PortRates], sort: str = "pps", limits: FlagThresholds = FlagThresholds()) -> list[RankedPort]:
+    """Flood incidents first (origin, then the ports carrying it), other flagged ports, then the rest."""
+    key = SORT_KEYS[sort]
+    typical = {"in": typical_pps(all_rates, "in"), "out": typical_pps(all_rates, "out")}
+    flagged = {id(r): flag_port(r, typical, limits) for r in all_rates}
+
+    floods = sorted(
+        ((flood.rate, flood.direction, r) for r in all_rates for flood in flagged[id(r)][:1] if flood.kind in FLOOD_KINDS),
+        key=lambda item: (item[1] != "in", item[0]),
+    )
+    incidents: list[list[PortRates]] = []
+    placed: set[int] = set()
+    for rate, direction, origin in floods:
+        if id(origin) in placed or direction != "in":
+            continue
+        members = [origin] + [
+            other for other_rate, _, other in floods
+            if id(other) not in placed and other is not origin and rate <= other_rate <= rate * limits.same_flood_tolerance
+        ]
+        placed.update(id(m) for m in members)
+        incidents.append(members)
+    incidents += [[r] for _, _, r in floods if id(r) not in placed]
+    incidents.sort(key=lambda members: -key(members[0]))
+
+    ranked: list[RankedPort] = []
+    for origin, *carriers in incidents:
+        ranked.append(RankedPort(origin, flagged[id(origin)]))
+        for carrier in sorted(carriers, key=key):
+            ranked.append(RankedPort(carrier, flagged[id(carrier)], (origin.device, origin.if_index)))
+    in_incident = {id(p.rates) for p in ranked}
+    others = sorted((r for r in all_rates if id(r) not in in_incident), key=lambda r: (not flagged[id(r)], -key(r)))
+    ranked += [RankedPort(r, flagged[id(r)]) for r in others]
+    return ranked

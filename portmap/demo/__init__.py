@@ -1,0 +1,1 @@
+"""The embedded demo network: simulated switches and a router, as real SNMP agents on loopback."""

@@ -1,0 +1,90 @@
+"""A simulated device's MIB view: every OID it serves, in order, with a getter for its value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pysnmp.proto import rfc1902
+
+from portmap.demo.network import ETHERNET_CSMACD, DeviceSpec, PortSpec
+from portmap.demo.traffic import TrafficModel
+from portmap.snmp import oids
+from portmap.snmp.oids import Oid
+
+Getter = Callable[[], object]
+
+NET_SNMP_LINUX = (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10)
+_COUNTER32_COLUMNS = {
+    oids.ifInOctets: "in_octets", oids.ifOutOctets: "out_octets",
+    oids.ifInUcastPkts: "in_ucast", oids.ifOutUcastPkts: "out_ucast",
+    oids.ifInDiscards: "in_discards", oids.ifOutDiscards: "out_discards",
+    oids.ifInErrors: "in_errors", oids.ifOutErrors: "out_errors",
+    oids.ifInMulticastPkts: "in_mcast", oids.ifOutMulticastPkts: "out_mcast",
+    oids.ifInBroadcastPkts: "in_bcast", oids.ifOutBroadcastPkts: "out_bcast",
+}
+_IFX_COUNTER32 = (oids.ifInMulticastPkts, oids.ifOutMulticastPkts, oids.ifInBroadcastPkts, oids.ifOutBroadcastPkts)
+_COUNTER64_COLUMNS = {
+    oids.ifHCInOctets: "in_octets", oids.ifHCOutOctets: "out_octets",
+    oids.ifHCInUcastPkts: "in_ucast", oids.ifHCOutUcastPkts: "out_ucast",
+    oids.ifHCInMulticastPkts: "in_mcast", oids.ifHCOutMulticastPkts: "out_mcast",
+    oids.ifHCInBroadcastPkts: "in_bcast", oids.ifHCOutBroadcastPkts: "out_bcast",
+}
+
+
+def _mac_bytes(mac: str) -> bytes:
+    return bytes.fromhex(mac.replace(":", "")) if mac else b""
+
+
+def build_view(device: DeviceSpec, model: TrafficModel) -> dict[Oid, Getter]:
+    view: dict[Oid, Getter] = {
+        oids.sysDescr.instance(0): lambda: rfc1902.OctetString(device.sys_descr),
+        oids.sysObjectID.instance(0): lambda: rfc1902.ObjectIdentifier(NET_SNMP_LINUX),
+        oids.sysUpTime.instance(0): lambda: rfc1902.TimeTicks(model.uptime_cs(device.name) % 2**32),
+        oids.sysName.instance(0): lambda: rfc1902.OctetString(device.name),
+        oids.ifNumber.instance(0): lambda: rfc1902.Integer32(len(device.ports)),
+    }
+    for port in device.ports:
+        view.update(_port_view(device, port, model))
+    return view
+
+
+def _port_view(device: DeviceSpec, port: PortSpec, model: TrafficModel) -> dict[Oid, Getter]:
+    i = port.if_index
+
+    def counter(name: str, bits: int) -> Getter:
+        if bits == 64:
+            return lambda: rfc1902.Counter64(model.counters(device.name, i)[name])
+        return lambda: rfc1902.Counter32((device.counter32_start + model.counters(device.name, i)[name]) % 2**32)
+
+    def nucast(side: str) -> Getter:
+        def value() -> rfc1902.Counter32:
+            counts = model.counters(device.name, i)
+            return rfc1902.Counter32((counts[f"{side}_mcast"] + counts[f"{side}_bcast"]) % 2**32)
+        return value
+
+    status = 1 if port.up else 2
+    view: dict[Oid, Getter] = {
+        oids.ifIndex.instance(i): lambda: rfc1902.Integer32(i),
+        oids.ifDescr.instance(i): lambda: rfc1902.OctetString(port.descr),
+        oids.ifType.instance(i): lambda: rfc1902.Integer32(ETHERNET_CSMACD),
+        oids.ifSpeed.instance(i): lambda: rfc1902.Gauge32(min(port.speed_bps, 2**32 - 1)),
+        oids.ifPhysAddress.instance(i): lambda: rfc1902.OctetString(_mac_bytes(port.mac)),
+        oids.ifAdminStatus.instance(i): lambda: rfc1902.Integer32(1),
+        oids.ifOperStatus.instance(i): lambda: rfc1902.Integer32(status),
+        oids.ifInNUcastPkts.instance(i): nucast("in"),
+        oids.ifOutNUcastPkts.instance(i): nucast("out"),
+    }
+    for column, name in _COUNTER32_COLUMNS.items():
+        if column not in _IFX_COUNTER32 or not device.counter32_only:
+            view[column.instance(i)] = counter(name, 32)
+    if device.counter32_only:
+        return view
+    for column, name in _COUNTER64_COLUMNS.items():
+        view[column.instance(i)] = counter(name, 64)
+    view.update({
+        oids.ifName.instance(i): lambda: rfc1902.OctetString(port.name),
+        oids.ifHighSpeed.instance(i): lambda: rfc1902.Gauge32(port.speed_bps // 1_000_000),
+        oids.ifAlias.instance(i): lambda: rfc1902.OctetString(port.alias),
+        oids.ifCounterDiscontinuityTime.instance(i): lambda: rfc1902.TimeTicks(0),
+    })
+    return view

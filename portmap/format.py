@@ -1,0 +1,49 @@
+"""The one formatter for the numbers an operator reads, shared by `top`, reasons and the TUI."""
+
+from __future__ import annotations
+
+_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def _scaled(value: float) -> tuple[str, str]:
+    """48200 -> ('48.2', 'k'): at most three significant figures and an SI prefix."""
+    prefix = ""
+    for scale, candidate in _PREFIXES:
+        if abs(value) >= scale * 0.9995:
+            value, prefix = value / scale, candidate
+            break
+    if value == int(value) and not prefix:
+        return f"{value:.0f}", prefix
+    return (f"{value:.1f}" if abs(value) < 100 else f"{value:.0f}"), prefix
+
+
+def si(value: float | None) -> str:
+    if value is None:
+        return "-"
+    number, prefix = _scaled(value)
+    return number + prefix
+
+
+def pps(value: float | None) -> str:
+    return "-" if value is None else f"{si(value)} pps"
+
+
+def bps(value: float | None) -> str:
+    if value is None:
+        return "-"
+    number, prefix = _scaled(value)
+    return f"{number} {prefix}b/s"
+
+
+def nbytes(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f} B"
+
+
+def pct(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f}%" if value < 10 else f"{value:.0f}%"
+
+
+def per_second(value: float | None) -> str:
+    return "-" if value is None else f"{si(value)}/s"

@@ -1,0 +1,327 @@
+"""Load and validate the inventory, reporting every mistake as file:line:column: field: message.
+
+YAML is composed (never constructed into arbitrary objects) with PyYAML's safe loader and
+walked node by node, so each value keeps its position and duplicate keys are caught.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from portmap.errors import InventoryError
+from portmap.inventory.model import (
+    AUTH_PROTOCOLS,
+    PRIV_PROTOCOLS,
+    ROLES,
+    SECURITY_LEVELS,
+    SNMP_VERSIONS,
+    Device,
+    Inventory,
+    Secret,
+    SnmpSettings,
+)
+
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MIN_V3_PASSWORD = 8
+"""RFC 3414 asks for pass phrases of at least 8 characters; agents reject shorter ones."""
+
+TOP_KEYS = ("defaults", "devices")
+DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "tags")
+DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host"))
+SNMP_KEYS = (
+    "version", "community", "user", "security_level", "auth_protocol", "auth_password",
+    "priv_protocol", "priv_password", "max_repetitions",
+)
+SECRET_KEYS = ("community", "auth_password", "priv_password")
+_ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """A scalar from the YAML with where it stood."""
+
+    value: object
+    node: yaml.Node
+
+
+class _FileReader:
+    def __init__(self, path: str, environ: Mapping[str, str]) -> None:
+        self.path = path
+        self.environ = environ
+        self._constructor = yaml.SafeLoader("")
+
+    def error(self, node: yaml.Node | None, field: str, message: str) -> InventoryError:
+        if node is None:
+            return InventoryError(self.path, 0, 0, field, message)
+        return InventoryError(self.path, node.start_mark.line + 1, node.start_mark.column + 1, field, message)
+
+    def mapping(self, node: yaml.Node, field: str, allowed: tuple[str, ...]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+        """A mapping's entries by key, refusing non-string keys, duplicates and unknown keys."""
+        if not isinstance(node, yaml.MappingNode):
+            raise self.error(node, field, f"expected a mapping of {', '.join(allowed)}, got {_kind(node)}")
+        entries: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            where = f"{field}." if field else ""
+            if not isinstance(key, str) or key_node.tag != "tag:yaml.org,2002:str":
+                raise self.error(key_node, field, f"keys must be plain names, got {_kind(key_node)}")
+            if key in entries:
+                first = entries[key][0].start_mark.line + 1
+                raise self.error(key_node, where + key, f"duplicate key (first set on line {first})")
+            if key not in allowed:
+                close = difflib.get_close_matches(key, allowed, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(allowed)})"
+                raise self.error(key_node, where + key, f"unknown key{hint}")
+            entries[key] = (key_node, value_node)
+        return entries
+
+    def scalar(self, node: yaml.Node, field: str) -> object:
+        if not isinstance(node, yaml.ScalarNode):
+            raise self.error(node, field, f"expected a single value, got {_kind(node)}")
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            raise self.error(node, field, f"cannot read {node.tag!r} here: write plain text or numbers") from None
+
+    def text(self, node: yaml.Node, field: str) -> str:
+        value = self.scalar(node, field)
+        if isinstance(value, bool) or value is None or not isinstance(value, (str, int, float)):
+            raise self.error(node, field, f"expected text, got {_kind(node)}")
+        text = str(value)
+        if not text.strip():
+            raise self.error(node, field, "must not be empty")
+        return text
+
+    def secret(self, node: yaml.Node, field: str) -> Secret:
+        """A credential; `${NAME}` takes it from the environment. The value itself is never echoed."""
+        text = self.text(node, field)
+        reference = _ENV_REFERENCE.match(text)
+        if reference is None:
+            return Secret(text)
+        name = reference.group(1)
+        if name not in self.environ:
+            raise self.error(node, field, f"environment variable {name} is not set")
+        if not self.environ[name]:
+            raise self.error(node, field, f"environment variable {name} is empty")
+        return Secret(self.environ[name])
+
+    def integer(self, node: yaml.Node, field: str, low: int, high: int) -> int:
+        value = self.scalar(node, field)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(node, field, f"expected a whole number, got {_show(node)}")
+        if not low <= value <= high:
+            raise self.error(node, field, f"must be between {low} and {high}, got {value}")
+        return value
+
+    def number(self, node: yaml.Node, field: str, low: float, high: float) -> float:
+        value = self.scalar(node, field)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise self.error(node, field, f"expected a number, got {_show(node)}")
+        if not low < value <= high:
+            raise self.error(node, field, f"must be more than {low:g} and at most {high:g}, got {value}")
+        return float(value)
+
+    def choice(self, node: yaml.Node, field: str, choices: tuple[str, ...]) -> str:
+        text = self.text(node, field)
+        folded = {c.lower(): c for c in choices}
+        if text.lower() not in folded:
+            close = difflib.get_close_matches(text, choices, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise self.error(node, field, f"{text!r} is not one of {', '.join(choices)}{hint}")
+        return folded[text.lower()]
+
+    def texts(self, node: yaml.Node, field: str, choices: tuple[str, ...] | None = None) -> tuple[str, ...]:
+        """A list of words, or one word on its own."""
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        if choices is None:
+            return tuple(self.text(item, field) for item in items)
+        return tuple(self.choice(item, field, choices) for item in items)
+
+
+def _kind(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return {
+        "tag:yaml.org,2002:null": "nothing",
+        "tag:yaml.org,2002:bool": "true/false",
+        "tag:yaml.org,2002:int": "a number",
+        "tag:yaml.org,2002:float": "a number",
+    }.get(node.tag, "text")
+
+
+def _show(node: yaml.Node) -> str:
+    if isinstance(node, yaml.ScalarNode):
+        return f"{node.value!r}" if node.value else _kind(node)
+    return _kind(node)
+
+
+def _compose(path: Path) -> yaml.Node | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InventoryError(str(path), 0, 0, "", f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InventoryError(str(path), 0, 0, "", f"larger than {MAX_FILE_BYTES // 1024 // 1024} MiB: not an inventory")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InventoryError(str(path), line, column, "", "not UTF-8 text (save the file as UTF-8)") from None
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        raise InventoryError(str(path), line, column, "", f"YAML syntax: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise InventoryError(str(path), 0, 0, "", f"YAML: {exc}") from None
+
+
+def inventory_files(location: str | Path) -> list[Path]:
+    path = Path(location)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not files:
+            raise InventoryError(str(path), 0, 0, "", "folder has no *.yaml inventory files")
+        return files
+    if not path.exists():
+        raise InventoryError(
+            str(path), 0, 0, "",
+            "no inventory here: pass --inventory FILE_OR_FOLDER, set PORTMAP_INVENTORY, "
+            "or start from inventory/example.yaml",
+        )
+    return [path]
+
+
+def load_inventory(location: str | Path, environ: Mapping[str, str] | None = None) -> Inventory:
+    """Load a file, or every *.yaml in a folder, into one validated Inventory."""
+    env = os.environ if environ is None else environ
+    devices: list[Device] = []
+    first_seen: dict[str, str] = {}
+    files = inventory_files(location)
+    for path in files:
+        reader = _FileReader(str(path), env)
+        for device, name_node in _read_file(reader, _compose(path)):
+            if device.name in first_seen:
+                raise reader.error(name_node, "name", f"duplicate device name {device.name!r} (first at {first_seen[device.name]})")
+            first_seen[device.name] = device.source
+            devices.append(device)
+    return Inventory(tuple(devices), tuple(str(p) for p in files))
+
+
+def _read_file(reader: _FileReader, root: yaml.Node | None) -> list[tuple[Device, yaml.Node]]:
+    if root is None:
+        return []
+    top = reader.mapping(root, "", TOP_KEYS)
+    defaults = reader.mapping(top["defaults"][1], "defaults", DEFAULT_KEYS) if "defaults" in top else {}
+    if "devices" not in top:
+        return []
+    devices_node = top["devices"][1]
+    if not isinstance(devices_node, yaml.SequenceNode):
+        raise reader.error(devices_node, "devices", f"expected a list of devices, got {_kind(devices_node)}")
+    return [_read_device(reader, node, f"devices[{i}]", defaults) for i, node in enumerate(devices_node.value)]
+
+
+def _read_device(
+    reader: _FileReader, node: yaml.Node, field: str, defaults: dict[str, tuple[yaml.Node, yaml.Node]]
+) -> tuple[Device, yaml.Node]:
+    own = reader.mapping(node, field, DEVICE_KEYS)
+    for required in ("name", "host"):
+        if required not in own:
+            raise reader.error(node, f"{field}.{required}", "missing (every device needs a name and a host)")
+
+    def pick(key: str) -> tuple[yaml.Node | None, str]:
+        """A device's own value, else its default, with the field name to blame."""
+        if key in own:
+            return own[key][1], f"{field}.{key}"
+        if key in defaults:
+            return defaults[key][1], f"defaults.{key}"
+        return None, f"{field}.{key}"
+
+    name_node = own["name"][1]
+    name = reader.text(name_node, f"{field}.name")
+    port_node, port_field = pick("port")
+    role_node, role_field = pick("role")
+    timeout_node, timeout_field = pick("timeout_s")
+    retries_node, retries_field = pick("retries")
+    tags_node, tags_field = pick("tags")
+    snmp = _read_snmp(reader, node, own.get("snmp"), defaults.get("snmp"), f"{field}.snmp")
+    device = Device(
+        name=name,
+        host=reader.text(own["host"][1], f"{field}.host"),
+        port=reader.integer(port_node, port_field, 1, 65535) if port_node else 161,
+        roles=frozenset(reader.texts(role_node, role_field, ROLES)) if role_node else frozenset({"switch"}),
+        snmp=snmp,
+        timeout_s=reader.number(timeout_node, timeout_field, 0.0, 300.0) if timeout_node else 2.0,
+        retries=reader.integer(retries_node, retries_field, 0, 10) if retries_node else 1,
+        tags=reader.texts(tags_node, tags_field) if tags_node else (),
+        source=f"{reader.path}:{node.start_mark.line + 1}",
+    )
+    return device, name_node
+
+
+def _read_snmp(
+    reader: _FileReader,
+    device_node: yaml.Node,
+    own: tuple[yaml.Node, yaml.Node] | None,
+    default: tuple[yaml.Node, yaml.Node] | None,
+    field: str,
+) -> SnmpSettings:
+    merged: dict[str, tuple[yaml.Node, str]] = {}
+    for entry, label in ((default, "defaults.snmp"), (own, field)):
+        if entry is not None:
+            for key, (_, value_node) in reader.mapping(entry[1], label, SNMP_KEYS).items():
+                merged[key] = (value_node, f"{label}.{key}")
+    anchor = own[1] if own else device_node
+    if "version" not in merged:
+        raise reader.error(anchor, f"{field}.version", "missing: say 1, 2c or 3 (here or under defaults)")
+    version_node, version_field = merged["version"]
+    version = reader.choice(version_node, version_field, SNMP_VERSIONS)
+
+    def get(key: str, convert):  # type: ignore[no-untyped-def]
+        if key not in merged:
+            return None
+        node, label = merged[key]
+        return convert(node, label)
+
+    secrets = {key: get(key, reader.secret) for key in SECRET_KEYS}
+    max_repetitions = get("max_repetitions", lambda n, f: reader.integer(n, f, 1, 100)) or 25
+    if version in ("1", "2c"):
+        if secrets["community"] is None:
+            raise reader.error(anchor, f"{field}.community", f"missing: SNMP v{version} needs a community")
+        return SnmpSettings(version=version, community=secrets["community"], max_repetitions=max_repetitions)
+
+    user = get("user", reader.text)
+    if user is None:
+        raise reader.error(anchor, f"{field}.user", "missing: SNMPv3 needs a user")
+    level = get("security_level", lambda n, f: reader.choice(n, f, SECURITY_LEVELS))
+    if level is None:
+        level = "authPriv" if secrets["priv_password"] else "authNoPriv" if secrets["auth_password"] else "noAuthNoPriv"
+    needed = {"noAuthNoPriv": (), "authNoPriv": ("auth_password",), "authPriv": ("auth_password", "priv_password")}[level]
+    for key in needed:
+        if secrets[key] is None:
+            raise reader.error(anchor, f"{field}.{key}", f"missing: security level {level} needs it")
+        if len(secrets[key].reveal()) < MIN_V3_PASSWORD:
+            node, label = merged[key]
+            raise reader.error(node, label, f"too short: SNMPv3 pass phrases need at least {MIN_V3_PASSWORD} characters")
+    return SnmpSettings(
+        version="3",
+        user=user,
+        security_level=level,
+        auth_protocol=get("auth_protocol", lambda n, f: reader.choice(n, f, AUTH_PROTOCOLS)) or "sha",
+        auth_password=secrets["auth_password"],
+        priv_protocol=get("priv_protocol", lambda n, f: reader.choice(n, f, PRIV_PROTOCOLS)) or "aes128",
+        priv_password=secrets["priv_password"],
+        max_repetitions=max_repetitions,
+    )

@@ -1,0 +1,121 @@
+"""The engine: polls every device concurrently and turns two polls into a ranked snapshot.
+
+One task per device; a device that fails is reported in the snapshot and never holds
+up the others. Its last good sample is kept, so the next answer still yields a rate
+over the longer interval rather than a lost or invented one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from portmap.core.flags import FlagThresholds, RankedPort, rank_ports
+from portmap.core.rates import PortRates, RateStatus, compute_device_rates
+from portmap.core.samples import DeviceSample, InterfaceInfo
+from portmap.errors import SnmpError
+from portmap.inventory.model import Device
+from portmap.snmp.ifmib import CounterPlan, read_counters, read_interfaces
+from portmap.snmp.session import DeviceSession, SnmpClient
+
+PortKey = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    name: str
+    answered: bool
+    response_s: float
+    error: str = ""
+    error_kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a face shows for one poll; immutable."""
+
+    taken_at: float
+    """Wall-clock time (epoch seconds) when the poll finished."""
+    poll_s: float
+    ports: tuple[RankedPort, ...]
+    interfaces: dict[PortKey, InterfaceInfo]
+    oper_status: dict[PortKey, str]
+    devices: tuple[DeviceStatus, ...]
+    glitches_dropped: int = 0
+    discontinuities: int = 0
+
+    @property
+    def failed(self) -> tuple[DeviceStatus, ...]:
+        return tuple(d for d in self.devices if not d.answered)
+
+
+@dataclass
+class _DeviceState:
+    session: DeviceSession
+    interfaces: dict[int, InterfaceInfo] = field(default_factory=dict)
+    plan: CounterPlan | None = None
+    last_sample: DeviceSample | None = None
+
+
+class Engine:
+    def __init__(
+        self,
+        devices: Sequence[Device],
+        client: SnmpClient,
+        thresholds: FlagThresholds = FlagThresholds(),
+        sort: str = "pps",
+    ) -> None:
+        self.devices = tuple(devices)
+        self.thresholds = thresholds
+        self.sort = sort
+        self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
+        self.glitches_dropped = 0
+
+    async def poll(self) -> Snapshot:
+        started = time.monotonic()
+        results = await asyncio.gather(*(self._poll_device(d) for d in self.devices))
+        all_rates: list[PortRates] = []
+        statuses: list[DeviceStatus] = []
+        for status, rates in results:
+            statuses.append(status)
+            all_rates.extend(rates)
+        glitches = sum(1 for r in all_rates if r.status is RateStatus.GLITCH)
+        self.glitches_dropped += glitches
+        interfaces: dict[PortKey, InterfaceInfo] = {}
+        oper: dict[PortKey, str] = {}
+        for name, state in self._states.items():
+            interfaces.update({(name, i): info for i, info in state.interfaces.items()})
+            if state.last_sample is not None:
+                oper.update({(name, i): p.oper_status for i, p in state.last_sample.ports.items()})
+        return Snapshot(
+            taken_at=time.time(),
+            poll_s=time.monotonic() - started,
+            ports=tuple(rank_ports(all_rates, self.sort, self.thresholds)),
+            interfaces=interfaces,
+            oper_status=oper,
+            devices=tuple(statuses),
+            glitches_dropped=self.glitches_dropped,
+            discontinuities=sum(1 for r in all_rates if r.status is RateStatus.DISCONTINUITY),
+        )
+
+    async def _poll_device(self, device: Device) -> tuple[DeviceStatus, list[PortRates]]:
+        state = self._states[device.name]
+        started = time.monotonic()
+        try:
+            rates = await self._read(state)
+        except SnmpError as error:
+            return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), []
+        return DeviceStatus(device.name, True, time.monotonic() - started), rates
+
+    async def _read(self, state: _DeviceState) -> list[PortRates]:
+        if state.plan is None:
+            state.interfaces, state.plan = await read_interfaces(state.session)
+        sample = await read_counters(state.session, state.plan)
+        previous = state.last_sample
+        restarted = previous is not None and sample.sys_uptime_cs < previous.sys_uptime_cs
+        if restarted or set(sample.ports) != set(state.interfaces):
+            state.interfaces, state.plan = await read_interfaces(state.session)
+        state.last_sample = sample
+        return compute_device_rates(previous, sample, state.interfaces)

@@ -1,0 +1,78 @@
+"""Every MIB object portmap reads, defined once by its MIB name.
+
+A test compiles the modules in `mibs/` and checks each OID here against them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Oid = tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MibObject:
+    module: str
+    name: str
+    oid: Oid
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(map(str, self.oid))
+
+    def instance(self, *index: int) -> Oid:
+        return self.oid + tuple(index)
+
+
+ALL_OBJECTS: dict[str, MibObject] = {}
+
+
+def _define(module: str, name: str, dotted: str) -> MibObject:
+    obj = MibObject(module, name, tuple(int(part) for part in dotted.split(".")))
+    ALL_OBJECTS[name] = obj
+    return obj
+
+
+# SNMPv2-MIB system group
+sysDescr = _define("SNMPv2-MIB", "sysDescr", "1.3.6.1.2.1.1.1")
+sysObjectID = _define("SNMPv2-MIB", "sysObjectID", "1.3.6.1.2.1.1.2")
+sysUpTime = _define("SNMPv2-MIB", "sysUpTime", "1.3.6.1.2.1.1.3")
+sysName = _define("SNMPv2-MIB", "sysName", "1.3.6.1.2.1.1.5")
+
+# IF-MIB interfaces group and ifTable
+ifNumber = _define("IF-MIB", "ifNumber", "1.3.6.1.2.1.2.1")
+ifIndex = _define("IF-MIB", "ifIndex", "1.3.6.1.2.1.2.2.1.1")
+ifDescr = _define("IF-MIB", "ifDescr", "1.3.6.1.2.1.2.2.1.2")
+ifType = _define("IF-MIB", "ifType", "1.3.6.1.2.1.2.2.1.3")
+ifSpeed = _define("IF-MIB", "ifSpeed", "1.3.6.1.2.1.2.2.1.5")
+ifPhysAddress = _define("IF-MIB", "ifPhysAddress", "1.3.6.1.2.1.2.2.1.6")
+ifAdminStatus = _define("IF-MIB", "ifAdminStatus", "1.3.6.1.2.1.2.2.1.7")
+ifOperStatus = _define("IF-MIB", "ifOperStatus", "1.3.6.1.2.1.2.2.1.8")
+ifInOctets = _define("IF-MIB", "ifInOctets", "1.3.6.1.2.1.2.2.1.10")
+ifInUcastPkts = _define("IF-MIB", "ifInUcastPkts", "1.3.6.1.2.1.2.2.1.11")
+ifInNUcastPkts = _define("IF-MIB", "ifInNUcastPkts", "1.3.6.1.2.1.2.2.1.12")
+ifInDiscards = _define("IF-MIB", "ifInDiscards", "1.3.6.1.2.1.2.2.1.13")
+ifInErrors = _define("IF-MIB", "ifInErrors", "1.3.6.1.2.1.2.2.1.14")
+ifOutOctets = _define("IF-MIB", "ifOutOctets", "1.3.6.1.2.1.2.2.1.16")
+ifOutUcastPkts = _define("IF-MIB", "ifOutUcastPkts", "1.3.6.1.2.1.2.2.1.17")
+ifOutNUcastPkts = _define("IF-MIB", "ifOutNUcastPkts", "1.3.6.1.2.1.2.2.1.18")
+ifOutDiscards = _define("IF-MIB", "ifOutDiscards", "1.3.6.1.2.1.2.2.1.19")
+ifOutErrors = _define("IF-MIB", "ifOutErrors", "1.3.6.1.2.1.2.2.1.20")
+
+# IF-MIB ifXTable
+ifName = _define("IF-MIB", "ifName", "1.3.6.1.2.1.31.1.1.1.1")
+ifInMulticastPkts = _define("IF-MIB", "ifInMulticastPkts", "1.3.6.1.2.1.31.1.1.1.2")
+ifInBroadcastPkts = _define("IF-MIB", "ifInBroadcastPkts", "1.3.6.1.2.1.31.1.1.1.3")
+ifOutMulticastPkts = _define("IF-MIB", "ifOutMulticastPkts", "1.3.6.1.2.1.31.1.1.1.4")
+ifOutBroadcastPkts = _define("IF-MIB", "ifOutBroadcastPkts", "1.3.6.1.2.1.31.1.1.1.5")
+ifHCInOctets = _define("IF-MIB", "ifHCInOctets", "1.3.6.1.2.1.31.1.1.1.6")
+ifHCInUcastPkts = _define("IF-MIB", "ifHCInUcastPkts", "1.3.6.1.2.1.31.1.1.1.7")
+ifHCInMulticastPkts = _define("IF-MIB", "ifHCInMulticastPkts", "1.3.6.1.2.1.31.1.1.1.8")
+ifHCInBroadcastPkts = _define("IF-MIB", "ifHCInBroadcastPkts", "1.3.6.1.2.1.31.1.1.1.9")
+ifHCOutOctets = _define("IF-MIB", "ifHCOutOctets", "1.3.6.1.2.1.31.1.1.1.10")
+ifHCOutUcastPkts = _define("IF-MIB", "ifHCOutUcastPkts", "1.3.6.1.2.1.31.1.1.1.11")
+ifHCOutMulticastPkts = _define("IF-MIB", "ifHCOutMulticastPkts", "1.3.6.1.2.1.31.1.1.1.12")
+ifHCOutBroadcastPkts = _define("IF-MIB", "ifHCOutBroadcastPkts", "1.3.6.1.2.1.31.1.1.1.13")
+ifHighSpeed = _define("IF-MIB", "ifHighSpeed", "1.3.6.1.2.1.31.1.1.1.15")
+ifAlias = _define("IF-MIB", "ifAlias", "1.3.6.1.2.1.31.1.1.1.18")
+ifCounterDiscontinuityTime = _define("IF-MIB", "ifCounterDiscontinuityTime", "1.3.6.1.2.1.31.1.1.1.19")

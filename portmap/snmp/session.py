@@ -1,0 +1,237 @@
+"""Read-only SNMP requests over one shared pysnmp engine.
+
+`SnmpClient` owns the engine (one UDP socket for every device) and a global cap on
+requests in flight; `DeviceSession` sends one request at a time to its device and
+turns pysnmp's answers into plain values or typed `SnmpError`s. There is no SET path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Sequence
+
+from pysnmp.hlapi.v3arch.asyncio import (
+    CommunityData,
+    ContextData,
+    ObjectIdentity,
+    ObjectType,
+    SnmpEngine,
+    Udp6TransportTarget,
+    UdpTransportTarget,
+    UsmUserData,
+    bulk_cmd,
+    get_cmd,
+    next_cmd,
+)
+from pysnmp.hlapi.v3arch.asyncio import auth as usm
+from pysnmp.proto import errind
+
+from portmap.errors import (
+    SnmpAgentError,
+    SnmpAuthError,
+    SnmpError,
+    SnmpMalformedResponse,
+    SnmpTimeout,
+)
+from portmap.inventory.model import Device
+from portmap.snmp.oids import Oid
+from portmap.snmp.values import EndOfColumn, SnmpValue, to_python
+
+_AUTH = {
+    "md5": usm.USM_AUTH_HMAC96_MD5,
+    "sha": usm.USM_AUTH_HMAC96_SHA,
+    "sha224": usm.USM_AUTH_HMAC128_SHA224,
+    "sha256": usm.USM_AUTH_HMAC192_SHA256,
+    "sha384": usm.USM_AUTH_HMAC256_SHA384,
+    "sha512": usm.USM_AUTH_HMAC384_SHA512,
+}
+_PRIV = {
+    "des": usm.USM_PRIV_CBC56_DES,
+    "aes128": usm.USM_PRIV_CFB128_AES,
+    "aes192": usm.USM_PRIV_CFB192_AES,
+    "aes256": usm.USM_PRIV_CFB256_AES,
+}
+
+MAX_ROWS_PER_COLUMN = 100_000
+"""A table longer than this is an agent looping, not a switch."""
+
+
+def dotted(oid: Oid) -> str:
+    return ".".join(map(str, oid))
+
+
+def map_error_indication(device: Device, indication: object, oid: str | None) -> SnmpError:
+    """The one place where pysnmp's error indications become portmap errors."""
+    if isinstance(indication, errind.RequestTimedOut):
+        waited = device.timeout_s * (device.retries + 1)
+        hint = ", or the community is wrong" if device.snmp.version != "3" else ""
+        return SnmpTimeout(
+            device.name,
+            f"no response from {device.host}:{device.port} in {waited:g}s "
+            f"({device.retries + 1} tries): agent down or unreachable{hint}",
+            oid,
+        )
+    if isinstance(indication, errind.UnknownUserName):
+        return SnmpAuthError(device.name, f"unknown SNMPv3 user {device.snmp.user!r}", oid)
+    if isinstance(indication, (errind.WrongDigest, errind.AuthenticationFailure, errind.AuthenticationError)):
+        return SnmpAuthError(device.name, "wrong auth password or protocol (digest mismatch)", oid)
+    if isinstance(indication, errind.DecryptionError):
+        return SnmpAuthError(device.name, "wrong priv password or protocol (cannot decrypt)", oid)
+    if isinstance(indication, errind.UnsupportedSecurityLevel):
+        return SnmpAuthError(device.name, f"agent refuses security level {device.snmp.security_level}", oid)
+    if isinstance(indication, (errind.NotInTimeWindow, errind.UnknownEngineID)):
+        return SnmpAuthError(device.name, f"SNMPv3 engine discovery failed: {indication}", oid)
+    if isinstance(indication, errind.OidNotIncreasing):
+        return SnmpMalformedResponse(device.name, "agent returned OIDs that do not increase", oid)
+    return SnmpMalformedResponse(device.name, str(indication), oid)
+
+
+def _auth_data(device: Device) -> CommunityData | UsmUserData:
+    snmp = device.snmp
+    if snmp.version in ("1", "2c"):
+        assert snmp.community is not None
+        return CommunityData(snmp.community.reveal(), mpModel=0 if snmp.version == "1" else 1)
+    assert snmp.user is not None
+    auth_key = snmp.auth_password.reveal() if snmp.auth_password else None
+    priv_key = snmp.priv_password.reveal() if snmp.priv_password else None
+    if snmp.security_level == "noAuthNoPriv":
+        return UsmUserData(snmp.user)
+    if snmp.security_level == "authNoPriv":
+        return UsmUserData(snmp.user, authKey=auth_key, authProtocol=_AUTH[snmp.auth_protocol or "sha"])
+    return UsmUserData(
+        snmp.user,
+        authKey=auth_key,
+        privKey=priv_key,
+        authProtocol=_AUTH[snmp.auth_protocol or "sha"],
+        privProtocol=_PRIV[snmp.priv_protocol or "aes128"],
+    )
+
+
+class SnmpClient:
+    """The process's SNMP engine, shared by every device, with a cap on requests in flight."""
+
+    def __init__(self, max_in_flight: int = 64) -> None:
+        self.engine = SnmpEngine()
+        self.in_flight = asyncio.Semaphore(max_in_flight)
+
+    def session(self, device: Device) -> DeviceSession:
+        return DeviceSession(self, device)
+
+    def close(self) -> None:
+        self.engine.close_dispatcher()
+
+
+class DeviceSession:
+    """Requests to one device, one at a time, each answered by values or an SnmpError."""
+
+    def __init__(self, client: SnmpClient, device: Device) -> None:
+        self.client = client
+        self.device = device
+        self._auth = _auth_data(device)
+        self._target: UdpTransportTarget | Udp6TransportTarget | None = None
+        self._one_at_a_time = asyncio.Lock()
+        self.max_repetitions = device.snmp.max_repetitions
+        self.requests_sent = 0
+
+    async def _transport(self) -> UdpTransportTarget | Udp6TransportTarget:
+        if self._target is None:
+            address = (self.device.host, self.device.port)
+            try:
+                is_v6 = ipaddress.ip_address(self.device.host).version == 6
+            except ValueError:
+                is_v6 = False
+            target_class = Udp6TransportTarget if is_v6 else UdpTransportTarget
+            try:
+                self._target = await target_class.create(
+                    address, timeout=self.device.timeout_s, retries=self.device.retries
+                )
+            except Exception as exc:  # pysnmp raises a bare PySnmpError for a name it cannot resolve
+                raise SnmpTimeout(self.device.name, f"cannot resolve host {self.device.host!r}: {exc}") from None
+        return self._target
+
+    async def _send(self, command, *args: object, oid_hint: str) -> list[tuple[Oid, SnmpValue]]:
+        target = await self._transport()
+        async with self._one_at_a_time, self.client.in_flight:
+            self.requests_sent += 1
+            indication, status, index, var_binds = await command(
+                self.client.engine, self._auth, target, ContextData(), *args, lookupMib=False
+            )
+        if indication:
+            raise map_error_indication(self.device, indication, oid_hint)
+        if status:
+            status_name = status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
+            raise SnmpAgentError(self.device.name, f"error-status {status_name} at index {int(index)}", oid_hint)
+        return [(tuple(name), to_python(value)) for name, value in var_binds]
+
+    async def get(self, oids: Sequence[Oid]) -> dict[Oid, SnmpValue]:
+        """GET the given instances; a missing one maps to an EndOfColumn value."""
+        request = [ObjectType(ObjectIdentity(dotted(oid))) for oid in oids]
+        answer = await self._send(get_cmd, *request, oid_hint=dotted(oids[0]))
+        if len(answer) != len(oids):
+            raise SnmpMalformedResponse(
+                self.device.name, f"asked {len(oids)} values, got {len(answer)}", dotted(oids[0])
+            )
+        return dict(answer)
+
+    async def walk(self, columns: Sequence[Oid]) -> dict[Oid, dict[Oid, SnmpValue]]:
+        """Walk several table columns at once; returns {column: {index: value}}.
+
+        Stops each column where its subtree ends; rejects OIDs that do not increase and
+        tables longer than MAX_ROWS_PER_COLUMN; halves max-repetitions on tooBig.
+        """
+        rows: dict[Oid, dict[Oid, SnmpValue]] = {column: {} for column in columns}
+        if self.device.snmp.version == "1":
+            for column in columns:
+                await self._walk_columns([column], rows)
+        else:
+            await self._walk_columns(list(columns), rows)
+        return rows
+
+    async def _walk_columns(self, columns: list[Oid], rows: dict[Oid, dict[Oid, SnmpValue]]) -> None:
+        cursor = {column: column for column in columns}
+        active = list(columns)
+        while active:
+            answer = await self._next_rows(active, cursor)
+            if not answer:
+                raise SnmpMalformedResponse(self.device.name, "empty response to a walk", dotted(active[0]))
+            finished: set[Oid] = set()
+            for position, (oid, value) in enumerate(answer):
+                column = active[position % len(active)]
+                if column in finished:
+                    continue
+                if isinstance(value, EndOfColumn) or oid[: len(column)] != column:
+                    finished.add(column)
+                    continue
+                if oid <= cursor[column]:
+                    raise SnmpMalformedResponse(
+                        self.device.name, f"OID {dotted(oid)} does not increase after {dotted(cursor[column])}",
+                        dotted(column),
+                    )
+                cursor[column] = oid
+                table = rows[column]
+                table[oid[len(column):]] = value
+                if len(table) > MAX_ROWS_PER_COLUMN:
+                    raise SnmpMalformedResponse(
+                        self.device.name, f"table longer than {MAX_ROWS_PER_COLUMN} rows: agent loops?", dotted(column)
+                    )
+            active = [column for column in active if column not in finished]
+
+    async def _next_rows(self, active: list[Oid], cursor: dict[Oid, Oid]) -> list[tuple[Oid, SnmpValue]]:
+        request = [ObjectType(ObjectIdentity(dotted(cursor[column]))) for column in active]
+        hint = dotted(active[0])
+        if self.device.snmp.version == "1":
+            try:
+                return await self._send(next_cmd, *request, oid_hint=hint)
+            except SnmpAgentError as exc:
+                if "noSuchName" in exc.detail:  # SNMPv1's way of saying end of MIB
+                    return [(cursor[active[0]], EndOfColumn("endOfMibView"))]
+                raise
+        while True:
+            repetitions = max(1, min(self.max_repetitions, 64 // len(active) or 1))
+            try:
+                return await self._send(bulk_cmd, 0, repetitions, *request, oid_hint=hint)
+            except SnmpAgentError as exc:
+                if "tooBig" not in exc.detail or repetitions == 1:
+                    raise
+                self.max_repetitions = max(1, repetitions // 2)
