@@ -20,6 +20,8 @@ from portmap.core.counters import (
 from portmap.core.samples import DeviceSample, InterfaceInfo, PortCounters
 
 SYS_UPTIME_MODULO_CS = 2**32
+UPTIME_TOLERANCE_CS = 6000
+"""How far (60 s) an agent's clock may drift from ours before a jump counts as a restart."""
 
 
 class RateStatus(StrEnum):
@@ -80,8 +82,9 @@ def _uptime_went_back(prev: DeviceSample, cur: DeviceSample) -> bool:
     """True on a restart; False on sysUpTime's own wrap after 497 days of uptime."""
     if cur.sys_uptime_cs >= prev.sys_uptime_cs:
         return False
-    expected = (prev.sys_uptime_cs + (cur.time_s - prev.time_s) * 100) % SYS_UPTIME_MODULO_CS
-    return abs(expected - cur.sys_uptime_cs) > 6000
+    expected = prev.sys_uptime_cs + (cur.time_s - prev.time_s) * 100
+    wrapped = expected >= SYS_UPTIME_MODULO_CS - UPTIME_TOLERANCE_CS
+    return not (wrapped and abs(expected % SYS_UPTIME_MODULO_CS - cur.sys_uptime_cs) <= UPTIME_TOLERANCE_CS)
 
 
 def compute_device_rates(

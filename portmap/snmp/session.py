@@ -109,17 +109,36 @@ def _auth_data(device: Device) -> CommunityData | UsmUserData:
 
 
 class SnmpClient:
-    """The process's SNMP engine, shared by every device, with a cap on requests in flight."""
+    """The process's SNMP engine, shared by every device, with a cap on requests in flight.
+
+    pysnmp keeps one USM template per SNMPv3 user name in an engine, so two devices whose
+    user has the same name but other keys cannot share one: such a device gets a further
+    engine. Every other device shares the first engine and its one socket.
+    """
 
     def __init__(self, max_in_flight: int = 64) -> None:
-        self.engine = SnmpEngine()
+        self._engines: list[SnmpEngine] = [SnmpEngine()]
+        self._v3_users: list[dict[str, tuple[object, ...]]] = [{}]
         self.in_flight = asyncio.Semaphore(max_in_flight)
+
+    def engine_for(self, device: Device) -> SnmpEngine:
+        snmp = device.snmp
+        if snmp.version != "3" or snmp.user is None:
+            return self._engines[0]
+        credentials = (snmp.security_level, snmp.auth_protocol, snmp.auth_password, snmp.priv_protocol, snmp.priv_password)
+        for engine, users in zip(self._engines, self._v3_users):
+            if users.setdefault(snmp.user, credentials) == credentials:
+                return engine
+        self._engines.append(SnmpEngine())
+        self._v3_users.append({snmp.user: credentials})
+        return self._engines[-1]
 
     def session(self, device: Device) -> DeviceSession:
         return DeviceSession(self, device)
 
     def close(self) -> None:
-        self.engine.close_dispatcher()
+        for engine in self._engines:
+            engine.close_dispatcher()
 
 
 class DeviceSession:
@@ -128,6 +147,7 @@ class DeviceSession:
     def __init__(self, client: SnmpClient, device: Device) -> None:
         self.client = client
         self.device = device
+        self._engine = client.engine_for(device)
         self._auth = _auth_data(device)
         self._target: UdpTransportTarget | Udp6TransportTarget | None = None
         self._one_at_a_time = asyncio.Lock()
@@ -155,7 +175,7 @@ class DeviceSession:
         async with self._one_at_a_time, self.client.in_flight:
             self.requests_sent += 1
             indication, status, index, var_binds = await command(
-                self.client.engine, self._auth, target, ContextData(), *args, lookupMib=False
+                self._engine, self._auth, target, ContextData(), *args, lookupMib=False
             )
         if indication:
             raise map_error_indication(self.device, indication, oid_hint)

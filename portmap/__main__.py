@@ -1,0 +1,3 @@
+from portmap.cli.main import main
+
+main()

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+
+from portmap.demo.inventory import demo_inventory
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec, LinkSpec, PortSpec, default_network
+from portmap.inventory.model import Device
+from tests.helpers import free_udp_ports
+
+V3_USER, V3_AUTH, V3_PRIV = "portmap-test", "auth-pass-7d3f", "priv-pass-9c1e"
+COUNTER32_HEADROOM = 2_500_000
+"""old1's 32-bit counters start this far below the wrap: nas1's 2 MB/s wraps them within ~1.3 s."""
+
+
+def scenario_network(flood_after_s: float) -> DemoNetwork:
+    """The demo network plus a Counter32-only switch (old1) and an SNMPv3 authPriv switch (v3sw)."""
+    base = default_network(flood_after_s=flood_after_s)
+    old1 = DeviceSpec(
+        "old1", 0,
+        (PortSpec(1, "port1", "port1", 100_000_000, "nas1", mac="02:00:5e:20:00:01"),
+         PortSpec(25, "port25", "port25", 1_000_000_000, "uplink to core1", mac="02:00:5e:20:00:19")),
+        counter32_only=True, counter32_start=2**32 - COUNTER32_HEADROOM, sys_descr="old 32-bit switch",
+    )
+    v3sw = DeviceSpec(
+        "v3sw", 0, (PortSpec(1, "Gi0/1", "GigabitEthernet0/1", 1_000_000_000, "spare"),),
+        v3_user=V3_USER, v3_auth_password=V3_AUTH, v3_priv_password=V3_PRIV,
+    )
+    nas1 = HostSpec("nas1", "00:11:32:00:00:01", "10.0.0.40", "old1", 1, send_pps=2000, recv_pps=500, send_bytes=1000, recv_bytes=200)
+    network = replace(
+        base,
+        devices=base.devices + (old1, v3sw),
+        hosts=base.hosts + (nas1,),
+        links=base.links + (LinkSpec("core1", 103, "old1", 25),),
+    )
+    ports = free_udp_ports(len(network.devices))
+    return network.with_agent_ports({d.name: p for d, p in zip(network.devices, ports)})
+
+
+class RunningScenario:
+    def __init__(self, network: DemoNetwork) -> None:
+        self.network = network
+        self.simulator = SimulatedNetwork(network)
+        self.devices: dict[str, Device] = {d.name: d for d in demo_inventory(network).devices}
+
+    def device(self, simulated: str, **changes: object) -> Device:
+        """The inventory entry for a simulated device, with any fields changed."""
+        return replace(self.devices[simulated], **changes)
+
+
+@pytest.fixture
+async def quiet_scenario() -> AsyncIterator[RunningScenario]:
+    """The scenario network with no flood in the test's lifetime."""
+    running = RunningScenario(scenario_network(flood_after_s=3600))
+    running.simulator.start()
+    yield running
+    running.simulator.stop()

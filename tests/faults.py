@@ -1,0 +1,57 @@
+"""Misbehaving network pieces for tests: an agent that never answers, one that answers late."""
+
+from __future__ import annotations
+
+import asyncio
+
+
+class _Silent(asyncio.DatagramProtocol):
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        return None  # the device is there, and never says a word
+
+
+class _Relay(asyncio.DatagramProtocol):
+    """Forwards each request to the real agent after `delay_s`, and the answer back."""
+
+    def __init__(self, target: tuple[str, int], delay_s: float) -> None:
+        self.target = target
+        self.delay_s = delay_s
+        self.transport: asyncio.DatagramTransport | None = None
+        self.upstreams: list[asyncio.DatagramTransport] = []
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        asyncio.get_running_loop().call_later(self.delay_s, lambda: asyncio.ensure_future(self._forward(data, addr)))
+
+    async def _forward(self, data: bytes, client: tuple[str, int]) -> None:
+        loop = asyncio.get_running_loop()
+        relay = self
+
+        class Back(asyncio.DatagramProtocol):
+            def datagram_received(self, answer: bytes, _: tuple[str, int]) -> None:
+                assert relay.transport is not None
+                relay.transport.sendto(answer, client)
+
+        upstream, _ = await loop.create_datagram_endpoint(Back, remote_addr=self.target)
+        self.upstreams.append(upstream)
+        upstream.sendto(data)
+
+
+async def silent_agent(port: int) -> asyncio.DatagramTransport:
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(_Silent, local_addr=("127.0.0.1", port))
+    return transport
+
+
+async def slow_relay(port: int, target_port: int, delay_s: float) -> tuple[asyncio.DatagramTransport, _Relay]:
+    transport, relay = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: _Relay(("127.0.0.1", target_port), delay_s), local_addr=("127.0.0.1", port)
+    )
+    return transport, relay
+
+
+def close_relay(transport: asyncio.DatagramTransport, relay: _Relay) -> None:
+    for upstream in relay.upstreams:
+        upstream.close()
+    transport.close()

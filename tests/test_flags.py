@@ -1,0 +1,60 @@
+"""Flagging and ranking: the flood's entry port first, its path as one incident, quiet ports alone."""
+
+from __future__ import annotations
+
+from portmap.core.flags import FlagKind, rank_ports
+from portmap.core.rates import DirectionRates, PortRates, RateStatus
+
+
+def side(pps: float, size: float = 500.0, bcast: float = 0.0, errors: float = 0.0) -> DirectionRates:
+    return DirectionRates(bps=pps * size * 8, pps=pps, mcast_pps=0.0, bcast_pps=bcast, nucast_pps=None, errors_ps=errors, discards_ps=0.0)
+
+
+def port(device: str, if_index: int, inbound: DirectionRates, outbound: DirectionRates, speed: int = 10**9) -> PortRates:
+    return PortRates(device, if_index, 5.0, RateStatus.OK, inbound=inbound, outbound=outbound, speed_bps=speed)
+
+
+def quiet_lan() -> list[PortRates]:
+    hosts = [port("acc1", i, side(100 + 10 * i), side(150 + 5 * i)) for i in range(1, 11)]
+    uplinks = [port("acc1", 101, side(1700), side(1300), 10**10), port("core1", 101, side(1300), side(1700), 10**10)]
+    return hosts + uplinks
+
+
+def test_quiet_network_flags_nothing():
+    assert not any(p.flagged for p in rank_ports(quiet_lan()))
+
+
+def test_flood_origin_ranks_first_and_its_uplinks_join_the_same_incident():
+    ports = quiet_lan()
+    ports[4] = port("acc1", 5, side(40_000, 60), side(200))
+    ports[-2] = port("acc1", 101, side(1700), side(41_600, 70), 10**10)
+    ports[-1] = port("core1", 101, side(41_650, 70), side(1700), 10**10)
+    ranked = rank_ports(ports)
+    first = ranked[0]
+    assert (first.rates.device, first.rates.if_index) == ("acc1", 5)
+    assert first.flags[0].kind is FlagKind.SMALL_PACKET_FLOOD
+    assert first.flags[0].reason.startswith("sending 40.0k pps of 60 B packets: small-packet flood")
+    assert [(p.rates.device, p.rates.if_index, p.same_incident_as) for p in ranked[1:3]] == [
+        ("acc1", 101, ("acc1", 5)), ("core1", 101, ("acc1", 5)),
+    ]
+    assert not any(p.flagged for p in ranked[3:])
+
+
+def test_broadcast_storm_and_error_burst_are_named():
+    ports = quiet_lan()
+    ports[2] = port("acc1", 3, side(3000, 64, bcast=2500), side(100))
+    ports[3] = port("acc1", 4, side(120, errors=400), side(100))
+    kinds = {(p.rates.if_index, f.kind) for p in rank_ports(ports) for f in p.flags}
+    assert kinds == {(3, FlagKind.BROADCAST_STORM), (4, FlagKind.ERROR_BURST)}
+
+
+def test_saturated_port_is_flagged():
+    ports = quiet_lan() + [port("acc1", 12, side(80_000, 1500), side(100), 10**9)]
+    flagged = [p for p in rank_ports(ports, sort="util") if p.flagged]
+    assert {f.kind for p in flagged for f in p.flags} >= {FlagKind.SATURATION}
+
+
+def test_ports_without_rates_are_never_flagged():
+    ports = quiet_lan() + [PortRates("acc1", 13, 5.0, RateStatus.DISCONTINUITY, "agent restarted")]
+    ranked = rank_ports(ports)
+    assert ranked[-1].rates.if_index == 13 and not ranked[-1].flagged

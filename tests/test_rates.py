@@ -1,0 +1,132 @@
+"""Counter maths: wraps, resets, reboots and glitches never become fake traffic."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portmap.core.counters import COUNTER32_MODULO, counter_delta
+from portmap.core.rates import RateStatus, compute_device_rates, compute_port_rates
+from portmap.core.samples import Counter, DeviceSample, InterfaceInfo, PortCounters
+
+GIGABIT = 1_000_000_000
+
+
+def port(octets: int, packets: int, bits: int = 64, discontinuity: int | None = 0, if_index: int = 1) -> PortCounters:
+    counters = {
+        "in_octets": Counter(octets, bits), "out_octets": Counter(octets, bits),
+        "in_ucast": Counter(packets, bits), "out_ucast": Counter(packets, bits),
+        "in_errors": Counter(0, 32), "out_errors": Counter(0, 32),
+    }
+    return PortCounters(if_index, "up", discontinuity, counters)
+
+
+def sample(time_s: float, uptime_cs: int, *ports: PortCounters) -> DeviceSample:
+    return DeviceSample("sw1", time_s, uptime_cs, {p.if_index: p for p in ports})
+
+
+INTERFACES = {1: InterfaceInfo(1, "Gi1/0/1", "GigabitEthernet1/0/1", "", 6, GIGABIT, "", "up")}
+
+
+def test_counter32_wrap_gives_positive_rate():
+    before = port(COUNTER32_MODULO - 1000, COUNTER32_MODULO - 10, bits=32)
+    after = port(4000, 40, bits=32)
+    rates = compute_port_rates("sw1", before, after, 5.0, GIGABIT)
+    assert rates.status is RateStatus.OK
+    assert rates.inbound.bps == 5000 * 8 / 5.0
+    assert rates.inbound.pps == 50 / 5.0
+
+
+def test_counter64_going_down_is_a_discontinuity_not_a_spike():
+    rates = compute_port_rates("sw1", port(10**12, 10**9), port(5000, 50), 5.0, GIGABIT)
+    assert rates.status is RateStatus.DISCONTINUITY
+    assert rates.inbound is None and "in_octets counter went back" in rates.note
+
+
+def test_sysuptime_going_back_marks_every_port_of_the_device():
+    prev = sample(100.0, 900_000, port(10**9, 10**6), port(5, 5, if_index=2))
+    cur = sample(105.0, 300, port(1000, 10), port(7, 7, if_index=2))
+    rates = compute_device_rates(prev, cur, INTERFACES)
+    assert {r.status for r in rates} == {RateStatus.DISCONTINUITY}
+    assert all("agent restarted" in r.note for r in rates)
+
+
+def test_a_reboot_seconds_after_the_last_one_is_still_a_reboot():
+    prev = sample(100.0, 150, port(10**6, 10**3))
+    cur = sample(101.0, 40, port(10, 1))
+    (rates,) = compute_device_rates(prev, cur, INTERFACES)
+    assert rates.status is RateStatus.DISCONTINUITY and "agent restarted" in rates.note
+
+
+def test_sysuptime_wrapping_after_497_days_is_not_a_reboot():
+    prev = sample(100.0, 2**32 - 200, port(1000, 10))
+    cur = sample(105.0, 300, port(6000, 60))
+    (rates,) = compute_device_rates(prev, cur, INTERFACES)
+    assert rates.status is RateStatus.OK and rates.inbound.pps == 10.0
+
+
+def test_changed_discontinuity_time_gives_no_rate():
+    rates = compute_port_rates("sw1", port(1000, 10, discontinuity=0), port(9000, 90, discontinuity=4455), 5.0, GIGABIT)
+    assert rates.status is RateStatus.DISCONTINUITY and "ifCounterDiscontinuityTime" in rates.note
+
+
+def test_rate_above_line_speed_is_a_glitch_and_not_traffic():
+    ten_gigabytes = 10 * 10**9
+    rates = compute_port_rates("sw1", port(0, 0), port(ten_gigabytes, 1000), 5.0, GIGABIT)
+    assert rates.status is RateStatus.GLITCH and rates.inbound is None
+
+
+def test_32bit_decrease_too_large_for_a_wrap_is_a_reset():
+    # From near the top to near the bottom of a 100 Mb/s port's counter in 5 s: impossible as a wrap.
+    rates = compute_port_rates("sw1", port(3_000_000_000, 10, bits=32), port(2_000_000_000, 20, bits=32), 5.0, 100_000_000)
+    assert rates.status is RateStatus.DISCONTINUITY and "too far for a wrap" in rates.note
+
+
+def test_first_sample_and_new_port_have_no_rate():
+    (first,) = compute_device_rates(None, sample(1.0, 100, port(1, 1)), INTERFACES)
+    assert first.status is RateStatus.FIRST
+    new = compute_port_rates("sw1", None, port(1, 1), 5.0, GIGABIT)
+    assert new.status is RateStatus.FIRST
+
+
+def test_slow_32bit_poll_of_a_fast_port_is_marked_ambiguous():
+    # 60 s at 10 Gb/s is 75 GB: a 32-bit octet counter can wrap many times unseen.
+    rates = compute_port_rates("sw1", port(0, 0, bits=32), port(1000, 10, bits=32), 60.0, 10 * GIGABIT)
+    assert rates.status is RateStatus.OK and rates.may_have_wrapped_again
+
+
+@given(
+    start=st.integers(0, COUNTER32_MODULO - 1),
+    increase=st.integers(0, COUNTER32_MODULO - 1),
+)
+def test_counter32_delta_recovers_any_single_wrap(start, increase):
+    delta = counter_delta(Counter(start, 32), Counter((start + increase) % COUNTER32_MODULO, 32))
+    assert delta is not None and delta.value == increase
+
+
+@given(start=st.integers(0, 2**64 - 1), end=st.integers(0, 2**64 - 1))
+def test_counter64_delta_is_the_increase_or_a_reset(start, end):
+    delta = counter_delta(Counter(start, 64), Counter(end, 64))
+    if end >= start:
+        assert delta is not None and delta.value == end - start
+    else:
+        assert delta is None
+
+
+@given(
+    prev_octets=st.integers(0, 2**64 - 1), cur_octets=st.integers(0, 2**64 - 1),
+    prev_packets=st.integers(0, 2**64 - 1), cur_packets=st.integers(0, 2**64 - 1),
+    bits=st.sampled_from([32, 64]), interval=st.floats(0.5, 600), speed=st.sampled_from([0, 10**7, 10**9, 10**11]),
+)
+def test_rates_are_never_negative_nor_above_line_speed(prev_octets, cur_octets, prev_packets, cur_packets, bits, interval, speed):
+    modulo = 2**bits
+    before = port(prev_octets % modulo, prev_packets % modulo, bits)
+    after = port(cur_octets % modulo, cur_packets % modulo, bits)
+    rates = compute_port_rates("sw1", before, after, interval, speed)
+    if rates.status is not RateStatus.OK:
+        assert rates.inbound is None and rates.outbound is None
+        return
+    for side in (rates.inbound, rates.outbound):
+        assert side.bps >= 0 and side.pps >= 0
+        if speed:
+            assert side.bps <= speed * 1.1 + 1e-6

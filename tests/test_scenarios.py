@@ -1,0 +1,107 @@
+"""The poller against simulated agents that wrap, reboot, stay silent, answer late or use SNMPv3."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+
+from portmap.core.rates import RateStatus
+from portmap.inventory.model import Secret
+from portmap.poller import Engine, Snapshot
+from portmap.snmp import oids
+from portmap.snmp.session import SnmpClient
+from tests.faults import close_relay, silent_agent, slow_relay
+from tests.helpers import free_udp_ports
+
+
+def rates_of(snapshot: Snapshot, device: str) -> dict[int, object]:
+    return {p.rates.if_index: p.rates for p in snapshot.ports if p.rates.device == device}
+
+
+async def two_polls(engine: Engine, gap_s: float = 2.0) -> tuple[Snapshot, Snapshot]:
+    first = await engine.poll()
+    await asyncio.sleep(gap_s)
+    return first, await engine.poll()
+
+
+async def test_counter32_only_device_wraps_and_keeps_true_rates(quiet_scenario):
+    client = SnmpClient()
+    device = quiet_scenario.device("old1")
+    session = client.session(device)
+    octets = oids.ifInOctets.instance(1)
+    before = (await session.get([octets]))[octets]
+    engine = Engine([device], client)
+    _, second = await two_polls(engine, 2.5)
+    after = (await session.get([octets]))[octets]
+    client.close()
+    assert after < before, "the 32-bit counter should have wrapped during the test"
+    nas_port = rates_of(second, "old1")[1]
+    assert nas_port.status is RateStatus.OK
+    # nas1 sends 2000 pps of 1000 B (noise +-25 %) plus broadcasts: 16 Mb/s give or take.
+    assert 12e6 < nas_port.inbound.bps < 20.5e6
+    assert 1400 < nas_port.inbound.pps < 2600
+    assert second.interfaces[("old1", 1)].if_name == "port1", "no ifName: the name comes from ifDescr"
+
+
+async def test_reboot_mid_run_gives_no_rate_and_no_flag_while_others_are_shown(quiet_scenario):
+    client = SnmpClient()
+    engine = Engine([quiet_scenario.device(n) for n in ("acc1", "acc2", "core1")], client)
+    await engine.poll()
+    await asyncio.sleep(1.0)
+    quiet_scenario.simulator.restart("acc2")
+    rebooted = await engine.poll()
+    await asyncio.sleep(1.0)
+    after = await engine.poll()
+    client.close()
+    acc2 = rates_of(rebooted, "acc2")
+    assert acc2 and all(r.status is RateStatus.DISCONTINUITY for r in acc2.values())
+    assert all("agent restarted" in r.note for r in acc2.values())
+    assert all(r.status is RateStatus.OK for r in rates_of(rebooted, "acc1").values())
+    assert not any(p.flagged for p in rebooted.ports) and not any(p.flagged for p in after.ports)
+    assert all(r.status is RateStatus.OK for r in rates_of(after, "acc2").values())
+    assert not rebooted.failed and not after.failed
+
+
+async def test_silent_device_is_reported_and_slow_device_still_answers(quiet_scenario):
+    silent_port, slow_port = free_udp_ports(2)
+    silent = await silent_agent(silent_port)
+    relay_transport, relay = await slow_relay(slow_port, quiet_scenario.devices["acc2"].port, delay_s=0.3)
+    client = SnmpClient()
+    devices = [
+        quiet_scenario.device("acc1"),
+        quiet_scenario.device("acc2", name="acc2-slow", port=slow_port, timeout_s=1.5),
+        quiet_scenario.device("acc1", name="ghost", port=silent_port, timeout_s=0.5, retries=1),
+    ]
+    engine = Engine(devices, client)
+    started = time.monotonic()
+    _, second = await two_polls(engine, 1.0)
+    elapsed = time.monotonic() - started
+    client.close()
+    silent.close()
+    close_relay(relay_transport, relay)
+    (ghost,) = second.failed
+    assert ghost.name == "ghost" and ghost.error_kind == "SnmpTimeout"
+    assert "no response from 127.0.0.1" in ghost.error and "in 1s (2 tries)" in ghost.error
+    assert all(r.status is RateStatus.OK for r in rates_of(second, "acc2-slow").values())
+    assert all(r.status is RateStatus.OK for r in rates_of(second, "acc1").values())
+    # The silent device costs its own timeout, not the others' time: polls run side by side.
+    assert elapsed < 1.0 + 2 * (2 * 0.5 + 0.5) + 2 * 1.5
+
+
+async def test_snmpv3_authpriv_device_polls_and_a_wrong_password_is_named(quiet_scenario):
+    client = SnmpClient()
+    good = quiet_scenario.device("v3sw")
+    wrong_auth = replace(good, name="v3-wrong-auth", snmp=replace(good.snmp, auth_password=Secret("not-the-password")))
+    wrong_user = replace(good, name="v3-wrong-user", snmp=replace(good.snmp, user="intruder"))
+    engine = Engine([good, wrong_auth, wrong_user, quiet_scenario.device("acc1")], client)
+    _, second = await two_polls(engine, 1.0)
+    client.close()
+    failures = {d.name: d for d in second.failed}
+    assert set(failures) == {"v3-wrong-auth", "v3-wrong-user"}
+    assert failures["v3-wrong-auth"].error_kind == "SnmpAuthError"
+    assert "wrong auth password" in failures["v3-wrong-auth"].error or "cannot decrypt" in failures["v3-wrong-auth"].error
+    assert failures["v3-wrong-user"].error == "v3-wrong-user: authentication failed: unknown SNMPv3 user 'intruder' (asking 1.3.6.1.2.1.2.2.1.2)"
+    assert rates_of(second, "v3sw")[1].status is RateStatus.OK
+    assert all(r.status is RateStatus.OK for r in rates_of(second, "acc1").values())
+    assert "not-the-password" not in repr(second)
