@@ -40,6 +40,24 @@ def test_flood_origin_ranks_first_and_its_uplinks_join_the_same_incident():
     assert not any(p.flagged for p in ranked[3:])
 
 
+def test_first_interval_skew_does_not_move_the_origin_to_an_uplink():
+    """Polled a moment apart while a flood starts, an uplink may show less of it than the edge port."""
+    ports = quiet_lan()
+    ports[4] = port("acc1", 5, side(21_000, 60), side(200))
+    ports[-2] = port("acc1", 101, side(1700), side(19_500, 80), 10**10)
+    ports[-1] = port("core1", 101, side(19_800, 80), side(1700), 10**10)
+    ranked = rank_ports(ports)
+    assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("acc1", 5)
+    assert {p.same_incident_as for p in ranked[1:3]} == {("acc1", 5)}
+
+
+def test_a_port_flooded_both_ways_is_listed_once():
+    ports = quiet_lan() + [port("acc1", 11, side(30_000, 60), side(30_000, 60))]
+    ranked = rank_ports(ports)
+    assert len(ranked) == len(ports)
+    assert ranked[0].rates.if_index == 11 and ranked[0].flagged
+
+
 def test_broadcast_storm_and_error_burst_are_named():
     ports = quiet_lan()
     ports[2] = port("acc1", 3, side(3000, 64, bcast=2500), side(100))

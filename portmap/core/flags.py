@@ -137,35 +137,56 @@ def flag_port(rates: PortRates, typical: dict[str, float], limits: FlagThreshold
     return tuple(flags)
 
 
+def _reverse_pps(rates: PortRates, flood: PortFlag) -> float:
+    side = rates.outbound if flood.direction == "in" else rates.inbound
+    if side is None or side.pps is None:
+        return 0.0
+    return side.pps
+
+
+def _group_floods(sightings: list[tuple[PortFlag, PortRates]], tolerance: float) -> list[list[tuple[PortFlag, PortRates]]]:
+    """Cluster flood sightings whose rates lie within `tolerance` of the cluster's lowest."""
+    groups: list[list[tuple[PortFlag, PortRates]]] = []
+    for sighting in sorted(sightings, key=lambda item: item[0].rate):
+        if groups and sighting[0].rate <= groups[-1][0][0].rate * tolerance:
+            groups[-1].append(sighting)
+        else:
+            groups.append([sighting])
+    return groups
+
+
+def _origin(group: list[tuple[PortFlag, PortRates]]) -> tuple[PortFlag, PortRates]:
+    """The entry port: an inbound sighting whose opposite direction is the quietest.
+
+    Every port downstream lies on the flooding host's path, so it carries that host's return
+    traffic plus other hosts'. The return direction has no step in it, so poll timing skew
+    between devices (which blurs the flood's own rate in its first interval) does not decide.
+    """
+    inbound = [item for item in group if item[0].direction == "in"] or group
+    return min(inbound, key=lambda item: (_reverse_pps(item[1], item[0]), item[0].rate))
+
+
 def rank_ports(all_rates: Sequence[PortRates], sort: str = "pps", limits: FlagThresholds = FlagThresholds()) -> list[RankedPort]:
     """Flood incidents first (origin, then the ports carrying it), other flagged ports, then the rest."""
     key = SORT_KEYS[sort]
     typical = {"in": typical_pps(all_rates, "in"), "out": typical_pps(all_rates, "out")}
     flagged = {id(r): flag_port(r, typical, limits) for r in all_rates}
-
-    floods = sorted(
-        ((flood.rate, flood.direction, r) for r in all_rates for flood in flagged[id(r)][:1] if flood.kind in FLOOD_KINDS),
-        key=lambda item: (item[1] != "in", item[0]),
-    )
-    incidents: list[list[PortRates]] = []
-    placed: set[int] = set()
-    for rate, direction, origin in floods:
-        if id(origin) in placed or direction != "in":
-            continue
-        members = [origin] + [
-            other for other_rate, _, other in floods
-            if id(other) not in placed and other is not origin and rate <= other_rate <= rate * limits.same_flood_tolerance
-        ]
-        placed.update(id(m) for m in members)
-        incidents.append(members)
-    incidents += [[r] for _, _, r in floods if id(r) not in placed]
-    incidents.sort(key=lambda members: -key(members[0]))
+    sightings = []
+    for r in all_rates:
+        floods = [flag for flag in flagged[id(r)] if flag.kind in FLOOD_KINDS]
+        if floods:
+            sightings.append((max(floods, key=lambda flag: flag.rate), r))
+    incidents = []
+    for group in _group_floods(sightings, limits.same_flood_tolerance):
+        origin = _origin(group)[1]
+        carriers = [r for _, r in group if r is not origin]
+        incidents.append((origin, sorted(carriers, key=key)))
+    incidents.sort(key=lambda incident: -key(incident[0]))
 
     ranked: list[RankedPort] = []
-    for origin, *carriers in incidents:
+    for origin, carriers in incidents:
         ranked.append(RankedPort(origin, flagged[id(origin)]))
-        for carrier in sorted(carriers, key=key):
-            ranked.append(RankedPort(carrier, flagged[id(carrier)], (origin.device, origin.if_index)))
+        ranked += [RankedPort(c, flagged[id(c)], (origin.device, origin.if_index)) for c in carriers]
     in_incident = {id(p.rates) for p in ranked}
     others = sorted((r for r in all_rates if id(r) not in in_incident), key=lambda r: (not flagged[id(r)], -key(r)))
     ranked += [RankedPort(r, flagged[id(r)]) for r in others]

@@ -1,0 +1,116 @@
+"""The demo network end to end: quiet first, then web1's flood ranked first and flagged."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from portmap.demo.inventory import demo_inventory
+from portmap.demo.lab import SimulatedNetwork
+from portmap.poller import Engine
+from portmap.snmp.session import SnmpClient
+from tests.helpers import REPO, free_udp_ports
+from tests.conftest import scenario_network
+
+FLOOD_AFTER_S = 7.0
+
+
+async def test_nothing_flagged_before_the_flood_and_web1_first_during_it():
+    network = scenario_network(flood_after_s=FLOOD_AFTER_S)
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    client = SnmpClient()
+    engine = Engine(demo_inventory(network).devices, client)
+    try:
+        quiet = []
+        for _ in range(3):
+            quiet.append(await engine.poll())
+            await asyncio.sleep(1.0)
+        assert simulator.model.elapsed() < FLOOD_AFTER_S, "the quiet phase took too long to measure"
+        await asyncio.sleep(FLOOD_AFTER_S - simulator.model.elapsed() + 0.5)
+        await engine.poll()
+        await asyncio.sleep(1.5)
+        during = await engine.poll()
+    finally:
+        client.close()
+        simulator.stop()
+    for snapshot in quiet[1:]:
+        assert not [p for p in snapshot.ports if p.flagged], "a port was flagged in the quiet phase"
+    first = during.ports[0]
+    assert (first.rates.device, first.rates.if_index) == ("acc1", 5)
+    assert during.interfaces[("acc1", 5)].alias == "web1"
+    assert first.flags[0].reason.startswith("sending 4") and "small-packet flood" in first.flags[0].reason
+    carriers = {(p.rates.device, p.rates.if_index) for p in during.ports if p.same_incident_as == ("acc1", 5)}
+    assert carriers == {("acc1", 101), ("core1", 101), ("core1", 104), ("rtr1", 1), ("rtr1", 2)}
+    assert not [p for p in during.ports if p.flagged and p.same_incident_as is None and p is not first]
+
+
+def portmap(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "portmap", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
+
+
+def test_cli_demo_and_top_json_as_a_user_runs_them():
+    """`portmap demo --no-ui` serves inventory/demo.yaml's ports; `portmap top --json` reads them."""
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "portmap", "demo", "--no-ui", "--flood-after", "6", "--duration", "40"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )
+    try:
+        assert demo.stdout is not None
+        started = time.monotonic()
+        banner = [demo.stdout.readline() for _ in range(5)]
+        assert banner[0].startswith("serving core1 on udp 127.0.0.1:16161"), banner
+        quiet = portmap("top", "--inventory", "inventory/demo.yaml", "--json", "--interval", "2")
+        assert quiet.returncode == 0, quiet.stderr
+        quiet_doc = json.loads(quiet.stdout)
+        assert quiet_doc["unreachable"] == []
+        assert not [p for p in quiet_doc["ports"] if p["flagged"]]
+        time.sleep(max(0.0, 6 + 1.5 - (time.monotonic() - started)))
+        flood = portmap("top", "--inventory", "inventory/demo.yaml", "--json", "--interval", "2")
+        assert flood.returncode == 0, flood.stderr
+        doc = json.loads(flood.stdout)
+        top = doc["ports"][0]
+        assert (top["device"], top["if_name"], top["alias"]) == ("acc1", "Gi1/0/5", "web1")
+        assert top["flagged"] and top["in_pps"] > 30_000 and top["in_avg_pkt_bytes"] < 100
+        assert top["reasons"][0].startswith("sending ") and "small-packet flood" in top["reasons"][0]
+        assert 1.5 < doc["interval_s"] < 3.5
+        table = portmap("top", "--inventory", "inventory/demo.yaml", "--interval", "1", "--limit", "5")
+        assert table.returncode == 0
+        lines = table.stdout.splitlines()
+        assert lines[0].split()[:3] == ["DEVICE", "PORT", "ALIAS"]
+        assert lines[1].startswith("!acc1") and "Gi1/0/5" in lines[1] and "web1" in lines[1]
+        assert any(line.startswith("! acc1 Gi1/0/5 (web1): sending") for line in lines)
+    finally:
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=10)
+
+
+def test_top_lists_every_device_that_did_not_answer_and_exits_1(tmp_path):
+    silent_port, = free_udp_ports(1)
+    inventory = tmp_path / "inv.yaml"
+    inventory.write_text(
+        "defaults: {snmp: {version: 2c, community: public}, timeout_s: 0.3, retries: 0}\n"
+        f"devices:\n  - {{name: nobody, host: 127.0.0.1, port: {silent_port}}}\n"
+    )
+    result = portmap("top", "--inventory", str(inventory), "--json", "--interval", "0.5")
+    assert result.returncode == 1
+    doc = json.loads(result.stdout)
+    assert doc["ports"] == []
+    assert [u["device"] for u in doc["unreachable"]] == ["nobody"]
+    assert "no response from 127.0.0.1" in doc["unreachable"][0]["error"]
+    text = portmap("top", "--inventory", str(inventory), "--interval", "0.5")
+    assert text.returncode == 1 and "NOT ANSWERING:" in text.stdout and "x nobody: no answer: no response" in text.stdout
+    assert "Traceback" not in text.stderr + result.stderr
+
+
+def test_unknown_device_name_is_a_usage_error(tmp_path):
+    result = portmap("top", "--inventory", "inventory/demo.yaml", "--device", "nosuch")
+    assert result.returncode == 2
+    assert result.stderr.strip() == "portmap: no device named nosuch in the inventory (known: acc1, acc2, core1, rtr1)"
+
+
