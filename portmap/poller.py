@@ -17,6 +17,7 @@ from portmap.core.rates import PortRates, RateStatus, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
+from portmap.snmp.counter_cache import CacheKind, find_refresh
 from portmap.snmp.ifmib import CounterPlan, read_counters, read_interfaces
 from portmap.snmp.session import DeviceSession, SnmpClient
 
@@ -57,6 +58,10 @@ class _DeviceState:
     interfaces: dict[int, InterfaceInfo] = field(default_factory=dict)
     plan: CounterPlan | None = None
     last_sample: DeviceSample | None = None
+    counters_live: bool = False
+    """Shown not to cache its counters: no need to look for refreshes."""
+    probe_next: bool = True
+    """Look for a cache refresh on the next read (not while the device is idle)."""
 
 
 class Engine:
@@ -112,10 +117,28 @@ class Engine:
     async def _read(self, state: _DeviceState) -> list[PortRates]:
         if state.plan is None:
             state.interfaces, state.plan = await read_interfaces(state.session)
-        sample = await read_counters(state.session, state.plan)
+        sample = await self._read_aligned(state, state.plan)
         previous = state.last_sample
         restarted = previous is not None and sample.sys_uptime_cs < previous.sys_uptime_cs
         if restarted or set(sample.ports) != set(state.interfaces):
             state.interfaces, state.plan = await read_interfaces(state.session)
         state.last_sample = sample
-        return compute_device_rates(previous, sample, state.interfaces)
+        rates = compute_device_rates(previous, sample, state.interfaces)
+        state.probe_next = not state.counters_live and (previous is None or any(_moved(r) for r in rates))
+        return rates
+
+    async def _read_aligned(self, state: _DeviceState, plan: CounterPlan) -> DeviceSample:
+        """A counter read stamped with the time its values are from, for agents that cache."""
+        sample = await read_counters(state.session, plan)
+        if not state.probe_next:
+            return sample
+        edge = await find_refresh(state.session, plan, sample)
+        if edge.kind is CacheKind.LIVE:
+            state.counters_live = True
+        elif edge.kind is CacheKind.REFRESHED:
+            sample = await read_counters(state.session, plan, sampled_at=edge.time_s)
+        return sample
+
+
+def _moved(rates: PortRates) -> bool:
+    return any(side is not None and side.bps for side in (rates.inbound, rates.outbound))

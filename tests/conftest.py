@@ -26,15 +26,20 @@ def scenario_network(flood_after_s: float) -> DemoNetwork:
         counter32_only=True, counter32_start=2**32 - COUNTER32_HEADROOM, sys_descr="old 32-bit switch",
     )
     v3sw = DeviceSpec(
-        "v3sw", 0, (PortSpec(1, "Gi0/1", "GigabitEthernet0/1", 1_000_000_000, "spare"),),
+        "v3sw", 0,
+        (PortSpec(1, "Gi0/1", "GigabitEthernet0/1", 1_000_000_000, "cam1"),
+         PortSpec(2, "Gi0/2", "GigabitEthernet0/2", 1_000_000_000, "uplink to acc2")),
         v3_user=V3_USER, v3_auth_password=V3_AUTH, v3_priv_password=V3_PRIV,
     )
     nas1 = HostSpec("nas1", "00:11:32:00:00:01", "10.0.0.40", "old1", 1, send_pps=2000, recv_pps=500, send_bytes=1000, recv_bytes=200)
+    cam1 = HostSpec("cam1", "00:40:8c:00:00:01", "10.0.0.50", "v3sw", 1, send_pps=300, recv_pps=20, send_bytes=1200)
+    acc2 = base.device("acc2")
+    acc2 = replace(acc2, ports=tuple(replace(p, alias="v3sw", up=True) if p.if_index == 12 else p for p in acc2.ports))
     network = replace(
         base,
-        devices=base.devices + (old1, v3sw),
-        hosts=base.hosts + (nas1,),
-        links=base.links + (LinkSpec("core1", 103, "old1", 25),),
+        devices=tuple(acc2 if d.name == "acc2" else d for d in base.devices) + (old1, v3sw),
+        hosts=base.hosts + (nas1, cam1),
+        links=base.links + (LinkSpec("core1", 103, "old1", 25), LinkSpec("acc2", 12, "v3sw", 2)),
     )
     ports = free_udp_ports(len(network.devices))
     return network.with_agent_ports({d.name: p for d, p in zip(network.devices, ports)})

@@ -6,6 +6,7 @@ this module only gives them a MIB view to read from. SET is not served.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto import rfc1902, rfc1905
 
+from portmap.demo.mib import AgentCounters
 from portmap.demo.network import DeviceSpec
 from portmap.snmp.oids import Oid
 
@@ -48,11 +50,17 @@ class MibView:
 
 
 class SimulatedAgent:
-    def __init__(self, device: DeviceSpec, values: dict[Oid, Getter], host: str = "127.0.0.1") -> None:
+    def __init__(self, device: DeviceSpec, values: dict[Oid, Getter], counters: AgentCounters, host: str = "127.0.0.1") -> None:
         self.device = device
         self.host = host
         self.view = MibView(values)
+        self.counters = counters
         self._engine: engine.SnmpEngine | None = None
+        self._reload_timer: asyncio.TimerHandle | None = None
+
+    def _reload_counters(self) -> None:
+        self.counters.reload()
+        self._reload_timer = asyncio.get_running_loop().call_later(self.device.counter_cache_s, self._reload_counters)
 
     def start(self) -> None:
         """Bind the UDP port and answer from now on (call inside the running event loop)."""
@@ -75,8 +83,12 @@ class SimulatedAgent:
         for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder, cmdrsp.BulkCommandResponder):
             responder(snmp_engine, snmp_context)
         self._engine = snmp_engine
+        if self.device.counter_cache_s:
+            self._reload_timer = asyncio.get_running_loop().call_later(self.device.counter_cache_s, self._reload_counters)
 
     def stop(self) -> None:
+        if self._reload_timer is not None:
+            self._reload_timer.cancel()
         if self._engine is not None:
             self._engine.close_dispatcher()
             self._engine = None

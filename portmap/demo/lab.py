@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 
 from portmap.demo.agent import SimulatedAgent
-from portmap.demo.mib import build_view
+from portmap.demo.mib import AgentCounters, build_view
 from portmap.demo.network import DemoNetwork
 from portmap.demo.traffic import TrafficModel
 
@@ -15,7 +15,10 @@ class SimulatedNetwork:
     def __init__(self, network: DemoNetwork, clock: Callable[[], float] = time.monotonic, host: str = "127.0.0.1") -> None:
         self.network = network
         self.model = TrafficModel(network, clock)
-        self.agents = {d.name: SimulatedAgent(d, build_view(d, self.model), host) for d in network.devices}
+        self.agents = {}
+        for device in network.devices:
+            counters = AgentCounters(device, self.model)
+            self.agents[device.name] = SimulatedAgent(device, build_view(device, counters), counters, host)
 
     def start(self) -> None:
         for agent in self.agents.values():

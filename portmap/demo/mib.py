@@ -35,7 +35,31 @@ def _mac_bytes(mac: str) -> bytes:
     return bytes.fromhex(mac.replace(":", "")) if mac else b""
 
 
-def build_view(device: DeviceSpec, model: TrafficModel) -> dict[Oid, Getter]:
+class AgentCounters:
+    """A device's counters as its agent shows them: live, or cached like net-snmp's.
+
+    With `counter_cache_s`, the agent reloads every port's counters on a timer (net-snmp
+    does so every few seconds) and requests in between see the values of the last reload.
+    """
+
+    def __init__(self, device: DeviceSpec, model: TrafficModel) -> None:
+        self.device = device
+        self.model = model
+        self._cache: dict[int, dict[str, int]] = {}
+        if device.counter_cache_s:
+            self.reload()
+
+    def reload(self) -> None:
+        self._cache = {p.if_index: self.model.counters(self.device.name, p.if_index) for p in self.device.ports}
+
+    def port(self, if_index: int) -> dict[str, int]:
+        if not self.device.counter_cache_s:
+            return self.model.counters(self.device.name, if_index)
+        return self._cache[if_index]
+
+
+def build_view(device: DeviceSpec, counters: AgentCounters) -> dict[Oid, Getter]:
+    model = counters.model
     view: dict[Oid, Getter] = {
         oids.sysDescr.instance(0): lambda: rfc1902.OctetString(device.sys_descr),
         oids.sysObjectID.instance(0): lambda: rfc1902.ObjectIdentifier(NET_SNMP_LINUX),
@@ -44,21 +68,21 @@ def build_view(device: DeviceSpec, model: TrafficModel) -> dict[Oid, Getter]:
         oids.ifNumber.instance(0): lambda: rfc1902.Integer32(len(device.ports)),
     }
     for port in device.ports:
-        view.update(_port_view(device, port, model))
+        view.update(_port_view(device, port, counters))
     return view
 
 
-def _port_view(device: DeviceSpec, port: PortSpec, model: TrafficModel) -> dict[Oid, Getter]:
+def _port_view(device: DeviceSpec, port: PortSpec, counters: AgentCounters) -> dict[Oid, Getter]:
     i = port.if_index
 
     def counter(name: str, bits: int) -> Getter:
         if bits == 64:
-            return lambda: rfc1902.Counter64(model.counters(device.name, i)[name])
-        return lambda: rfc1902.Counter32((device.counter32_start + model.counters(device.name, i)[name]) % 2**32)
+            return lambda: rfc1902.Counter64(counters.port(i)[name])
+        return lambda: rfc1902.Counter32((device.counter32_start + counters.port(i)[name]) % 2**32)
 
     def nucast(side: str) -> Getter:
         def value() -> rfc1902.Counter32:
-            counts = model.counters(device.name, i)
+            counts = counters.port(i)
             return rfc1902.Counter32((counts[f"{side}_mcast"] + counts[f"{side}_bcast"]) % 2**32)
         return value
 

@@ -38,6 +38,8 @@ class DeviceSpec:
     v3_auth_password: str | None = None
     v3_priv_password: str | None = None
     community: str = "public"
+    counter_cache_s: float = 0.0
+    """Like net-snmp or Junos: counters are reloaded on a request at most this often."""
 
     def port(self, if_index: int) -> PortSpec:
         return next(p for p in self.ports if p.if_index == if_index)

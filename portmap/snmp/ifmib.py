@@ -131,8 +131,12 @@ async def read_interfaces(session: DeviceSession) -> tuple[dict[int, InterfaceIn
     return interfaces, CounterPlan(counters)
 
 
-async def read_counters(session: DeviceSession, plan: CounterPlan) -> DeviceSample:
-    """sysUpTime and every interface's counters, in one GET and one multi-column walk."""
+async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: float | None = None) -> DeviceSample:
+    """sysUpTime and every interface's counters, in one GET and one multi-column walk.
+
+    `sampled_at` overrides the sample's time where the agent's counter cache is known
+    to have been refreshed at that moment (see counter_cache.py).
+    """
     started = time.monotonic()
     uptime_oid = oids.sysUpTime.instance(0)
     uptime = _integer(session, oids.sysUpTime, (0,), (await session.get([uptime_oid]))[uptime_oid])
@@ -161,7 +165,7 @@ async def read_counters(session: DeviceSession, plan: CounterPlan) -> DeviceSamp
         )
     return DeviceSample(
         device=session.device.name,
-        time_s=(started + finished) / 2,
+        time_s=(started + finished) / 2 if sampled_at is None else sampled_at,
         sys_uptime_cs=uptime,
         ports=ports,
     )

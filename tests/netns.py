@@ -1,0 +1,112 @@
+"""Network namespaces made and torn down by the tests: hosts, veth cables, snmpd agents.
+
+Only documentation prefixes are used, and only inside these namespaces.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SENDER = r"""
+import socket, sys, time
+target, port, pps, seconds, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+payload = b"x" * size
+start = time.monotonic()
+sent, limit = 0, int(pps * seconds)
+while sent < limit and time.monotonic() - start < seconds + 2:
+    due = int((time.monotonic() - start) * pps)
+    while sent < min(due, limit):
+        sock.sendto(payload, (target, port))
+        sent += 1
+    time.sleep(0.005)
+print(sent)
+"""
+
+
+def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), capture_output=True, text=True, check=check, timeout=30)
+
+
+class Lab:
+    """Namespaces named with a per-run prefix, so parallel or crashed runs never collide."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.prefix = f"pm{os.getpid() % 100000}"
+        self.workdir = workdir
+        self.namespaces: list[str] = []
+        self.processes: list[subprocess.Popen[str]] = []
+
+    def namespace(self, name: str) -> str:
+        full = f"{self.prefix}{name}"
+        run("ip", "netns", "add", full)
+        self.namespaces.append(full)
+        self.exec(full, "ip", "link", "set", "lo", "up")
+        return full
+
+    def exec(self, namespace: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return run("ip", "netns", "exec", namespace, *args, check=check)
+
+    def cable(self, ns_a: str, if_a: str, addr_a: str | None, ns_b: str, if_b: str, addr_b: str | None) -> None:
+        """A veth pair from ns_a:if_a to ns_b:if_b, each end optionally addressed (CIDR)."""
+        temp_a, temp_b = f"{self.prefix}a{len(self.namespaces)}", f"{self.prefix}b{len(self.namespaces)}"
+        run("ip", "link", "add", temp_a, "type", "veth", "peer", "name", temp_b)
+        for temp, ns, name, addr in ((temp_a, ns_a, if_a, addr_a), (temp_b, ns_b, if_b, addr_b)):
+            run("ip", "link", "set", temp, "netns", ns)
+            self.exec(ns, "ip", "link", "set", temp, "name", name)
+            if addr:
+                self.exec(ns, "ip", "addr", "add", addr, "dev", name)
+            self.exec(ns, "ip", "link", "set", name, "up")
+
+    def snmpd(self, namespace: str, community: str, extra_config: str = "") -> None:
+        config = self.workdir / f"{namespace}-snmpd.conf"
+        config.write_text(
+            "agentAddress udp:127.0.0.1:161\n"
+            f"rocommunity {community} 127.0.0.1\n"
+            "sysName " + namespace + "\n" + extra_config
+        )
+        pidfile = self.workdir / f"{namespace}-snmpd.pid"
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", namespace, "snmpd", "-f", "-Lo", "-C", "-c", str(config), "-p", str(pidfile)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+        )
+        self.processes.append(process)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            probe = self.exec(namespace, "snmpget", "-v2c", "-c", community, "-t", "0.5", "-r", "0",
+                              "127.0.0.1", "1.3.6.1.2.1.1.3.0", check=False)
+            if probe.returncode == 0:
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"snmpd in {namespace} did not answer within 10 s")
+
+    def send_udp(self, namespace: str, target: str, pps: int, seconds: float, size: int) -> subprocess.Popen[str]:
+        """Bounded traffic: at most pps*seconds datagrams, and never past seconds + 2."""
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", namespace, sys.executable, "-c", SENDER, target, "9", str(pps), str(seconds), str(size)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def counter(self, namespace: str, interface: str, name: str) -> int:
+        return int(self.exec(namespace, "cat", f"/sys/class/net/{interface}/statistics/{name}").stdout)
+
+    def close(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        for namespace in self.namespaces:
+            run("ip", "netns", "pids", namespace, check=False)
+            for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
+                os.kill(int(pid), signal.SIGKILL)
+            run("ip", "netns", "delete", namespace, check=False)
