@@ -25,7 +25,7 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
     try:
         engine = Engine(devices, client, sort=sort)
         first = await engine.poll()
-        await asyncio.sleep(max(0.0, interval_s - first.poll_s))
+        await asyncio.sleep(interval_s)
         second = await engine.poll()
     finally:
         client.close()
