@@ -14,9 +14,12 @@ from pysnmp.carrier.asyncio.dgram import udp
 from pysnmp.entity import config, engine
 from pysnmp.entity.rfc3413 import cmdrsp, context
 from pysnmp.proto import rfc1902, rfc1905
+from pysnmp.proto.api import v2c
+from pysnmp.smi import error as smi_error
 
 from portmap.demo.mib import AgentCounters
-from portmap.demo.network import DeviceSpec
+from portmap.demo.network import AgentFault, DeviceSpec
+from portmap.snmp import oids
 from portmap.snmp.oids import Oid
 
 Getter = Callable[[], object]
@@ -49,11 +52,56 @@ class MibView:
         return answer
 
 
+class FaultyMibView(MibView):
+    """A MIB view that misbehaves the way broken agents do (see AgentFault)."""
+
+    def __init__(self, values: dict[Oid, Getter], faults: tuple[AgentFault, ...]) -> None:
+        super().__init__(values)
+        self.faults = faults
+
+    def read_variables(self, *var_binds, **context):  # type: ignore[no-untyped-def]
+        return [self._spoil(name, value) for name, value in super().read_variables(*var_binds, **context)]
+
+    def read_next_variables(self, *var_binds, **context):  # type: ignore[no-untyped-def]
+        answer = []
+        for (asked, _), (name, value) in zip(var_binds, super().read_next_variables(*var_binds, **context)):
+            asked_oid = tuple(asked)
+            if AgentFault.OIDS_REPEAT in self.faults and asked_oid in self.values and _under(asked_oid, _IF_TABLE):
+                name, value = asked, self.values[asked_oid]()
+            elif AgentFault.ENDLESS_TABLE in self.faults and _under(asked_oid, oids.ifDescr.oid) and not _under(tuple(name), oids.ifDescr.oid):
+                next_row = asked_oid[len(oids.ifDescr.oid)] + 1 if len(asked_oid) > len(oids.ifDescr.oid) else 1
+                name, value = rfc1902.ObjectName(oids.ifDescr.instance(next_row)), rfc1902.OctetString(f"ghost{next_row}")
+            answer.append(self._spoil(name, value))
+        return answer
+
+    def _spoil(self, name: object, value: object) -> tuple[object, object]:
+        if AgentFault.TEXT_COUNTERS in self.faults and _under(tuple(name), oids.ifHCInOctets.oid):  # type: ignore[arg-type]
+            return name, rfc1902.OctetString("twelve")
+        return name, value
+
+
+_IF_TABLE = (1, 3, 6, 1, 2, 1, 2, 2)
+TOO_BIG_ABOVE_REPETITIONS = 4
+
+
+def _under(oid: Oid, prefix: Oid) -> bool:
+    return oid[: len(prefix)] == prefix
+
+
+class _TooBigBulkResponder(cmdrsp.BulkCommandResponder):
+    """Answers tooBig to a GETBULK asking for more than a few repetitions."""
+
+    def handle_management_operation(self, snmpEngine, stateReference, contextName, PDU):  # type: ignore[no-untyped-def]
+        if v2c.apiBulkPDU.get_max_repetitions(PDU) > TOO_BIG_ABOVE_REPETITIONS:
+            raise smi_error.TooBigError()
+        super().handle_management_operation(snmpEngine, stateReference, contextName, PDU)
+
+
 class SimulatedAgent:
     def __init__(self, device: DeviceSpec, values: dict[Oid, Getter], counters: AgentCounters, host: str = "127.0.0.1") -> None:
         self.device = device
         self.host = host
-        self.view = MibView(values)
+        self.view = FaultyMibView(values, device.faults) if device.faults else MibView(values)
         self.counters = counters
         self._engine: engine.SnmpEngine | None = None
         self._reload_timer: asyncio.TimerHandle | None = None
@@ -80,7 +128,8 @@ class SimulatedAgent:
         snmp_context = context.SnmpContext(snmp_engine)
         snmp_context.unregister_context_name(b"")
         snmp_context.register_context_name(b"", self.view)
-        for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder, cmdrsp.BulkCommandResponder):
+        bulk = _TooBigBulkResponder if AgentFault.TOO_BIG in self.device.faults else cmdrsp.BulkCommandResponder
+        for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder, bulk):
             responder(snmp_engine, snmp_context)
         self._engine = snmp_engine
         if self.device.counter_cache_s:

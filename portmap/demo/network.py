@@ -6,10 +6,24 @@ Pure data; `traffic.py` turns it into moving counters and `agent.py` serves them
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 ETHERNET_CSMACD = 6
 GIGABIT = 1_000_000_000
 TEN_GIGABIT = 10_000_000_000
+
+
+class AgentFault(StrEnum):
+    """Ways real agents break, for tests of what the poller does with them."""
+
+    OIDS_REPEAT = "oids-repeat"
+    """GETNEXT/GETBULK in ifTable answer the OID that was asked, so a walk never advances."""
+    ENDLESS_TABLE = "endless-table"
+    """ifDescr never ends: past the last interface come ever more made-up rows."""
+    TEXT_COUNTERS = "text-counters"
+    """ifHCInOctets is answered as a string."""
+    TOO_BIG = "too-big"
+    """A GETBULK asking for more than 4 repetitions is answered tooBig."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +53,8 @@ class DeviceSpec:
     v3_priv_password: str | None = None
     community: str = "public"
     counter_cache_s: float = 0.0
-    """Like net-snmp or Junos: counters are reloaded on a request at most this often."""
+    """Like net-snmp or Junos: the agent reloads its counters this often, on a timer."""
+    faults: tuple[AgentFault, ...] = ()
 
     def port(self, if_index: int) -> PortSpec:
         return next(p for p in self.ports if p.if_index == if_index)
