@@ -184,8 +184,12 @@ def _compose(path: Path) -> yaml.Node | None:
         problem = exc.problem or exc.context or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         raise InventoryError(str(path), line, column, "", f"YAML syntax: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise InventoryError(str(path), line, column, "", f"character {exc.character!r} is not allowed in YAML") from None
     except yaml.YAMLError as exc:
-        raise InventoryError(str(path), 0, 0, "", f"YAML: {exc}") from None
+        raise InventoryError(str(path), 0, 0, "", f"YAML: {' '.join(str(exc).split())}") from None
 
 
 def inventory_files(location: str | Path) -> list[Path]:
