@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 
 class _Silent(asyncio.DatagramProtocol):
@@ -13,9 +14,12 @@ class _Silent(asyncio.DatagramProtocol):
 class _Relay(asyncio.DatagramProtocol):
     """Forwards each request to the real agent after `delay_s`, and the answer back."""
 
-    def __init__(self, target: tuple[str, int], delay_s: float) -> None:
+    def __init__(self, target: tuple[str, int], delay_s: float, drop_ratio: float = 0.0) -> None:
         self.target = target
         self.delay_s = delay_s
+        self.drop_ratio = drop_ratio
+        self.dropped = 0
+        self._random = random.Random(7)
         self.transport: asyncio.DatagramTransport | None = None
         self.upstreams: list[asyncio.DatagramTransport] = []
 
@@ -23,6 +27,9 @@ class _Relay(asyncio.DatagramProtocol):
         self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if self._random.random() < self.drop_ratio:
+            self.dropped += 1
+            return
         asyncio.get_running_loop().call_later(self.delay_s, lambda: asyncio.ensure_future(self._forward(data, addr)))
 
     async def _forward(self, data: bytes, client: tuple[str, int]) -> None:
@@ -44,9 +51,12 @@ async def silent_agent(port: int) -> asyncio.DatagramTransport:
     return transport
 
 
-async def slow_relay(port: int, target_port: int, delay_s: float) -> tuple[asyncio.DatagramTransport, _Relay]:
+async def slow_relay(
+    port: int, target_port: int, delay_s: float, drop_ratio: float = 0.0
+) -> tuple[asyncio.DatagramTransport, _Relay]:
+    """A relay in front of an agent that answers late and, with drop_ratio, loses requests."""
     transport, relay = await asyncio.get_running_loop().create_datagram_endpoint(
-        lambda: _Relay(("127.0.0.1", target_port), delay_s), local_addr=("127.0.0.1", port)
+        lambda: _Relay(("127.0.0.1", target_port), delay_s, drop_ratio), local_addr=("127.0.0.1", port)
     )
     return transport, relay
 

@@ -58,6 +58,14 @@ def test_a_reboot_seconds_after_the_last_one_is_still_a_reboot():
     assert rates.status is RateStatus.DISCONTINUITY and "agent restarted" in rates.note
 
 
+def test_uptime_that_advanced_far_less_than_our_clock_is_a_restart():
+    # Up 50 s before; 300 s later it says 120 s: it restarted 180 s ago, after we last asked.
+    prev = sample(100.0, 5000, port(10**6, 10**3))
+    cur = sample(400.0, 12000, port(2 * 10**6, 2 * 10**3))
+    (rates,) = compute_device_rates(prev, cur, INTERFACES)
+    assert rates.status is RateStatus.DISCONTINUITY
+
+
 def test_sysuptime_wrapping_after_497_days_is_not_a_reboot():
     prev = sample(100.0, 2**32 - 200, port(1000, 10))
     cur = sample(105.0, 300, port(6000, 60))

@@ -21,7 +21,9 @@ from portmap.core.samples import DeviceSample, InterfaceInfo, PortCounters
 
 SYS_UPTIME_MODULO_CS = 2**32
 UPTIME_TOLERANCE_CS = 6000
-"""How far (60 s) an agent's clock may drift from ours before a jump counts as a restart."""
+"""How far (60 s) an agent's clock may be from ours around sysUpTime's 497-day wrap."""
+UPTIME_LAG_CS = 200
+"""sysUpTime may lag our clock by this much (2 s, or 10 % of the interval) without a restart."""
 
 
 class RateStatus(StrEnum):
@@ -78,13 +80,19 @@ class PortRates:
         return busiest / self.speed_bps * 100
 
 
-def _uptime_went_back(prev: DeviceSample, cur: DeviceSample) -> bool:
-    """True on a restart; False on sysUpTime's own wrap after 497 days of uptime."""
-    if cur.sys_uptime_cs >= prev.sys_uptime_cs:
-        return False
-    expected = prev.sys_uptime_cs + (cur.time_s - prev.time_s) * 100
-    wrapped = expected >= SYS_UPTIME_MODULO_CS - UPTIME_TOLERANCE_CS
-    return not (wrapped and abs(expected % SYS_UPTIME_MODULO_CS - cur.sys_uptime_cs) <= UPTIME_TOLERANCE_CS)
+def _agent_restarted(prev: DeviceSample, cur: DeviceSample) -> bool:
+    """True when sysUpTime went back, or advanced far less than our clock did.
+
+    The second catches an agent that restarted and has been up longer than its previous
+    uptime by the time we ask again. sysUpTime's own wrap after 497 days is not a restart.
+    """
+    elapsed_cs = (cur.time_s - prev.time_s) * 100
+    advanced_cs = cur.sys_uptime_cs - prev.sys_uptime_cs
+    if advanced_cs < 0:
+        expected = prev.sys_uptime_cs + elapsed_cs
+        wrapped = expected >= SYS_UPTIME_MODULO_CS - UPTIME_TOLERANCE_CS
+        return not (wrapped and abs(expected % SYS_UPTIME_MODULO_CS - cur.sys_uptime_cs) <= UPTIME_TOLERANCE_CS)
+    return advanced_cs < elapsed_cs - max(UPTIME_LAG_CS, elapsed_cs * 0.1)
 
 
 def compute_device_rates(
@@ -98,8 +106,8 @@ def compute_device_rates(
             rates.append(PortRates(cur.device, if_index, 0.0, RateStatus.FIRST, "first sample", speed_bps=speed))
             continue
         interval = cur.time_s - prev.time_s
-        if _uptime_went_back(prev, cur):
-            note = "agent restarted (sysUpTime went back): counters start again"
+        if _agent_restarted(prev, cur):
+            note = "agent restarted (sysUpTime went back or stood still): counters start again"
             rates.append(PortRates(cur.device, if_index, interval, RateStatus.DISCONTINUITY, note, speed_bps=speed))
             continue
         rates.append(compute_port_rates(cur.device, prev.ports.get(if_index), port, interval, speed))

@@ -30,6 +30,10 @@ class MibView:
     """The instrumentation pysnmp's responders call: exact GET and ordered GETNEXT."""
 
     def __init__(self, values: dict[Oid, Getter]) -> None:
+        self.replace(values)
+
+    def replace(self, values: dict[Oid, Getter]) -> None:
+        """Serve other objects from now on (a table that changed size, say)."""
         self.values = values
         self.order = sorted(values)
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from portmap.demo.agent import SimulatedAgent
 from portmap.demo.mib import AgentCounters, build_view
-from portmap.demo.network import DemoNetwork
+from portmap.demo.network import DemoNetwork, DeviceSpec
 from portmap.demo.traffic import TrafficModel
 
 
@@ -15,10 +15,12 @@ class SimulatedNetwork:
     def __init__(self, network: DemoNetwork, clock: Callable[[], float] = time.monotonic, host: str = "127.0.0.1") -> None:
         self.network = network
         self.model = TrafficModel(network, clock)
-        self.agents = {}
-        for device in network.devices:
-            counters = AgentCounters(device, self.model)
-            self.agents[device.name] = SimulatedAgent(device, build_view(device, counters), counters, host)
+        self.host = host
+        self.agents = {device.name: self._agent(device) for device in network.devices}
+
+    def _agent(self, device: DeviceSpec) -> SimulatedAgent:
+        counters = AgentCounters(device, self.model)
+        return SimulatedAgent(device, build_view(device, counters), counters, self.host)
 
     def start(self) -> None:
         for agent in self.agents.values():
@@ -31,3 +33,18 @@ class SimulatedNetwork:
     def restart(self, device: str) -> None:
         """Reboot one device: its agent keeps answering, but uptime and counters start at zero."""
         self.model.restart(device)
+
+    def change_tables(self, spec: DeviceSpec) -> None:
+        """The device's tables change while it runs (a line card added, say)."""
+        self.model.add_ports(spec)
+        counters = self.agents[spec.name].counters
+        self.agents[spec.name].view.replace(build_view(spec, counters))
+
+    def reboot_as(self, spec: DeviceSpec) -> None:
+        """Reboot a device into new settings: a new SNMP engine (new v3 engine id), maybe
+        another community, other ports. Uptime and counters start at zero."""
+        self.agents[spec.name].stop()
+        self.model.add_ports(spec)
+        self.model.restart(spec.name)
+        self.agents[spec.name] = self._agent(spec)
+        self.agents[spec.name].start()

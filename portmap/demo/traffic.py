@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from portmap.demo.network import DemoNetwork, HostSpec
+from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec
 
 FIELDS = (
     "in_octets", "out_octets", "in_ucast", "out_ucast", "in_mcast", "out_mcast",
@@ -137,6 +137,12 @@ class TrafficModel:
 
     def uptime_cs(self, device: str) -> int:
         return int((self.elapsed() - self._boot_s[device]) * 100)
+
+    def add_ports(self, spec: DeviceSpec) -> None:
+        """Ports a device gained (a new line card, say) start with zero counters."""
+        for port in spec.ports:
+            self.ports.setdefault((spec.name, port.if_index), [0.0] * len(FIELDS))
+            self._base.setdefault((spec.name, port.if_index), [0.0] * len(FIELDS))
 
     def restart(self, device: str) -> None:
         """The device reboots: sysUpTime and its counters start again from zero."""

@@ -137,13 +137,13 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     `sampled_at` overrides the sample's time where the agent's counter cache is known
     to have been refreshed at that moment (see counter_cache.py).
     """
-    started = time.monotonic()
     uptime_oid = oids.sysUpTime.instance(0)
     uptime = _integer(session, oids.sysUpTime, (0,), (await session.get([uptime_oid]))[uptime_oid])
     if uptime is None:
         raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", dotted(uptime_oid))
     status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime)
     columns = [c.oid for c in status_columns] + [c.oid for c in plan.counters.values()]
+    started = time.monotonic()
     table = await session.walk(columns)
     finished = time.monotonic()
 

@@ -133,6 +133,13 @@ class SnmpClient:
         self._v3_users.append({snmp.user: credentials})
         return self._engines[-1]
 
+    def fresh_engine(self, device: Device) -> SnmpEngine:
+        """A new engine of the device's own, which knows nothing of any agent's engine id."""
+        engine = SnmpEngine()
+        self._engines.append(engine)
+        self._v3_users.append({device.snmp.user or "": ()})
+        return engine
+
     def session(self, device: Device) -> DeviceSession:
         return DeviceSession(self, device)
 
@@ -153,6 +160,7 @@ class DeviceSession:
         self._one_at_a_time = asyncio.Lock()
         self.max_repetitions = device.snmp.max_repetitions
         self.requests_sent = 0
+        self._v3_discovered = False
 
     async def _transport(self) -> UdpTransportTarget | Udp6TransportTarget:
         if self._target is None:
@@ -177,8 +185,15 @@ class DeviceSession:
             indication, status, index, var_binds = await command(
                 self._engine, self._auth, target, ContextData(), *args, lookupMib=False
             )
+        if isinstance(indication, errind.RequestTimedOut) and self._v3_discovered:
+            # An SNMPv3 agent that answered before and now stays silent may have come back
+            # with a new engine id, which pysnmp does not rediscover: try once on a fresh engine.
+            self._v3_discovered = False
+            self._engine = self.client.fresh_engine(self.device)
+            return await self._send(command, *args, oid_hint=oid_hint)
         if indication:
             raise map_error_indication(self.device, indication, oid_hint)
+        self._v3_discovered = self.device.snmp.version == "3"
         if status:
             status_name = status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
             raise SnmpAgentError(self.device.name, f"error-status {status_name} at index {int(index)}", oid_hint)

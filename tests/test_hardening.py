@@ -1,0 +1,114 @@
+"""Agents that drop requests, answer too late, change tables, community or engine id after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+from portmap.core.rates import RateStatus
+from portmap.demo.network import PortSpec
+from portmap.poller import Engine, Snapshot
+from portmap.snmp.session import SnmpClient
+from tests.faults import close_relay, slow_relay
+from tests.helpers import free_udp_ports
+
+
+def by_device(snapshot: Snapshot, device: str) -> dict[int, object]:
+    return {p.rates.if_index: p.rates for p in snapshot.ports if p.rates.device == device}
+
+
+async def polls(engine: Engine, count: int, gap_s: float = 0.7) -> list[Snapshot]:
+    snapshots = []
+    for _ in range(count):
+        snapshots.append(await engine.poll())
+        await asyncio.sleep(gap_s)
+    return snapshots
+
+
+async def test_lossy_and_too_slow_agents_fail_alone_and_invent_nothing(quiet_scenario):
+    lossy_port, late_port = free_udp_ports(2)
+    acc2_port = quiet_scenario.devices["acc2"].port
+    lossy = await slow_relay(lossy_port, acc2_port, delay_s=0.0, drop_ratio=0.3)
+    late = await slow_relay(late_port, acc2_port, delay_s=0.8)
+    client = SnmpClient()
+    engine = Engine([
+        quiet_scenario.device("acc1"),
+        quiet_scenario.device("acc2", name="lossy", port=lossy_port, timeout_s=0.3, retries=4),
+        quiet_scenario.device("acc2", name="late", port=late_port, timeout_s=0.3, retries=1),
+    ], client)
+    try:
+        snapshots = await polls(engine, 4)
+    finally:
+        client.close()
+        close_relay(*lossy)
+        close_relay(*late)
+    assert lossy[1].dropped > 0
+    for snapshot in snapshots:
+        late_status = next(d for d in snapshot.devices if d.name == "late")
+        assert not late_status.answered and late_status.error_kind == "SnmpTimeout"
+        assert by_device(snapshot, "late") == {}
+        assert all(d.answered for d in snapshot.devices if d.name == "acc1")
+        assert not any(p.flagged for p in snapshot.ports)
+    # Whenever the lossy device answered, its rates are whole; when it did not, it has none.
+    for snapshot in snapshots[1:]:
+        lossy_status = next(d for d in snapshot.devices if d.name == "lossy")
+        rates = by_device(snapshot, "lossy")
+        if lossy_status.answered:
+            assert rates and all(r.status in (RateStatus.OK, RateStatus.FIRST) for r in rates.values())
+        else:
+            assert rates == {}
+    assert any(d.answered for s in snapshots for d in s.devices if d.name == "lossy")
+
+
+async def test_a_port_added_between_polls_starts_without_a_rate(quiet_scenario):
+    client = SnmpClient()
+    engine = Engine([quiet_scenario.device("acc2")], client)
+    acc2 = quiet_scenario.network.device("acc2")
+    try:
+        await engine.poll()
+        await asyncio.sleep(0.5)
+        grown = replace(acc2, ports=acc2.ports + (PortSpec(201, "Gi2/0/1", "GigabitEthernet2/0/1", 10**9, "new card"),))
+        quiet_scenario.simulator.change_tables(grown)
+        after = await engine.poll()
+        await asyncio.sleep(0.5)
+        settled = await engine.poll()
+    finally:
+        client.close()
+    assert by_device(after, "acc2")[201].status is RateStatus.FIRST
+    assert after.interfaces[("acc2", 201)].alias == "new card"
+    assert by_device(settled, "acc2")[201].status is RateStatus.OK
+    assert not any(p.flagged for p in after.ports + settled.ports)
+
+
+async def test_new_community_after_a_reboot_is_reported_and_the_rest_goes_on(quiet_scenario):
+    client = SnmpClient()
+    engine = Engine([quiet_scenario.device("acc1"), quiet_scenario.device("acc2")], client)
+    try:
+        await engine.poll()
+        quiet_scenario.simulator.reboot_as(replace(quiet_scenario.network.device("acc2"), community="changed-by-someone"))
+        await asyncio.sleep(0.3)
+        after = await engine.poll()
+    finally:
+        client.close()
+    (failed,) = after.failed
+    assert failed.name == "acc2" and failed.error_kind == "SnmpTimeout" and "community is wrong" in failed.error
+    assert "changed-by-someone" not in failed.error
+    assert all(r.status is RateStatus.OK for r in by_device(after, "acc1").values())
+
+
+async def test_v3_agent_with_a_new_engine_id_after_reboot_is_followed(quiet_scenario):
+    client = SnmpClient()
+    engine = Engine([quiet_scenario.device("v3sw")], client)
+    try:
+        await engine.poll()
+        await asyncio.sleep(0.5)
+        await engine.poll()
+        quiet_scenario.simulator.reboot_as(quiet_scenario.network.device("v3sw"))
+        snapshots = await polls(engine, 3, gap_s=0.5)
+    finally:
+        client.close()
+    answered = [s for s in snapshots if not s.failed]
+    assert answered, f"never followed the new engine: {[d.error for s in snapshots for d in s.failed]}"
+    first = answered[0]
+    assert all(r.status in (RateStatus.DISCONTINUITY, RateStatus.FIRST) for r in by_device(first, "v3sw").values()), by_device(first, "v3sw")
+    assert not any(p.flagged for s in snapshots for p in s.ports)
