@@ -11,10 +11,16 @@ class PortmapError(Exception):
     """Root of every error portmap expects and reports without a traceback."""
 
 
+def one_line(text: str) -> str:
+    """Text from a user's file, made safe to show on one line (control characters escaped)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class InventoryError(PortmapError):
     """A mistake in the inventory, located by file, line, column and field."""
 
     def __init__(self, path: str, line: int, column: int, field: str, message: str) -> None:
+        field, message = one_line(field), one_line(message)
         self.path = path
         self.line = line
         self.column = column

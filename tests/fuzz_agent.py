@@ -96,7 +96,7 @@ class FuzzAgent(asyncio.DatagramProtocol):
             v2c.apiPDU.set_request_id(pdu, rng.randint(-(2**31), 2**31 - 1))
         elif kind == "error-status":
             v2c.apiPDU.set_error_status(pdu, rng.randrange(0, 19))
-            v2c.apiPDU.set_error_index(pdu, rng.randrange(-3, count + 3))
+            v2c.apiPDU.set_error_index(pdu, rng.randrange(0, count + 3))
         elif kind == "wrong-pdu-type":
             wrong = v2c.GetRequestPDU()
             v2c.apiPDU.set_defaults(wrong)

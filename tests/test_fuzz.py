@@ -42,6 +42,8 @@ async def test_malformed_replies_end_in_a_result_or_a_typed_error():
     agent = FuzzAgent(seed=20261127)
     transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(lambda: agent, local_addr=("127.0.0.1", port))
     client = SnmpClient()
+    loop_errors: list[dict] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: loop_errors.append(context))
     outcomes: dict[str, int] = {}
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.monotonic()
@@ -55,7 +57,8 @@ async def test_malformed_replies_end_in_a_result_or_a_typed_error():
         client.close()
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
     print(f"\nfuzzed {CASES} polls in {time.monotonic() - started:.1f}s: {outcomes}; answers {agent.answers}; "
-          f"peak RSS grew {grown_mib:.1f} MiB")
+          f"undecodable datagrams dropped {client.undecodable_datagrams}; peak RSS grew {grown_mib:.1f} MiB")
+    assert loop_errors == [], "an exception escaped into the event loop (asyncio would print a traceback)"
     assert sum(outcomes.values()) == CASES
     assert grown_mib < 200
     assert outcomes.get("SnmpMalformedResponse", 0) > 0 and outcomes.get("SnmpTimeout", 0) > 0

@@ -87,7 +87,7 @@ class _FileReader:
             raise self.error(node, field, f"expected a single value, got {_kind(node)}")
         try:
             return self._constructor.construct_object(node, deep=True)
-        except yaml.YAMLError:
+        except (yaml.YAMLError, ValueError, OverflowError):
             raise self.error(node, field, f"cannot read {node.tag!r} here: write plain text or numbers") from None
 
     def text(self, node: yaml.Node, field: str) -> str:
@@ -179,6 +179,8 @@ def _compose(path: Path) -> yaml.Node | None:
         raise InventoryError(str(path), line, column, "", "not UTF-8 text (save the file as UTF-8)") from None
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
+    except (ValueError, OverflowError) as exc:  # PyYAML's scanner on escapes like "\U7fffffff"
+        raise InventoryError(str(path), 0, 0, "", f"YAML syntax: {exc}") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"

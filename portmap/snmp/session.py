@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 from collections.abc import Sequence
 
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -52,6 +53,8 @@ _PRIV = {
     "aes192": usm.USM_PRIV_CFB192_AES,
     "aes256": usm.USM_PRIV_CFB256_AES,
 }
+
+log = logging.getLogger(__name__)
 
 MAX_ROWS_PER_COLUMN = 100_000
 """A table longer than this is an agent looping, not a switch."""
@@ -117,9 +120,29 @@ class SnmpClient:
     """
 
     def __init__(self, max_in_flight: int = 64) -> None:
-        self._engines: list[SnmpEngine] = [SnmpEngine()]
+        self.undecodable_datagrams = 0
+        self._engines: list[SnmpEngine] = [self._new_engine()]
         self._v3_users: list[dict[str, tuple[object, ...]]] = [{}]
         self.in_flight = asyncio.Semaphore(max_in_flight)
+
+    def _new_engine(self) -> SnmpEngine:
+        engine = SnmpEngine()
+        dispatcher = engine.message_dispatcher
+        receive = dispatcher.receive_message
+
+        def receive_guarded(*args: object, **kwargs: object) -> object:
+            # pysnmp's parser raises TypeError, ValueError or pyasn1 errors on some malformed
+            # datagrams, inside the socket callback, where asyncio would print a traceback.
+            # Such a datagram is dropped and counted; the request it answered times out.
+            try:
+                return receive(*args, **kwargs)
+            except Exception as exc:
+                self.undecodable_datagrams += 1
+                log.debug("dropped an undecodable SNMP datagram: %s", type(exc).__name__)
+                return None
+
+        dispatcher.receive_message = receive_guarded
+        return engine
 
     def engine_for(self, device: Device) -> SnmpEngine:
         snmp = device.snmp
@@ -129,13 +152,13 @@ class SnmpClient:
         for engine, users in zip(self._engines, self._v3_users):
             if users.setdefault(snmp.user, credentials) == credentials:
                 return engine
-        self._engines.append(SnmpEngine())
+        self._engines.append(self._new_engine())
         self._v3_users.append({snmp.user: credentials})
         return self._engines[-1]
 
     def fresh_engine(self, device: Device) -> SnmpEngine:
         """A new engine of the device's own, which knows nothing of any agent's engine id."""
-        engine = SnmpEngine()
+        engine = self._new_engine()
         self._engines.append(engine)
         self._v3_users.append({device.snmp.user or "": ()})
         return engine
@@ -207,6 +230,9 @@ class DeviceSession:
             raise SnmpMalformedResponse(
                 self.device.name, f"asked {len(oids)} values, got {len(answer)}", dotted(oids[0])
             )
+        for asked, (name, _) in zip(oids, answer):
+            if name != tuple(asked):
+                raise SnmpMalformedResponse(self.device.name, f"answered {dotted(name)} instead", dotted(asked))
         return dict(answer)
 
     async def walk(self, columns: Sequence[Oid]) -> dict[Oid, dict[Oid, SnmpValue]]:
