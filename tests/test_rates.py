@@ -22,7 +22,7 @@ def port(octets: int, packets: int, bits: int = 64, discontinuity: int | None = 
 
 
 def sample(time_s: float, uptime_cs: int, *ports: PortCounters) -> DeviceSample:
-    return DeviceSample("sw1", time_s, uptime_cs, {p.if_index: p for p in ports})
+    return DeviceSample("sw1", time_s, uptime_cs, time_s - 0.05, {p.if_index: p for p in ports})
 
 
 INTERFACES = {1: InterfaceInfo(1, "Gi1/0/1", "GigabitEthernet1/0/1", "", 6, GIGABIT, "", "up")}

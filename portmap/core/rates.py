@@ -22,8 +22,8 @@ from portmap.core.samples import DeviceSample, InterfaceInfo, PortCounters
 SYS_UPTIME_MODULO_CS = 2**32
 UPTIME_TOLERANCE_CS = 6000
 """How far (60 s) an agent's clock may be from ours around sysUpTime's 497-day wrap."""
-UPTIME_LAG_CS = 200
-"""sysUpTime may lag our clock by this much (2 s, or 10 % of the interval) without a restart."""
+UPTIME_LAG_CS = 50
+"""sysUpTime may lag our clock by this much (0.5 s, or 5 % of the interval) without a restart."""
 
 
 class RateStatus(StrEnum):
@@ -86,13 +86,13 @@ def _agent_restarted(prev: DeviceSample, cur: DeviceSample) -> bool:
     The second catches an agent that restarted and has been up longer than its previous
     uptime by the time we ask again. sysUpTime's own wrap after 497 days is not a restart.
     """
-    elapsed_cs = (cur.time_s - prev.time_s) * 100
+    elapsed_cs = (cur.uptime_read_s - prev.uptime_read_s) * 100
     advanced_cs = cur.sys_uptime_cs - prev.sys_uptime_cs
     if advanced_cs < 0:
         expected = prev.sys_uptime_cs + elapsed_cs
         wrapped = expected >= SYS_UPTIME_MODULO_CS - UPTIME_TOLERANCE_CS
         return not (wrapped and abs(expected % SYS_UPTIME_MODULO_CS - cur.sys_uptime_cs) <= UPTIME_TOLERANCE_CS)
-    return advanced_cs < elapsed_cs - max(UPTIME_LAG_CS, elapsed_cs * 0.1)
+    return advanced_cs < elapsed_cs - max(UPTIME_LAG_CS, elapsed_cs * 0.05)
 
 
 def compute_device_rates(

@@ -58,6 +58,8 @@ class DeviceSample:
     time_s: float
     """Local monotonic time in seconds, the middle of the read."""
     sys_uptime_cs: int
+    uptime_read_s: float
+    """Local monotonic time when sysUpTime was read, to compare the agent's clock with ours."""
     ports: Mapping[int, PortCounters]
 
 

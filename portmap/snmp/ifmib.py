@@ -138,7 +138,9 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     to have been refreshed at that moment (see counter_cache.py).
     """
     uptime_oid = oids.sysUpTime.instance(0)
+    asked = time.monotonic()
     uptime = _integer(session, oids.sysUpTime, (0,), (await session.get([uptime_oid]))[uptime_oid])
+    uptime_read = (asked + time.monotonic()) / 2
     if uptime is None:
         raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", dotted(uptime_oid))
     status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime)
@@ -167,5 +169,6 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
         device=session.device.name,
         time_s=(started + finished) / 2 if sampled_at is None else sampled_at,
         sys_uptime_cs=uptime,
+        uptime_read_s=uptime_read,
         ports=ports,
     )
