@@ -8,6 +8,7 @@ over the longer interval rather than a lost or invented one.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
 from portmap.snmp.ifmib import CounterPlan, read_counters, read_interfaces
 from portmap.snmp.session import DeviceSession, SnmpClient
+
+log = logging.getLogger(__name__)
 
 PortKey = tuple[str, int]
 
@@ -111,7 +114,10 @@ class Engine:
         try:
             rates = await self._read(state)
         except SnmpError as error:
+            log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
             return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), []
+        log.debug("%s answered in %.2fs (%d ports, %d requests so far)", device.name,
+                  time.monotonic() - started, len(rates), state.session.requests_sent)
         return DeviceStatus(device.name, True, time.monotonic() - started), rates
 
     async def _read(self, state: _DeviceState) -> list[PortRates]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,8 @@ from portmap.core.flags import SORT_KEYS
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
 from portmap.inventory.model import Device, Inventory
+
+log = logging.getLogger("portmap")
 
 DEFAULT_INVENTORY = "inventory"
 
@@ -45,6 +48,8 @@ def _positive(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portmap", description="Find the port, and the host behind it, that floods your network.")
     parser.add_argument("--inventory", metavar="PATH", help="inventory file or folder (default: $PORTMAP_INVENTORY or ./inventory)")
+    parser.add_argument("--log-level", choices=("error", "warning", "info", "debug"), default="warning",
+                        help="what to log on stderr (default warning)")
     commands = parser.add_subparsers(dest="command")
 
     top = commands.add_parser("top", help="poll twice and print the busiest ports, ranked")
@@ -81,12 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="portmap: %(levelname)s: %(message)s", stream=sys.stderr)
     command = args.command or "live"
     if command == "demo":
         from portmap.cli.demo_cmd import run_demo
 
         return asyncio.run(run_demo(args))
     inventory = load_inventory(_inventory_location(args.inventory if "inventory" in args else None))
+    for warning in inventory.warnings:
+        log.warning("%s", warning)
     devices = _devices(inventory, getattr(args, "device", None))
     from portmap.cli import commands as run_commands
 

@@ -40,6 +40,8 @@ SNMP_KEYS = (
     "priv_protocol", "priv_password", "max_repetitions",
 )
 SECRET_KEYS = ("community", "auth_password", "priv_password")
+WELL_KNOWN_COMMUNITY = "public"
+"""Everyone knows it: no secret to protect (the demo network uses it)."""
 _ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 
 
@@ -55,6 +57,7 @@ class _FileReader:
     def __init__(self, path: str, environ: Mapping[str, str]) -> None:
         self.path = path
         self.environ = environ
+        self.plain_secrets = 0
         self._constructor = yaml.SafeLoader("")
 
     def error(self, node: yaml.Node | None, field: str, message: str) -> InventoryError:
@@ -104,6 +107,8 @@ class _FileReader:
         text = self.text(node, field)
         reference = _ENV_REFERENCE.match(text)
         if reference is None:
+            if text != WELL_KNOWN_COMMUNITY:
+                self.plain_secrets += 1
             return Secret(text)
         name = reference.group(1)
         if name not in self.environ:
@@ -214,6 +219,7 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
     """Load a file, or every *.yaml in a folder, into one validated Inventory."""
     env = os.environ if environ is None else environ
     devices: list[Device] = []
+    warnings: list[str] = []
     first_seen: dict[str, str] = {}
     files = inventory_files(location)
     for path in files:
@@ -223,7 +229,12 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
                 raise reader.error(name_node, "name", f"duplicate device name {device.name!r} (first at {first_seen[device.name]})")
             first_seen[device.name] = device.source
             devices.append(device)
-    return Inventory(tuple(devices), tuple(str(p) for p in files))
+        if reader.plain_secrets and path.stat().st_mode & 0o044:
+            warnings.append(
+                f"{path} holds SNMP secrets in plain text and other users can read it: "
+                "chmod 600 it, or write the secrets as ${ENV_VAR}"
+            )
+    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings))
 
 
 def _read_file(reader: _FileReader, root: yaml.Node | None) -> list[tuple[Device, yaml.Node]]:

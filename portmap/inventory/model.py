@@ -69,6 +69,8 @@ class Device:
 class Inventory:
     devices: tuple[Device, ...]
     files: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
+    """One line each, for the user (secrets in a file others can read, say)."""
 
     def select(self, names: list[str] | None) -> tuple[Device, ...]:
         if not names:

@@ -205,6 +205,8 @@ class DeviceSession:
         target = await self._transport()
         async with self._one_at_a_time, self.client.in_flight:
             self.requests_sent += 1
+            log.debug("%s: %s from %s:%d, first OID %s", self.device.name, command.__name__,
+                      self.device.host, self.device.port, oid_hint)
             indication, status, index, var_binds = await command(
                 self._engine, self._auth, target, ContextData(), *args, lookupMib=False
             )
