@@ -64,7 +64,8 @@ class _DeviceState:
     counters_live: bool = False
     """Shown not to cache its counters: no need to look for refreshes."""
     probe_next: bool = True
-    """Look for a cache refresh on the next read (not while the device is idle)."""
+    """Look for a cache refresh on the next read: not while every port is idle, since
+    nothing would change to show the refresh."""
 
 
 class Engine:
@@ -130,7 +131,8 @@ class Engine:
             state.interfaces, state.plan = await read_interfaces(state.session)
         state.last_sample = sample
         rates = compute_device_rates(previous, sample, state.interfaces)
-        state.probe_next = not state.counters_live and (previous is None or any(_moved(r) for r in rates))
+        idle = bool(rates) and all(r.status is RateStatus.OK and not _moved(r) for r in rates)
+        state.probe_next = not state.counters_live and not idle
         return rates
 
     async def _read_aligned(self, state: _DeviceState, plan: CounterPlan) -> DeviceSample:

@@ -63,13 +63,21 @@ class Lab:
                 self.exec(ns, "ip", "addr", "add", addr, "dev", name)
             self.exec(ns, "ip", "link", "set", name, "up")
 
-    def snmpd(self, namespace: str, community: str, extra_config: str = "") -> None:
+    def management_link(self, namespace: str, root_cidr: str, ns_cidr: str) -> None:
+        """A veth from the test's own namespace into `namespace`, so the test can poll its agent."""
+        root_end, ns_end = f"{self.prefix}m{len(self.namespaces)}", f"{self.prefix}n{len(self.namespaces)}"
+        run("ip", "link", "add", root_end, "type", "veth", "peer", "name", ns_end)
+        run("ip", "link", "set", ns_end, "netns", namespace)
+        run("ip", "addr", "add", root_cidr, "dev", root_end)
+        run("ip", "link", "set", root_end, "up")
+        self.exec(namespace, "ip", "addr", "add", ns_cidr, "dev", ns_end)
+        self.exec(namespace, "ip", "link", "set", ns_end, "up")
+
+    def snmpd(self, namespace: str, community: str, listen: str = "127.0.0.1", allow: str = "127.0.0.1") -> subprocess.Popen[str]:
         config = self.workdir / f"{namespace}-snmpd.conf"
-        config.write_text(
-            "agentAddress udp:127.0.0.1:161\n"
-            f"rocommunity {community} 127.0.0.1\n"
-            "sysName " + namespace + "\n" + extra_config
-        )
+        addresses = ",".join(f"udp:{address}:161" for address in dict.fromkeys(["127.0.0.1", listen]))
+        access = "".join(f"rocommunity {community} {source}\n" for source in dict.fromkeys(["127.0.0.1", allow]))
+        config.write_text(f"agentAddress {addresses}\n{access}sysName {namespace}\n")
         pidfile = self.workdir / f"{namespace}-snmpd.pid"
         process = subprocess.Popen(
             ["ip", "netns", "exec", namespace, "snmpd", "-f", "-Lo", "-C", "-c", str(config), "-p", str(pidfile)],
@@ -81,7 +89,7 @@ class Lab:
             probe = self.exec(namespace, "snmpget", "-v2c", "-c", community, "-t", "0.5", "-r", "0",
                               "127.0.0.1", "1.3.6.1.2.1.1.3.0", check=False)
             if probe.returncode == 0:
-                return
+                return process
             time.sleep(0.2)
         raise RuntimeError(f"snmpd in {namespace} did not answer within 10 s")
 

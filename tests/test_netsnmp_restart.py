@@ -1,0 +1,68 @@
+"""A real snmpd stopped and started again mid-run: reported while away, no false spike on return."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+
+import pytest
+
+from portmap.core.rates import RateStatus
+from portmap.demo.inventory import demo_inventory
+from portmap.poller import Engine
+from portmap.snmp.session import SnmpClient
+from tests.helpers import require_root, require_tools, v2c_device
+from tests.netns import Lab
+
+COMMUNITY = "pm-restart-community"
+
+
+@pytest.fixture
+def lab(tmp_path):
+    require_root()
+    require_tools("ip", "snmpd", "snmpget")
+    lab = Lab(tmp_path)
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
+async def test_snmpd_restart_is_reported_then_followed_without_a_spike(lab, quiet_scenario):
+    switch = lab.namespace("sw")
+    host = lab.namespace("h1")
+    lab.cable(switch, "swp1", "192.0.2.1/24", host, "eth0", "192.0.2.10/24")
+    lab.management_link(switch, "198.51.100.1/30", "198.51.100.2/30")
+    agent = await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, "198.51.100.2", "198.51.100.0/30")
+    sender = lab.send_udp(host, "192.0.2.1", 2000, 30.0, 200)
+    client = SnmpClient()
+    labsw = replace(v2c_device("labsw", 161, COMMUNITY, timeout_s=0.5, retries=1), host="198.51.100.2")
+    engine = Engine([labsw, demo_inventory(quiet_scenario.network).devices[1]], client)
+    snapshots = []
+    try:
+        for step in range(6):
+            if step == 3:
+                agent.terminate()
+                await asyncio.to_thread(agent.wait, 10)
+            if step == 4:
+                agent = await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, "198.51.100.2", "198.51.100.0/30")
+            snapshots.append(await engine.poll())
+            await asyncio.sleep(2.0)
+    finally:
+        client.close()
+        sender.terminate()
+
+    def swp1(snapshot):
+        return next(p for p in snapshot.ports if p.rates.device == "labsw" and snapshot.interfaces[("labsw", p.rates.if_index)].if_name == "swp1")
+
+    assert swp1(snapshots[2]).rates.status is RateStatus.OK
+    assert swp1(snapshots[2]).rates.inbound.pps == pytest.approx(2000, rel=0.15)
+    away = snapshots[3]
+    assert [d.name for d in away.failed] == ["labsw"] and away.failed[0].error_kind == "SnmpTimeout"
+    assert {p.rates.device for p in away.ports} == {"acc1"}, "the other device keeps its fresh data"
+    back = snapshots[4]
+    assert not back.failed
+    assert swp1(back).rates.status is RateStatus.DISCONTINUITY and "agent restarted" in swp1(back).rates.note
+    assert swp1(snapshots[5]).rates.status is RateStatus.OK
+    assert swp1(snapshots[5]).rates.inbound.pps == pytest.approx(2000, rel=0.15)
+    assert not any(p.flagged for s in snapshots for p in s.ports)
