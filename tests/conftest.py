@@ -9,7 +9,7 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec, LinkSpec, PortSpec, default_network
 from portmap.inventory.model import Device
-from tests.helpers import free_udp_ports
+from tests.helpers import REPORT, free_udp_ports
 
 V3_USER, V3_AUTH, V3_PRIV = "portmap-test", "auth-pass-7d3f", "priv-pass-9c1e"
 COUNTER32_HEADROOM = 2_500_000
@@ -63,3 +63,10 @@ async def quiet_scenario() -> AsyncIterator[RunningScenario]:
     running.simulator.start()
     yield running
     running.simulator.stop()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if REPORT:
+        terminalreporter.section("portmap figures")
+        for line in REPORT:
+            terminalreporter.write_line(line)

@@ -17,6 +17,14 @@ IN_CI = bool(os.environ.get("PORTMAP_REQUIRE_AGENTS"))
 """Set by .ci/run: a missing agent, package or privilege fails the test instead of skipping it."""
 
 
+REPORT: list[str] = []
+"""Lines the tests want shown at the end of every run (fuzz counts, measured figures)."""
+
+
+def report(line: str) -> None:
+    REPORT.append(line)
+
+
 def require(condition: bool, reason: str) -> None:
     """Skip with the reason on a user's machine; fail in CI, where everything must be present."""
     if condition:

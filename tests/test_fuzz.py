@@ -20,7 +20,7 @@ from portmap.inventory import load_inventory
 from portmap.snmp.ifmib import read_counters, read_interfaces
 from portmap.snmp.session import SnmpClient
 from tests.fuzz_agent import FuzzAgent
-from tests.helpers import free_udp_ports, v2c_device
+from tests.helpers import free_udp_ports, report, v2c_device
 
 CASES = int(os.environ.get("PORTMAP_FUZZ_CASES", "400"))
 CASE_DEADLINE_S = 20.0
@@ -56,8 +56,8 @@ async def test_malformed_replies_end_in_a_result_or_a_typed_error():
         transport.close()
         client.close()
     grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024
-    print(f"\nfuzzed {CASES} polls in {time.monotonic() - started:.1f}s: {outcomes}; answers {agent.answers}; "
-          f"undecodable datagrams dropped {client.undecodable_datagrams}; peak RSS grew {grown_mib:.1f} MiB")
+    report(f"response-path fuzz: {CASES} polls in {time.monotonic() - started:.1f}s: {outcomes}; answers {agent.answers}; "
+           f"undecodable datagrams dropped {client.undecodable_datagrams}; peak RSS grew {grown_mib:.1f} MiB")
     assert loop_errors == [], "an exception escaped into the event loop (asyncio would print a traceback)"
     assert sum(outcomes.values()) == CASES
     assert grown_mib < 200
@@ -79,11 +79,19 @@ inventory_like = st.recursive(
 )
 
 
-@settings(max_examples=max(200, CASES // 2), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+INVENTORY_CASES = max(200, CASES // 2)
+_inventory_cases_run = 0
+
+
+@settings(max_examples=INVENTORY_CASES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=st.one_of(yaml_text, inventory_like), mutation=st.binary(max_size=8), cut=st.integers(0, 400))
 def test_mutated_inventories_end_in_a_one_line_error_or_a_valid_inventory(tmp_path, document, mutation, cut):
     text = yaml.safe_dump(document, default_flow_style=bool(cut % 2)).encode()
     raw = text[:cut] + mutation + text[cut:]
+    global _inventory_cases_run
+    _inventory_cases_run += 1
+    if _inventory_cases_run == INVENTORY_CASES:
+        report(f"inventory fuzz: {INVENTORY_CASES} mutated documents, each a valid inventory or a one-line error")
     path = tmp_path / "fuzz.yaml"
     path.write_bytes(raw)
     started = time.monotonic()

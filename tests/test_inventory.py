@@ -178,3 +178,22 @@ def test_missing_inventory_is_a_helpful_one_line_error_with_exit_2(tmp_path):
         f"portmap: {tmp_path / 'nowhere'}: no inventory here: pass --inventory FILE_OR_FOLDER, "
         "set PORTMAP_INVENTORY, or start from inventory/example.yaml"
     )
+
+
+def test_oversized_file_is_refused_without_parsing(tmp_path):
+    path = tmp_path / "huge.yaml"
+    path.write_bytes(b"devices:\n" + b"  - {name: x, host: h}\n" * 250_000)
+    with pytest.raises(InventoryError, match=r"huge.yaml: larger than 4 MiB: not an inventory"):
+        load_inventory(path)
+
+
+def test_thousands_of_devices_load_quickly(tmp_path):
+    import time
+
+    path = tmp_path / "big.yaml"
+    lines = ["defaults: {snmp: {version: 2c, community: public}}", "devices:"]
+    lines += [f"  - {{name: sw{i}, host: 192.0.2.{i % 250 + 1}, port: {1000 + i}}}" for i in range(5000)]
+    path.write_text("\n".join(lines) + "\n")
+    started = time.monotonic()
+    assert len(load_inventory(path).devices) == 5000
+    assert time.monotonic() - started < 10

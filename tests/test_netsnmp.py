@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import REPO, require_root, require_tools
+from tests.helpers import REPO, report, require_root, require_tools
 from tests.netns import Lab
 
 COMMUNITY = "pm-test-community"
@@ -58,5 +58,5 @@ def test_top_against_snmpd_agrees_with_kernel_counters(lab, tmp_path):
     assert ports["swp1"]["in_pps"] == pytest.approx(kernel_pps, rel=0.10)
     assert ports["swp1"]["in_bps"] == pytest.approx(kernel_bps, rel=0.10)
     assert ports["swp2"]["in_pps"] < 5
-    print(f"\nswp1: portmap {ports['swp1']['in_pps']:.0f} pps / kernel {kernel_pps:.0f} pps; "
-          f"portmap {ports['swp1']['in_bps']:.0f} b/s / kernel {kernel_bps:.0f} b/s")
+    report(f"snmpd in a namespace, swp1: portmap {ports['swp1']['in_pps']:.0f} pps / kernel {kernel_pps:.0f} pps; "
+           f"portmap {ports['swp1']['in_bps']:.0f} b/s / kernel {kernel_bps:.0f} b/s")
