@@ -10,6 +10,7 @@ import pytest
 from portmap.core.rates import RateStatus
 from portmap.demo.inventory import demo_inventory
 from portmap.poller import Engine
+from portmap.snmp.ifmib import read_counters, read_interfaces
 from portmap.snmp.session import SnmpClient
 from tests.helpers import require_root, require_tools, v2c_device
 from tests.netns import Lab
@@ -66,3 +67,23 @@ async def test_snmpd_restart_is_reported_then_followed_without_a_spike(lab, quie
     assert swp1(snapshots[5]).rates.status is RateStatus.OK
     assert swp1(snapshots[5]).rates.inbound.pps == pytest.approx(2000, rel=0.15)
     assert not any(p.flagged for s in snapshots for p in s.ports)
+
+
+async def test_snmpv1_reads_the_same_interfaces_with_32_bit_counters(lab):
+    switch = lab.namespace("sw")
+    lab.cable(switch, "swp1", "192.0.2.1/24", lab.namespace("h1"), "eth0", "192.0.2.10/24")
+    lab.management_link(switch, "198.51.100.5/30", "198.51.100.6/30")
+    await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, "198.51.100.6", "198.51.100.4/30")
+    v2 = replace(v2c_device("v2", 161, COMMUNITY), host="198.51.100.6")
+    v1 = replace(v2, name="v1", snmp=replace(v2.snmp, version="1"))
+    client = SnmpClient()
+    try:
+        interfaces_v2, plan_v2 = await read_interfaces(client.session(v2))
+        interfaces_v1, plan_v1 = await read_interfaces(client.session(v1))
+        sample_v1 = await read_counters(client.session(v1), plan_v1)
+    finally:
+        client.close()
+    assert {i: x.if_name for i, x in interfaces_v1.items()} == {i: x.if_name for i, x in interfaces_v2.items()}
+    assert plan_v2.hc and not plan_v1.hc, "SNMPv1 has no Counter64: the 32-bit columns stand in"
+    assert set(sample_v1.ports) == set(interfaces_v1)
+    assert all(c.bits == 32 for p in sample_v1.ports.values() for c in p.counters.values())

@@ -17,7 +17,6 @@ from pysnmp.proto import rfc1902, rfc1905
 from pysnmp.proto.api import v2c
 from pysnmp.smi import error as smi_error
 
-from portmap.demo.mib import AgentCounters
 from portmap.demo.network import AgentFault, DeviceSpec
 from portmap.snmp import oids
 from portmap.snmp.oids import Oid
@@ -102,16 +101,21 @@ class _TooBigBulkResponder(cmdrsp.BulkCommandResponder):
 
 
 class SimulatedAgent:
-    def __init__(self, device: DeviceSpec, values: dict[Oid, Getter], counters: AgentCounters, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, device: DeviceSpec, values: dict[Oid, Getter], reload_counters: Callable[[], None] | None = None,
+        host: str = "127.0.0.1",
+    ) -> None:
+        """`reload_counters`, for an agent that caches counters, is called every counter_cache_s."""
         self.device = device
         self.host = host
         self.view = FaultyMibView(values, device.faults) if device.faults else MibView(values)
-        self.counters = counters
+        self.reload_counters = reload_counters
         self._engine: engine.SnmpEngine | None = None
         self._reload_timer: asyncio.TimerHandle | None = None
 
     def _reload_counters(self) -> None:
-        self.counters.reload()
+        assert self.reload_counters is not None
+        self.reload_counters()
         self._reload_timer = asyncio.get_running_loop().call_later(self.device.counter_cache_s, self._reload_counters)
 
     def start(self) -> None:
@@ -136,7 +140,7 @@ class SimulatedAgent:
         for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder, bulk):
             responder(snmp_engine, snmp_context)
         self._engine = snmp_engine
-        if self.device.counter_cache_s:
+        if self.reload_counters is not None:
             self._reload_timer = asyncio.get_running_loop().call_later(self.device.counter_cache_s, self._reload_counters)
 
     def stop(self) -> None:

@@ -20,7 +20,8 @@ class SimulatedNetwork:
 
     def _agent(self, device: DeviceSpec) -> SimulatedAgent:
         counters = AgentCounters(device, self.model)
-        return SimulatedAgent(device, build_view(device, counters), counters, self.host)
+        view = build_view(device, counters, lambda: self.model.uptime_cs(device.name))
+        return SimulatedAgent(device, view, counters.reload if device.counter_cache_s else None, self.host)
 
     def start(self) -> None:
         for agent in self.agents.values():
@@ -37,8 +38,10 @@ class SimulatedNetwork:
     def change_tables(self, spec: DeviceSpec) -> None:
         """The device's tables change while it runs (a line card added, say)."""
         self.model.add_ports(spec)
-        counters = self.agents[spec.name].counters
-        self.agents[spec.name].view.replace(build_view(spec, counters))
+        counters = AgentCounters(spec, self.model)
+        agent = self.agents[spec.name]
+        agent.view.replace(build_view(spec, counters, lambda: self.model.uptime_cs(spec.name)))
+        agent.reload_counters = counters.reload if spec.counter_cache_s else None
 
     def reboot_as(self, spec: DeviceSpec) -> None:
         """Reboot a device into new settings: a new SNMP engine (new v3 engine id), maybe

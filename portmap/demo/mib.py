@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from pysnmp.proto import rfc1902
 
@@ -58,12 +59,15 @@ class AgentCounters:
         return self._cache[if_index]
 
 
-def build_view(device: DeviceSpec, counters: AgentCounters) -> dict[Oid, Getter]:
-    model = counters.model
+class PortCounters(Protocol):
+    def port(self, if_index: int) -> dict[str, int]: ...
+
+
+def build_view(device: DeviceSpec, counters: PortCounters, uptime_cs: Callable[[], int]) -> dict[Oid, Getter]:
     view: dict[Oid, Getter] = {
         oids.sysDescr.instance(0): lambda: rfc1902.OctetString(device.sys_descr),
         oids.sysObjectID.instance(0): lambda: rfc1902.ObjectIdentifier(NET_SNMP_LINUX),
-        oids.sysUpTime.instance(0): lambda: rfc1902.TimeTicks(model.uptime_cs(device.name) % 2**32),
+        oids.sysUpTime.instance(0): lambda: rfc1902.TimeTicks(uptime_cs() % 2**32),
         oids.sysName.instance(0): lambda: rfc1902.OctetString(device.name),
         oids.ifNumber.instance(0): lambda: rfc1902.Integer32(len(device.ports)),
     }
@@ -72,7 +76,7 @@ def build_view(device: DeviceSpec, counters: AgentCounters) -> dict[Oid, Getter]
     return view
 
 
-def _port_view(device: DeviceSpec, port: PortSpec, counters: AgentCounters) -> dict[Oid, Getter]:
+def _port_view(device: DeviceSpec, port: PortSpec, counters: PortCounters) -> dict[Oid, Getter]:
     i = port.if_index
 
     def counter(name: str, bits: int) -> Getter:

@@ -1,0 +1,132 @@
+"""Poller cost against N simulated 48-port switches, beside net-snmp's snmpbulkwalk on the same agents.
+
+Usage: python bench/poll.py [--devices 1 10 100] [--cycles 3]
+The agents run in other processes; their CPU is reported apart from the poller's.
+The last line is machine-readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from portmap.inventory.model import Device, Secret, SnmpSettings
+from portmap.poller import Engine
+from portmap.snmp.session import SnmpClient
+
+HERE = Path(__file__).resolve().parent
+AGENTS_PER_PROCESS = 25
+BASE_PORT = 30000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+COUNTER_TABLES = ("1.3.6.1.2.1.2.2.1", "1.3.6.1.2.1.31.1.1.1")
+"""ifTable and ifXTable whole: one snmpbulkwalk each, so process start weighs as little as it can."""
+
+
+def cpu_of(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
+
+
+def own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def start_agents(count: int) -> list[subprocess.Popen[str]]:
+    processes = []
+    for first in range(0, count, AGENTS_PER_PROCESS):
+        processes.append(subprocess.Popen(
+            [sys.executable, str(HERE / "agents.py"), str(BASE_PORT + first), str(min(AGENTS_PER_PROCESS, count - first))],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        ))
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return processes
+
+
+async def poll_cost(devices: list[Device], cycles: int, agent_pids: list[int]) -> dict[str, float]:
+    client = SnmpClient()
+    engine = Engine(devices, client)
+    for _ in range(2):  # first reads: interface tables, counter-cache check
+        await engine.poll()
+    sessions = [engine._states[d.name].session for d in devices]  # noqa: SLF001 - a benchmark reads the counts
+    varbinds_before = sum(s.varbinds_received for s in sessions)
+    cpu_before, agents_before, started = own_cpu(), cpu_of(agent_pids), time.monotonic()
+    walls = []
+    for _ in range(cycles):
+        snapshot = await engine.poll()
+        walls.append(snapshot.poll_s)
+        assert not snapshot.failed, [d.error for d in snapshot.failed]
+    client.close()
+    varbinds = sum(s.varbinds_received for s in sessions) - varbinds_before
+    return {
+        "varbinds": varbinds,
+        "cpu_s": own_cpu() - cpu_before,
+        "agent_cpu_s": cpu_of(agent_pids) - agents_before,
+        "wall_s": time.monotonic() - started,
+        "cycle_wall_s": max(walls),
+    }
+
+
+def netsnmp_cost(devices: list[Device], cycles: int) -> dict[str, float]:
+    cpu_before, varbinds = children_cpu(), 0
+    for _ in range(cycles):
+        for device in devices:
+            for table in COUNTER_TABLES:
+                out = subprocess.run(
+                    ["snmpbulkwalk", "-v2c", "-c", "public", "-Cr25", "-On", "-Oq", f"{device.host}:{device.port}", table],
+                    capture_output=True, text=True, check=True,
+                ).stdout
+                varbinds += out.count("\n")
+    return {"varbinds": varbinds, "cpu_s": children_cpu() - cpu_before}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--devices", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--cycles", type=int, default=3)
+    args = parser.parse_args()
+    line = ""
+    for count in args.devices:
+        agents = start_agents(count)
+        try:
+            devices = [
+                Device(f"sw{BASE_PORT + n}", "127.0.0.1", BASE_PORT + n, frozenset({"switch"}),
+                       SnmpSettings("2c", Secret("public")), 5.0, 1)
+                for n in range(count)
+            ]
+            ours = asyncio.run(poll_cost(devices, args.cycles, [a.pid for a in agents]))
+            theirs = netsnmp_cost(devices, args.cycles)
+        finally:
+            for agent in agents:
+                agent.communicate("")
+        ours_ms = ours["cpu_s"] * 1000 / (ours["varbinds"] / 1000)
+        theirs_ms = theirs["cpu_s"] * 1000 / (theirs["varbinds"] / 1000)
+        rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{count} switches x 48 ports, {args.cycles} cycles: poller {ours['varbinds']:.0f} varbinds, "
+              f"{ours['cpu_s']:.2f} s CPU ({ours_ms:.1f} ms/1k vb), {ours['varbinds'] / ours['wall_s']:.0f} vb/s, "
+              f"slowest cycle {ours['cycle_wall_s']:.2f} s; agents {ours['agent_cpu_s']:.2f} s CPU; "
+              f"snmpbulkwalk {theirs['varbinds']:.0f} varbinds, {theirs['cpu_s']:.2f} s CPU ({theirs_ms:.1f} ms/1k vb)",
+              flush=True)
+        line = (f"devices={count} ports={count * 48} varbinds={ours['varbinds']:.0f} "
+                f"poller_cpu_ms_per_1k_vb={ours_ms:.1f} netsnmp_cpu_ms_per_1k_vb={theirs_ms:.1f} "
+                f"ratio={ours_ms / theirs_ms:.1f} cycle_wall_s={ours['cycle_wall_s']:.2f} rss_mib={rss_mib:.0f}")
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
