@@ -48,6 +48,10 @@ class SnmpTimeout(SnmpError):
     reason = "no answer"
 
 
+class SnmpAddressError(SnmpError):
+    reason = "bad address"
+
+
 class SnmpAuthError(SnmpError):
     reason = "authentication failed"
 

@@ -48,7 +48,6 @@ class Snapshot:
     oper_status: dict[PortKey, str]
     devices: tuple[DeviceStatus, ...]
     glitches_dropped: int = 0
-    discontinuities: int = 0
 
     @property
     def failed(self) -> tuple[DeviceStatus, ...]:
@@ -106,7 +105,6 @@ class Engine:
             oper_status=oper,
             devices=tuple(statuses),
             glitches_dropped=self.glitches_dropped,
-            discontinuities=sum(1 for r in all_rates if r.status is RateStatus.DISCONTINUITY),
         )
 
     async def _poll_device(self, device: Device) -> tuple[DeviceStatus, list[PortRates]]:

@@ -7,7 +7,7 @@ from portmap.core.rates import DirectionRates, PortRates, RateStatus
 
 
 def side(pps: float, size: float = 500.0, bcast: float = 0.0, errors: float = 0.0) -> DirectionRates:
-    return DirectionRates(bps=pps * size * 8, pps=pps, mcast_pps=0.0, bcast_pps=bcast, nucast_pps=None, errors_ps=errors, discards_ps=0.0)
+    return DirectionRates(bps=pps * size * 8, pps=pps, mcast_pps=0.0, bcast_pps=bcast, errors_ps=errors, discards_ps=0.0)
 
 
 def port(device: str, if_index: int, inbound: DirectionRates, outbound: DirectionRates, speed: int = 10**9) -> PortRates:

@@ -15,7 +15,7 @@ from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network
 from tests.faults import close_relay, silent_agent, slow_relay
-from tests.helpers import free_udp_ports
+from tests.helpers import free_udp_ports, v2c_device
 
 
 def rates_of(snapshot: Snapshot, device: str) -> dict[int, object]:
@@ -130,3 +130,14 @@ async def test_counters_cached_by_the_agent_still_give_true_rates():
     # 40,000 pps of flood plus web1's own 180 pps (+-25 %): without finding the cache's
     # refresh, the rate would be off by up to 3 s in 4, i.e. 75 %.
     assert 40_000 * 0.98 < web1.inbound.pps < 40_225 * 1.02
+
+
+async def test_a_host_name_that_does_not_resolve_is_its_own_error():
+    client = SnmpClient()
+    device = replace(v2c_device("typo", 161), host="no-such-host.invalid")
+    engine = Engine([device], client)
+    snapshot = await engine.poll()
+    client.close()
+    (failed,) = snapshot.failed
+    assert failed.error_kind == "SnmpAddressError"
+    assert failed.error.startswith("typo: bad address: cannot resolve host 'no-such-host.invalid'")

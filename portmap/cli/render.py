@@ -54,9 +54,11 @@ def render_table(snapshot: Snapshot, limit: int, previous_failures: Sequence[Dev
     lines += _flag_lines(snapshot)
     lines += _note_lines(snapshot)
     lines += _unreachable_lines(snapshot, previous_failures)
-    answered = sum(1 for d in snapshot.devices if d.answered)
+    answering = [d for d in snapshot.devices if d.answered]
     stamp = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
-    lines.append(f"{answered}/{len(snapshot.devices)} devices answered; poll at {stamp} took {snapshot.poll_s:.2f}s")
+    slowest = max(answering, key=lambda d: d.response_s, default=None)
+    slow = f"; slowest {slowest.name} {slowest.response_s:.2f}s" if slowest else ""
+    lines.append(f"{len(answering)}/{len(snapshot.devices)} devices answered; poll at {stamp} took {snapshot.poll_s:.2f}s{slow}")
     return "\n".join(lines)
 
 
@@ -135,6 +137,7 @@ def render_json(snapshot: Snapshot, interval_s: float, previous_failures: Sequen
             "in_avg_pkt_bytes": _round(inbound.avg_pkt_bytes if inbound else None),
             "out_avg_pkt_bytes": _round(outbound.avg_pkt_bytes if outbound else None),
             "in_bcast_pps": _round(inbound.bcast_pps if inbound else None),
+            "in_mcast_pps": _round(inbound.mcast_pps if inbound else None),
             "in_errors_ps": _round(inbound.errors_ps if inbound else None, 2),
             "out_errors_ps": _round(outbound.errors_ps if outbound else None, 2),
             "in_discards_ps": _round(inbound.discards_ps if inbound else None, 2),

@@ -41,8 +41,6 @@ class DirectionRates:
     pps: float | None
     mcast_pps: float | None
     bcast_pps: float | None
-    nucast_pps: float | None
-    """Multicast plus broadcast, where the agent only has ifTable's non-unicast counter."""
     errors_ps: float | None
     discards_ps: float | None
 
@@ -175,7 +173,6 @@ def _direction(deltas: Mapping[str, int], side: str, interval_s: float) -> Direc
         pps=pps,
         mcast_pps=mcast,
         bcast_pps=bcast,
-        nucast_pps=nucast if mcast is None or bcast is None else None,
         errors_ps=per_second("errors"),
         discards_ps=per_second("discards"),
     )

@@ -110,9 +110,6 @@ class DemoNetwork:
     def device(self, name: str) -> DeviceSpec:
         return next(d for d in self.devices if d.name == name)
 
-    def with_flood_at(self, start_s: float) -> DemoNetwork:
-        return replace(self, floods=tuple(replace(f, start_s=start_s) for f in self.floods))
-
     def with_agent_ports(self, ports: dict[str, int]) -> DemoNetwork:
         return replace(self, devices=tuple(replace(d, agent_port=ports.get(d.name, d.agent_port)) for d in self.devices))
 

@@ -26,6 +26,7 @@ from pysnmp.proto import errind, rfc1902
 from pysnmp.proto.api import v2c
 
 from portmap.errors import (
+    SnmpAddressError,
     SnmpAgentError,
     SnmpAuthError,
     SnmpError,
@@ -108,6 +109,11 @@ def _auth_data(device: Device) -> CommunityData | UsmUserData:
     )
 
 
+def _credentials(device: Device) -> tuple[object, ...]:
+    snmp = device.snmp
+    return (snmp.security_level, snmp.auth_protocol, snmp.auth_password, snmp.priv_protocol, snmp.priv_password)
+
+
 class SnmpClient:
     """The process's SNMP engine, shared by every device, with a cap on requests in flight.
 
@@ -145,19 +151,16 @@ class SnmpClient:
         snmp = device.snmp
         if snmp.version != "3" or snmp.user is None:
             return self._engines[0]
-        credentials = (snmp.security_level, snmp.auth_protocol, snmp.auth_password, snmp.priv_protocol, snmp.priv_password)
         for engine, users in zip(self._engines, self._v3_users):
-            if users.setdefault(snmp.user, credentials) == credentials:
+            if users.setdefault(snmp.user, _credentials(device)) == _credentials(device):
                 return engine
-        self._engines.append(self._new_engine())
-        self._v3_users.append({snmp.user: credentials})
-        return self._engines[-1]
+        return self.fresh_engine(device)
 
     def fresh_engine(self, device: Device) -> SnmpEngine:
-        """A new engine of the device's own, which knows nothing of any agent's engine id."""
+        """A new engine, which knows nothing yet of any agent's engine id."""
         engine = self._new_engine()
         self._engines.append(engine)
-        self._v3_users.append({device.snmp.user or "": ()})
+        self._v3_users.append({device.snmp.user or "": _credentials(device)})
         return engine
 
     def session(self, device: Device) -> DeviceSession:
@@ -196,7 +199,7 @@ class DeviceSession:
                     address, timeout=self.device.timeout_s, retries=self.device.retries
                 )
             except Exception as exc:  # pysnmp raises a bare PySnmpError for a name it cannot resolve
-                raise SnmpTimeout(self.device.name, f"cannot resolve host {self.device.host!r}: {exc}") from None
+                raise SnmpAddressError(self.device.name, f"cannot resolve host {self.device.host!r}: {exc}") from None
         return self._target
 
     async def _send(
