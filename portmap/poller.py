@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from portmap.core.flags import FlagThresholds, RankedPort, rank_ports
-from portmap.core.rates import PortRates, RateStatus, compute_device_rates
+from portmap.core.rates import PortRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
@@ -81,6 +81,10 @@ class Engine:
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
 
+    def varbinds_received(self) -> int:
+        """Varbinds answered by every device so far (for benchmarks and debug logs)."""
+        return sum(state.session.varbinds_received for state in self._states.values())
+
     async def poll(self) -> Snapshot:
         started = time.monotonic()
         results = await asyncio.gather(*(self._poll_device(d) for d in self.devices))
@@ -124,7 +128,7 @@ class Engine:
             state.interfaces, state.plan = await read_interfaces(state.session)
         sample = await self._read_aligned(state, state.plan)
         previous = state.last_sample
-        restarted = previous is not None and sample.sys_uptime_cs < previous.sys_uptime_cs
+        restarted = previous is not None and agent_restarted(previous, sample)
         if restarted or set(sample.ports) != set(state.interfaces):
             state.interfaces, state.plan = await read_interfaces(state.session)
         state.last_sample = sample

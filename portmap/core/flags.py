@@ -66,39 +66,28 @@ class RankedPort:
         return bool(self.flags)
 
 
-SORT_KEYS: dict[str, Callable[[PortRates], float]] = {}
-
-
-def _sort_key(name: str) -> Callable[[Callable[[PortRates], float]], Callable[[PortRates], float]]:
-    def register(function: Callable[[PortRates], float]) -> Callable[[PortRates], float]:
-        SORT_KEYS[name] = function
-        return function
-
-    return register
-
-
 def _both(rates: PortRates) -> tuple[DirectionRates, ...]:
     return tuple(d for d in (rates.inbound, rates.outbound) if d is not None)
 
 
-@_sort_key("pps")
 def _by_pps(rates: PortRates) -> float:
     return max((d.pps or 0.0 for d in _both(rates)), default=0.0)
 
 
-@_sort_key("bps")
 def _by_bps(rates: PortRates) -> float:
     return max((d.bps or 0.0 for d in _both(rates)), default=0.0)
 
 
-@_sort_key("util")
 def _by_util(rates: PortRates) -> float:
     return rates.util_pct or 0.0
 
 
-@_sort_key("errors")
 def _by_errors(rates: PortRates) -> float:
     return sum((d.errors_ps or 0.0) + (d.discards_ps or 0.0) for d in _both(rates))
+
+
+SORT_KEYS: dict[str, Callable[[PortRates], float]] = {"pps": _by_pps, "bps": _by_bps, "util": _by_util, "errors": _by_errors}
+"""`--sort` keys: each port's busier direction."""
 
 
 def typical_pps(all_rates: Sequence[PortRates], direction: str) -> float:

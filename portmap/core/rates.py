@@ -78,7 +78,7 @@ class PortRates:
         return busiest / self.speed_bps * 100
 
 
-def _agent_restarted(prev: DeviceSample, cur: DeviceSample) -> bool:
+def agent_restarted(prev: DeviceSample, cur: DeviceSample) -> bool:
     """True when sysUpTime went back, or advanced far less than our clock did.
 
     The second catches an agent that restarted and has been up longer than its previous
@@ -104,7 +104,7 @@ def compute_device_rates(
             rates.append(PortRates(cur.device, if_index, 0.0, RateStatus.FIRST, "first sample", speed_bps=speed))
             continue
         interval = cur.time_s - prev.time_s
-        if _agent_restarted(prev, cur):
+        if agent_restarted(prev, cur):
             note = "agent restarted (sysUpTime went back or stood still): counters start again"
             rates.append(PortRates(cur.device, if_index, interval, RateStatus.DISCONTINUITY, note, speed_bps=speed))
             continue
