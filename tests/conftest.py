@@ -9,7 +9,8 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec, LinkSpec, PortSpec, default_network
 from portmap.inventory.model import Device
-from tests.helpers import REPORT, free_udp_ports
+from tests.helpers import REPORT, free_udp_ports, require_root, require_tools
+from tests.netns import Lab
 
 V3_USER, V3_AUTH, V3_PRIV = "portmap-test", "auth-pass-7d3f", "priv-pass-9c1e"
 COUNTER32_HEADROOM = 2_500_000
@@ -63,6 +64,18 @@ async def quiet_scenario() -> AsyncIterator[RunningScenario]:
     running.simulator.start()
     yield running
     running.simulator.stop()
+
+
+@pytest.fixture
+def lab(tmp_path):
+    """Network namespaces for real agents, all removed after the test, even a failing one."""
+    require_root()
+    require_tools("ip", "snmpd", "snmpget")
+    lab = Lab(tmp_path)
+    try:
+        yield lab
+    finally:
+        lab.close()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]

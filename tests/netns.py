@@ -114,7 +114,6 @@ class Lab:
                 except subprocess.TimeoutExpired:
                     process.kill()
         for namespace in self.namespaces:
-            run("ip", "netns", "pids", namespace, check=False)
             for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
                 os.kill(int(pid), signal.SIGKILL)
             run("ip", "netns", "delete", namespace, check=False)

@@ -8,22 +8,10 @@ import time
 
 import pytest
 
-from tests.helpers import REPO, report, require_root, require_tools
-from tests.netns import Lab
+from tests.helpers import REPO, report
 
 COMMUNITY = "pm-test-community"
 PPS, SECONDS, PAYLOAD = 3000, 16.0, 100
-
-
-@pytest.fixture
-def lab(tmp_path):
-    require_root()
-    require_tools("ip", "snmpd", "snmpget")
-    lab = Lab(tmp_path)
-    try:
-        yield lab
-    finally:
-        lab.close()
 
 
 def test_top_against_snmpd_agrees_with_kernel_counters(lab, tmp_path):

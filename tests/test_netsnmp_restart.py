@@ -12,21 +12,9 @@ from portmap.demo.inventory import demo_inventory
 from portmap.poller import Engine
 from portmap.snmp.ifmib import read_counters, read_interfaces
 from portmap.snmp.session import SnmpClient
-from tests.helpers import require_root, require_tools, v2c_device
-from tests.netns import Lab
+from tests.helpers import v2c_device
 
 COMMUNITY = "pm-restart-community"
-
-
-@pytest.fixture
-def lab(tmp_path):
-    require_root()
-    require_tools("ip", "snmpd", "snmpget")
-    lab = Lab(tmp_path)
-    try:
-        yield lab
-    finally:
-        lab.close()
 
 
 async def test_snmpd_restart_is_reported_then_followed_without_a_spike(lab, quiet_scenario):
