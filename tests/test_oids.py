@@ -29,7 +29,10 @@ def compiled_mibs() -> dict[str, dict]:
     compiler.add_searchers(StubSearcher(*BUILT_IN))
     wanted = sorted({obj.module for obj in ALL_OBJECTS.values()})
     results = compiler.compile(*wanted, ignoreErrors=True, noDeps=False, rebuild=True, genTexts=False)
-    failed = {name: status for name, status in results.items() if status not in ("compiled", "untouched", "unprocessed")}
+    failed = {
+        name: status for name, status in results.items()
+        if status not in ("compiled", "untouched", "unprocessed") and name not in BUILT_IN
+    }
     assert not failed, f"MIB modules in mibs/ did not compile: {failed}"
     return modules
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from portmap.demo.agent import SimulatedAgent
 from portmap.demo.mib import AgentCounters, build_view
+from portmap.demo.tables import DeviceTables, device_tables
 from portmap.demo.network import DemoNetwork, DeviceSpec
 from portmap.demo.traffic import TrafficModel
 
@@ -20,8 +21,14 @@ class SimulatedNetwork:
 
     def _agent(self, device: DeviceSpec) -> SimulatedAgent:
         counters = AgentCounters(device, self.model)
-        view = build_view(device, counters, lambda: self.model.uptime_cs(device.name))
+        view = build_view(device, counters, lambda: self.model.uptime_cs(device.name), self._tables(device))
         return SimulatedAgent(device, view, counters.reload if device.counter_cache_s else None, self.host)
+
+    def _tables(self, device: DeviceSpec) -> DeviceTables | None:
+        """FDB, ARP and LLDP for a device of the network; none for one added later by a test."""
+        if device.name not in {d.name for d in self.network.devices}:
+            return None
+        return device_tables(self.network, device.name)
 
     def start(self) -> None:
         for agent in self.agents.values():
@@ -40,7 +47,7 @@ class SimulatedNetwork:
         self.model.add_ports(spec)
         counters = AgentCounters(spec, self.model)
         agent = self.agents[spec.name]
-        agent.view.replace(build_view(spec, counters, lambda: self.model.uptime_cs(spec.name)))
+        agent.view.replace(build_view(spec, counters, lambda: self.model.uptime_cs(spec.name), self._tables(spec)))
         agent.reload_counters = counters.reload if spec.counter_cache_s else None
 
     def reboot_as(self, spec: DeviceSpec) -> None:

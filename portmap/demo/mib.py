@@ -8,6 +8,7 @@ from typing import Protocol
 from pysnmp.proto import rfc1902
 
 from portmap.demo.network import ETHERNET_CSMACD, DeviceSpec, PortSpec
+from portmap.demo.tables import VLAN, DeviceTables
 from portmap.demo.traffic import TrafficModel
 from portmap.snmp import oids
 from portmap.snmp.oids import Oid
@@ -15,6 +16,11 @@ from portmap.snmp.oids import Oid
 Getter = Callable[[], object]
 
 NET_SNMP_LINUX = (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10)
+IPV4 = 1
+"""InetAddressType ipv4."""
+ARP_DYNAMIC, ARP_REACHABLE = 3, 1
+CHASSIS_ID_MAC, PORT_ID_NAME = 4, 5
+"""LldpChassisIdSubtype macAddress; LldpPortIdSubtype interfaceName."""
 _COUNTER32_COLUMNS = {
     oids.ifInOctets: "in_octets", oids.ifOutOctets: "out_octets",
     oids.ifInUcastPkts: "in_ucast", oids.ifOutUcastPkts: "out_ucast",
@@ -63,7 +69,9 @@ class PortCounters(Protocol):
     def port(self, if_index: int) -> dict[str, int]: ...
 
 
-def build_view(device: DeviceSpec, counters: PortCounters, uptime_cs: Callable[[], int]) -> dict[Oid, Getter]:
+def build_view(
+    device: DeviceSpec, counters: PortCounters, uptime_cs: Callable[[], int], tables: DeviceTables | None = None
+) -> dict[Oid, Getter]:
     view: dict[Oid, Getter] = {
         oids.sysDescr.instance(0): lambda: rfc1902.OctetString(device.sys_descr),
         oids.sysObjectID.instance(0): lambda: rfc1902.ObjectIdentifier(NET_SNMP_LINUX),
@@ -73,6 +81,74 @@ def build_view(device: DeviceSpec, counters: PortCounters, uptime_cs: Callable[[
     }
     for port in device.ports:
         view.update(_port_view(device, port, counters))
+    if tables is not None:
+        view.update(_bridge_view(device, tables))
+        view.update(_arp_view(tables))
+        view.update(_lldp_view(device, tables))
+    return view
+
+
+def _constant(value: object) -> Getter:
+    return lambda: value
+
+
+def _mac_index(mac: str) -> tuple[int, ...]:
+    return tuple(_mac_bytes(mac))
+
+
+def _bridge_view(device: DeviceSpec, tables: DeviceTables) -> dict[Oid, Getter]:
+    if not tables.bridge_ports:
+        return {}
+    view: dict[Oid, Getter] = {oids.dot1dBaseBridgeAddress.instance(0): _constant(rfc1902.OctetString(_mac_bytes(device.base_mac)))}
+    for bridge_port, if_index in tables.bridge_ports.items():
+        view[oids.dot1dBasePortIfIndex.instance(bridge_port)] = _constant(rfc1902.Integer32(if_index))
+    for entry in tables.fdb:
+        mac = _mac_index(entry.mac)
+        view[oids.dot1dTpFdbAddress.instance(*mac)] = _constant(rfc1902.OctetString(bytes(mac)))
+        view[oids.dot1dTpFdbPort.instance(*mac)] = _constant(rfc1902.Integer32(entry.bridge_port))
+        view[oids.dot1dTpFdbStatus.instance(*mac)] = _constant(rfc1902.Integer32(entry.status))
+        view[oids.dot1qTpFdbPort.instance(VLAN, *mac)] = _constant(rfc1902.Integer32(entry.bridge_port))
+        view[oids.dot1qTpFdbStatus.instance(VLAN, *mac)] = _constant(rfc1902.Integer32(entry.status))
+    view[oids.dot1qVlanFdbId.instance(0, VLAN)] = _constant(rfc1902.Unsigned32(VLAN))
+    view[oids.dot1qVlanStaticName.instance(VLAN)] = _constant(rfc1902.OctetString("default"))
+    return view
+
+
+def _arp_view(tables: DeviceTables) -> dict[Oid, Getter]:
+    view: dict[Oid, Getter] = {}
+    for entry in tables.arp:
+        address = tuple(int(part) for part in entry.ip.split("."))
+        mac = rfc1902.OctetString(_mac_bytes(entry.mac))
+        physical = (entry.if_index, IPV4, len(address), *address)
+        view[oids.ipNetToPhysicalPhysAddress.instance(*physical)] = _constant(mac)
+        view[oids.ipNetToPhysicalType.instance(*physical)] = _constant(rfc1902.Integer32(ARP_DYNAMIC))
+        view[oids.ipNetToPhysicalState.instance(*physical)] = _constant(rfc1902.Integer32(ARP_REACHABLE))
+        view[oids.ipNetToMediaPhysAddress.instance(entry.if_index, *address)] = _constant(mac)
+        view[oids.ipNetToMediaNetAddress.instance(entry.if_index, *address)] = _constant(rfc1902.IpAddress(entry.ip))
+        view[oids.ipNetToMediaType.instance(entry.if_index, *address)] = _constant(rfc1902.Integer32(ARP_DYNAMIC))
+    return view
+
+
+def _lldp_view(device: DeviceSpec, tables: DeviceTables) -> dict[Oid, Getter]:
+    if not device.base_mac:
+        return {}
+    view: dict[Oid, Getter] = {
+        oids.lldpLocChassisIdSubtype.instance(0): _constant(rfc1902.Integer32(CHASSIS_ID_MAC)),
+        oids.lldpLocChassisId.instance(0): _constant(rfc1902.OctetString(_mac_bytes(device.base_mac))),
+        oids.lldpLocSysName.instance(0): _constant(rfc1902.OctetString(device.name)),
+    }
+    for port in device.ports:
+        view[oids.lldpLocPortIdSubtype.instance(port.if_index)] = _constant(rfc1902.Integer32(PORT_ID_NAME))
+        view[oids.lldpLocPortId.instance(port.if_index)] = _constant(rfc1902.OctetString(port.name))
+        view[oids.lldpLocPortDesc.instance(port.if_index)] = _constant(rfc1902.OctetString(port.descr))
+    for neighbour in tables.lldp:
+        index = (0, neighbour.local_if_index, 1)  # timeMark, local port number (= ifIndex here), remote index
+        view[oids.lldpRemChassisIdSubtype.instance(*index)] = _constant(rfc1902.Integer32(CHASSIS_ID_MAC))
+        view[oids.lldpRemChassisId.instance(*index)] = _constant(rfc1902.OctetString(_mac_bytes(neighbour.chassis_mac)))
+        view[oids.lldpRemPortIdSubtype.instance(*index)] = _constant(rfc1902.Integer32(PORT_ID_NAME))
+        view[oids.lldpRemPortId.instance(*index)] = _constant(rfc1902.OctetString(neighbour.port_name))
+        view[oids.lldpRemPortDesc.instance(*index)] = _constant(rfc1902.OctetString(neighbour.port_descr))
+        view[oids.lldpRemSysName.instance(*index)] = _constant(rfc1902.OctetString(neighbour.sys_name))
     return view
 
 

@@ -55,6 +55,8 @@ class DeviceSpec:
     counter_cache_s: float = 0.0
     """Like net-snmp or Junos: the agent reloads its counters this often, on a timer."""
     faults: tuple[AgentFault, ...] = ()
+    base_mac: str = ""
+    """The bridge's own address (dot1dBaseBridgeAddress, LLDP chassis id)."""
 
     def port(self, if_index: int) -> PortSpec:
         return next(p for p in self.ports if p.if_index == if_index)
@@ -127,7 +129,7 @@ def _switch(name: str, number: int, agent_port: int, access_ports: int, uplinks:
         PortSpec(100 + i, f"Te1/1/{i}", f"TenGigabitEthernet1/1/{i}", TEN_GIGABIT, mac=_mac(number, 100 + i))
         for i in range(1, uplinks + 1)
     ]
-    return DeviceSpec(name, agent_port, tuple(ports), sys_descr=f"portmap demo switch {name}")
+    return DeviceSpec(name, agent_port, tuple(ports), sys_descr=f"portmap demo switch {name}", base_mac=_mac(number, 0))
 
 
 def _label(device: DeviceSpec, labels: dict[int, str]) -> DeviceSpec:
@@ -148,7 +150,7 @@ def default_network(base_port: int = 16161, flood_after_s: float = 20.0) -> Demo
             PortSpec(1, "ge-0/0/0", "ge-0/0/0", GIGABIT, "LAN 10.0.0.1/24", mac=_mac(9, 1)),
             PortSpec(2, "ge-0/0/1", "ge-0/0/1", GIGABIT, "uplink to ISP", mac=_mac(9, 2)),
         ),
-        roles=("router",), sys_descr="portmap demo router rtr1",
+        roles=("router",), sys_descr="portmap demo router rtr1", base_mac=_mac(9, 0),
     )
     hosts = (
         HostSpec("web1", "52:54:00:12:34:56", "10.0.0.21", "acc1", 5, 180, 220),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from portmap.core.samples import (
@@ -138,16 +137,14 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     to have been refreshed at that moment (see counter_cache.py).
     """
     uptime_oid = oids.sysUpTime.instance(0)
-    asked = time.monotonic()
     uptime = _integer(session, oids.sysUpTime, (0,), (await session.get([uptime_oid]))[uptime_oid])
-    uptime_read = (asked + time.monotonic()) / 2
+    uptime_read = session.last_answer_s
     if uptime is None:
         raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", dotted(uptime_oid))
     status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime)
     columns = [c.oid for c in status_columns] + [c.oid for c in plan.counters.values()]
-    started = time.monotonic()
     table = await session.walk(columns)
-    finished = time.monotonic()
+    first_answer, last_answer = session.last_walk_span
 
     ports: dict[int, PortCounters] = {}
     for index, status in table[oids.ifOperStatus.oid].items():
@@ -167,7 +164,7 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
         )
     return DeviceSample(
         device=session.device.name,
-        time_s=(started + finished) / 2 if sampled_at is None else sampled_at,
+        time_s=(first_answer + last_answer) / 2 if sampled_at is None else sampled_at,
         sys_uptime_cs=uptime,
         uptime_read_s=uptime_read,
         ports=ports,

@@ -76,3 +76,38 @@ ifHCOutBroadcastPkts = _define("IF-MIB", "ifHCOutBroadcastPkts", "1.3.6.1.2.1.31
 ifHighSpeed = _define("IF-MIB", "ifHighSpeed", "1.3.6.1.2.1.31.1.1.1.15")
 ifAlias = _define("IF-MIB", "ifAlias", "1.3.6.1.2.1.31.1.1.1.18")
 ifCounterDiscontinuityTime = _define("IF-MIB", "ifCounterDiscontinuityTime", "1.3.6.1.2.1.31.1.1.1.19")
+
+# BRIDGE-MIB: the bridge's own address, bridge port -> ifIndex, and the learned MACs
+dot1dBaseBridgeAddress = _define("BRIDGE-MIB", "dot1dBaseBridgeAddress", "1.3.6.1.2.1.17.1.1")
+dot1dBasePortIfIndex = _define("BRIDGE-MIB", "dot1dBasePortIfIndex", "1.3.6.1.2.1.17.1.4.1.2")
+dot1dTpFdbAddress = _define("BRIDGE-MIB", "dot1dTpFdbAddress", "1.3.6.1.2.1.17.4.3.1.1")
+dot1dTpFdbPort = _define("BRIDGE-MIB", "dot1dTpFdbPort", "1.3.6.1.2.1.17.4.3.1.2")
+dot1dTpFdbStatus = _define("BRIDGE-MIB", "dot1dTpFdbStatus", "1.3.6.1.2.1.17.4.3.1.3")
+
+# Q-BRIDGE-MIB: the forwarding table per filtering database (VLAN), and VLAN names
+dot1qTpFdbPort = _define("Q-BRIDGE-MIB", "dot1qTpFdbPort", "1.3.6.1.2.1.17.7.1.2.2.1.2")
+dot1qTpFdbStatus = _define("Q-BRIDGE-MIB", "dot1qTpFdbStatus", "1.3.6.1.2.1.17.7.1.2.2.1.3")
+dot1qVlanFdbId = _define("Q-BRIDGE-MIB", "dot1qVlanFdbId", "1.3.6.1.2.1.17.7.1.4.2.1.3")
+dot1qVlanStaticName = _define("Q-BRIDGE-MIB", "dot1qVlanStaticName", "1.3.6.1.2.1.17.7.1.4.3.1.1")
+
+# IP-MIB: the ARP/ND cache
+ipNetToPhysicalPhysAddress = _define("IP-MIB", "ipNetToPhysicalPhysAddress", "1.3.6.1.2.1.4.35.1.4")
+ipNetToPhysicalType = _define("IP-MIB", "ipNetToPhysicalType", "1.3.6.1.2.1.4.35.1.6")
+ipNetToPhysicalState = _define("IP-MIB", "ipNetToPhysicalState", "1.3.6.1.2.1.4.35.1.7")
+ipNetToMediaPhysAddress = _define("IP-MIB", "ipNetToMediaPhysAddress", "1.3.6.1.2.1.4.22.1.2")
+ipNetToMediaNetAddress = _define("IP-MIB", "ipNetToMediaNetAddress", "1.3.6.1.2.1.4.22.1.3")
+ipNetToMediaType = _define("IP-MIB", "ipNetToMediaType", "1.3.6.1.2.1.4.22.1.4")
+
+# LLDP-MIB: this device's chassis and ports, and the neighbours seen on them
+lldpLocChassisIdSubtype = _define("LLDP-MIB", "lldpLocChassisIdSubtype", "1.0.8802.1.1.2.1.3.1")
+lldpLocChassisId = _define("LLDP-MIB", "lldpLocChassisId", "1.0.8802.1.1.2.1.3.2")
+lldpLocSysName = _define("LLDP-MIB", "lldpLocSysName", "1.0.8802.1.1.2.1.3.3")
+lldpLocPortIdSubtype = _define("LLDP-MIB", "lldpLocPortIdSubtype", "1.0.8802.1.1.2.1.3.7.1.2")
+lldpLocPortId = _define("LLDP-MIB", "lldpLocPortId", "1.0.8802.1.1.2.1.3.7.1.3")
+lldpLocPortDesc = _define("LLDP-MIB", "lldpLocPortDesc", "1.0.8802.1.1.2.1.3.7.1.4")
+lldpRemChassisIdSubtype = _define("LLDP-MIB", "lldpRemChassisIdSubtype", "1.0.8802.1.1.2.1.4.1.1.4")
+lldpRemChassisId = _define("LLDP-MIB", "lldpRemChassisId", "1.0.8802.1.1.2.1.4.1.1.5")
+lldpRemPortIdSubtype = _define("LLDP-MIB", "lldpRemPortIdSubtype", "1.0.8802.1.1.2.1.4.1.1.6")
+lldpRemPortId = _define("LLDP-MIB", "lldpRemPortId", "1.0.8802.1.1.2.1.4.1.1.7")
+lldpRemPortDesc = _define("LLDP-MIB", "lldpRemPortDesc", "1.0.8802.1.1.2.1.4.1.1.8")
+lldpRemSysName = _define("LLDP-MIB", "lldpRemSysName", "1.0.8802.1.1.2.1.4.1.1.9")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import time
 from collections.abc import Sequence
 
 from pysnmp.entity.rfc3413 import cmdgen
@@ -184,6 +185,12 @@ class DeviceSession:
         self.max_repetitions = device.snmp.max_repetitions
         self.requests_sent = 0
         self.varbinds_received = 0
+        self.last_answer_s = 0.0
+        """Local monotonic time of the latest answer: when the agent read its values, give or
+        take half a round trip, however many timeouts and retries came before."""
+        self.last_walk_span: tuple[float, float] = (0.0, 0.0)
+        """When the first and the last answer of the latest walk arrived."""
+        self._first_walk_answer_s: float | None = None
         self._v3_discovered = False
 
     async def _transport(self) -> UdpTransportTarget | Udp6TransportTarget:
@@ -229,6 +236,7 @@ class DeviceSession:
             status_name = status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
             raise SnmpAgentError(self.device.name, f"error-status {status_name} at index {int(index)}", oid_hint)
         self.varbinds_received += len(var_binds)
+        self.last_answer_s = time.monotonic()
         return [(tuple(name), to_python(value)) for name, value in var_binds]
 
     def _exchange(self, kind: str, target: object, request: list[tuple[object, object]], repetitions: int):  # type: ignore[no-untyped-def]
@@ -266,11 +274,13 @@ class DeviceSession:
         tables longer than MAX_ROWS_PER_COLUMN; halves max-repetitions on tooBig.
         """
         rows: dict[Oid, dict[Oid, SnmpValue]] = {column: {} for column in columns}
+        self._first_walk_answer_s = None
         if self.device.snmp.version == "1":
             for column in columns:
                 await self._walk_columns([column], rows)
         else:
             await self._walk_columns(list(columns), rows)
+        self.last_walk_span = (self._first_walk_answer_s or self.last_answer_s, self.last_answer_s)
         return rows
 
     async def _walk_columns(self, columns: list[Oid], rows: dict[Oid, dict[Oid, SnmpValue]]) -> None:
@@ -278,6 +288,8 @@ class DeviceSession:
         active = list(columns)
         while active:
             answer = await self._next_rows(active, cursor)
+            if self._first_walk_answer_s is None:
+                self._first_walk_answer_s = self.last_answer_s
             if not answer:
                 raise SnmpMalformedResponse(self.device.name, "empty response to a walk", dotted(active[0]))
             finished: set[Oid] = set()

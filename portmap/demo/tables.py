@@ -1,0 +1,119 @@
+"""What the demo network's devices know about each other: forwarding tables, ARP, LLDP.
+
+Pure data derived from the same DemoNetwork the traffic model uses, so that a host's
+MAC is learned on the very port its traffic crosses, and the router's ARP entries and the
+LLDP neighbours match the cabling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import networkx as nx
+
+from portmap.demo.network import DemoNetwork, DeviceSpec
+
+LEARNED, SELF = 3, 4
+"""dot1dTpFdbStatus values."""
+VLAN = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FdbEntry:
+    mac: str
+    bridge_port: int
+    status: int
+
+
+@dataclass(frozen=True, slots=True)
+class ArpEntry:
+    if_index: int
+    ip: str
+    mac: str
+
+
+@dataclass(frozen=True, slots=True)
+class LldpNeighbour:
+    local_if_index: int
+    chassis_mac: str
+    port_name: str
+    port_descr: str
+    sys_name: str
+
+
+def bridge_ports(device: DeviceSpec) -> dict[int, int]:
+    """Bridge port -> ifIndex: ports numbered in order, so uplinks' numbers differ from their ifIndex."""
+    return {number: port.if_index for number, port in enumerate(device.ports, start=1)}
+
+
+def _cabling(network: DemoNetwork) -> nx.Graph:
+    graph = nx.Graph()
+    for link in network.links:
+        graph.add_edge(link.a_device, link.b_device, ports={link.a_device: link.a_if_index, link.b_device: link.b_if_index})
+    return graph
+
+
+def forwarding_table(network: DemoNetwork, switch: str) -> list[FdbEntry]:
+    """Every host, router and switch address as `switch` learned it, plus its own address."""
+    graph = _cabling(network)
+    spec = network.device(switch)
+    port_of = {if_index: number for number, if_index in bridge_ports(spec).items()}
+
+    def reaches(device: str) -> bool:
+        return device != switch and switch in graph and device in graph and nx.has_path(graph, switch, device)
+
+    def towards(device: str) -> int:
+        next_hop = nx.shortest_path(graph, switch, device)[1]
+        return port_of[graph.edges[switch, next_hop]["ports"][switch]]
+
+    entries = [FdbEntry(spec.base_mac, 0, SELF)] if spec.base_mac else []
+    for host in network.hosts:
+        if host.switch == switch:
+            entries.append(FdbEntry(host.mac, port_of[host.if_index], LEARNED))
+        elif reaches(host.switch):
+            entries.append(FdbEntry(host.mac, towards(host.switch), LEARNED))
+    entries += [FdbEntry(other.base_mac, towards(other.name), LEARNED)
+                for other in network.devices if other.base_mac and reaches(other.name)]
+    gateway_device, gateway_port = network.gateway
+    if reaches(gateway_device):
+        entries.append(FdbEntry(network.device(gateway_device).port(gateway_port).mac, towards(gateway_device), LEARNED))
+    return entries
+
+
+def arp_table(network: DemoNetwork, router: str) -> list[ArpEntry]:
+    """The gateway's ARP cache: every host on the LAN behind its LAN interface."""
+    gateway_device, gateway_port = network.gateway
+    if router != gateway_device:
+        return []
+    return [ArpEntry(gateway_port, host.ip, host.mac) for host in network.hosts]
+
+
+def lldp_neighbours(network: DemoNetwork, device: str) -> list[LldpNeighbour]:
+    neighbours = []
+    for link in network.links:
+        for near, near_if, far, far_if in ((link.a_device, link.a_if_index, link.b_device, link.b_if_index),
+                                           (link.b_device, link.b_if_index, link.a_device, link.a_if_index)):
+            if near == device:
+                far_spec = network.device(far)
+                far_port = far_spec.port(far_if)
+                neighbours.append(LldpNeighbour(near_if, far_spec.base_mac, far_port.name, far_port.descr, far))
+    return neighbours
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceTables:
+    bridge_ports: dict[int, int]
+    fdb: list[FdbEntry]
+    arp: list[ArpEntry]
+    lldp: list[LldpNeighbour]
+
+
+def device_tables(network: DemoNetwork, device: str) -> DeviceTables:
+    spec = network.device(device)
+    is_switch = "switch" in spec.roles
+    return DeviceTables(
+        bridge_ports=bridge_ports(spec) if is_switch else {},
+        fdb=forwarding_table(network, device) if is_switch else [],
+        arp=arp_table(network, device) if "router" in spec.roles else [],
+        lldp=lldp_neighbours(network, device),
+    )
