@@ -18,13 +18,14 @@ from pathlib import Path
 
 from portmap.inventory.model import Device, Secret, SnmpSettings
 from portmap.poller import Engine
+from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 
 HERE = Path(__file__).resolve().parent
 AGENTS_PER_PROCESS = 25
 BASE_PORT = 30000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-COUNTER_TABLES = ("1.3.6.1.2.1.2.2.1", "1.3.6.1.2.1.31.1.1.1")
+COUNTER_TABLES = (".".join(map(str, oids.ifIndex.oid[:-1])), ".".join(map(str, oids.ifName.oid[:-1])))
 """ifTable and ifXTable whole: one snmpbulkwalk each, so process start weighs as little as it can."""
 
 

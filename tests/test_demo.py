@@ -80,6 +80,13 @@ def test_cli_demo_and_top_json_as_a_user_runs_them():
         assert top["flagged"] and top["in_pps"] > 30_000 and top["in_avg_pkt_bytes"] < 100
         assert top["reasons"][0].startswith("sending ") and "small-packet flood" in top["reasons"][0]
         assert 1.5 < doc["interval_s"] < 3.5
+        check = portmap("inventory", "check", "--inventory", "inventory/demo.yaml")
+        assert check.returncode == 0, check.stdout + check.stderr
+        rows = {line.split()[0]: line for line in check.stdout.splitlines()[1:-1]}
+        assert set(rows) == {"core1", "acc1", "acc2", "rtr1"}
+        assert rows["acc1"].split()[1:3] == ["127.0.0.1:16162", "acc1"] and rows["acc1"].split()[4] == "14"
+        assert rows["rtr1"].endswith("ok: portmap demo router rtr1")
+        assert check.stdout.splitlines()[-1] == "4/4 devices answered"
         table = portmap("top", "--inventory", "inventory/demo.yaml", "--interval", "1", "--limit", "5")
         assert table.returncode == 0
         lines = table.stdout.splitlines()
