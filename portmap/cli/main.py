@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
     live.add_argument("--device", action="append", metavar="NAME")
 
+    tables = commands.add_parser("tables", help="what each device's interface, forwarding, ARP and LLDP tables say")
+    tables.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    tables.add_argument("--device", action="append", metavar="NAME")
+    tables.add_argument("--json", action="store_true")
+
     inventory = commands.add_parser("inventory", help="inventory tools")
     inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True)
     check = inventory_commands.add_parser("check", help="validate the inventory and ask every device who it is")
@@ -100,6 +105,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     if command == "top":
         return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json))
+    if command == "tables":
+        from portmap.cli.tables_cmd import run_tables
+
+        return asyncio.run(run_tables(devices, args.json))
     if command == "inventory":
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
