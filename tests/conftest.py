@@ -58,6 +58,17 @@ class RunningScenario:
 
 
 @pytest.fixture
+async def demo_running() -> AsyncIterator[RunningScenario]:
+    """The plain demo network (no flood in the test's lifetime) on free loopback ports."""
+    network = default_network(flood_after_s=3600)
+    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    running = RunningScenario(network)
+    running.simulator.start()
+    yield running
+    running.simulator.stop()
+
+
+@pytest.fixture
 async def quiet_scenario() -> AsyncIterator[RunningScenario]:
     """The scenario network with no flood in the test's lifetime."""
     running = RunningScenario(scenario_network(flood_after_s=3600))

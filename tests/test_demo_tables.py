@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from portmap.demo.lab import SimulatedNetwork
-from portmap.demo.inventory import demo_inventory
-from portmap.demo.network import default_network
 from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
-from tests.helpers import free_udp_ports
 
 LEARNED, SELF = 3, 4
 
@@ -16,13 +12,10 @@ def mac(index: tuple[int, ...]) -> str:
     return ":".join(f"{octet:02x}" for octet in index)
 
 
-async def test_fdb_arp_and_lldp_agree_with_the_cabling():
-    network = default_network()
-    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
-    simulator = SimulatedNetwork(network)
-    simulator.start()
+async def test_fdb_arp_and_lldp_agree_with_the_cabling(demo_running):
+    network = demo_running.network
     client = SnmpClient()
-    devices = {d.name: client.session(d) for d in demo_inventory(network).devices}
+    devices = {name: client.session(d) for name, d in demo_running.devices.items()}
     try:
         bridge = {}
         for name in ("core1", "acc1", "acc2"):
@@ -38,7 +31,6 @@ async def test_fdb_arp_and_lldp_agree_with_the_cabling():
         lldp = {name: await devices[name].walk([oids.lldpRemSysName.oid, oids.lldpRemPortId.oid]) for name in devices}
     finally:
         client.close()
-        simulator.stop()
 
     web1, pc1 = network.hosts[0], next(h for h in network.hosts if h.name == "pc1")
     # A host is learned on its access port at the edge, and on the uplink towards it elsewhere.

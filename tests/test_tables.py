@@ -5,29 +5,21 @@ from __future__ import annotations
 from dataclasses import replace
 
 from portmap.core.samples import InterfaceInfo
-from portmap.demo.inventory import demo_inventory
-from portmap.demo.lab import SimulatedNetwork
-from portmap.demo.network import default_network
 from portmap.neighbourhood import DeviceTables, read_all_tables
 from portmap.snmp.lldp import CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS, PORT_ALIAS, PORT_LOCAL, PORT_MAC, PORT_NAME, decode_id, local_if_index
 from portmap.snmp.session import SnmpClient
-from tests.helpers import free_udp_ports
 
 
-async def test_tables_of_the_demo_network():
-    network = default_network()
-    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
-    simulator = SimulatedNetwork(network)
-    simulator.start()
+async def test_tables_of_the_demo_network(demo_running):
+    network = demo_running.network
     client = SnmpClient()
-    devices = list(demo_inventory(network).devices)
+    devices = list(demo_running.devices.values())
     # rtr1 listed once more as a switch: it answers nothing for BRIDGE-MIB, which must be no error.
     devices.append(replace(devices[3], name="rtr1-as-switch", roles=frozenset({"switch"})))
     try:
         results = {r.device: r for r in await read_all_tables(client, devices) if isinstance(r, DeviceTables)}
     finally:
         client.close()
-        simulator.stop()
     assert set(results) == {"core1", "acc1", "acc2", "rtr1", "rtr1-as-switch"}
     acc1 = results["acc1"]
     learned = {e.mac: (e.if_index, e.vlan) for e in acc1.fdb if e.status == "learned"}

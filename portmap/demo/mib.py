@@ -8,6 +8,9 @@ from typing import Protocol
 from pysnmp.proto import rfc1902
 
 from portmap.demo.network import ETHERNET_CSMACD, DeviceSpec, PortSpec
+from portmap.core.tables import FDB_STATUS
+from portmap.snmp.ipmib import IPV4
+from portmap.snmp.lldp import CHASSIS_MAC, PORT_NAME
 from portmap.demo.tables import VLAN, DeviceTables
 from portmap.demo.traffic import TrafficModel
 from portmap.snmp import oids
@@ -16,11 +19,8 @@ from portmap.snmp.oids import Oid
 Getter = Callable[[], object]
 
 NET_SNMP_LINUX = (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10)
-IPV4 = 1
-"""InetAddressType ipv4."""
 ARP_DYNAMIC, ARP_REACHABLE = 3, 1
-CHASSIS_ID_MAC, PORT_ID_NAME = 4, 5
-"""LldpChassisIdSubtype macAddress; LldpPortIdSubtype interfaceName."""
+FDB_STATUS_CODE = {name: code for code, name in FDB_STATUS.items()}
 _COUNTER32_COLUMNS = {
     oids.ifInOctets: "in_octets", oids.ifOutOctets: "out_octets",
     oids.ifInUcastPkts: "in_ucast", oids.ifOutUcastPkts: "out_ucast",
@@ -106,9 +106,10 @@ def _bridge_view(device: DeviceSpec, tables: DeviceTables) -> dict[Oid, Getter]:
         mac = _mac_index(entry.mac)
         view[oids.dot1dTpFdbAddress.instance(*mac)] = _constant(rfc1902.OctetString(bytes(mac)))
         view[oids.dot1dTpFdbPort.instance(*mac)] = _constant(rfc1902.Integer32(entry.bridge_port))
-        view[oids.dot1dTpFdbStatus.instance(*mac)] = _constant(rfc1902.Integer32(entry.status))
-        view[oids.dot1qTpFdbPort.instance(VLAN, *mac)] = _constant(rfc1902.Integer32(entry.bridge_port))
-        view[oids.dot1qTpFdbStatus.instance(VLAN, *mac)] = _constant(rfc1902.Integer32(entry.status))
+        status = FDB_STATUS_CODE[entry.status]
+        view[oids.dot1dTpFdbStatus.instance(*mac)] = _constant(rfc1902.Integer32(status))
+        view[oids.dot1qTpFdbPort.instance(entry.vlan or VLAN, *mac)] = _constant(rfc1902.Integer32(entry.bridge_port))
+        view[oids.dot1qTpFdbStatus.instance(entry.vlan or VLAN, *mac)] = _constant(rfc1902.Integer32(status))
     view[oids.dot1qVlanFdbId.instance(0, VLAN)] = _constant(rfc1902.Unsigned32(VLAN))
     view[oids.dot1qVlanStaticName.instance(VLAN)] = _constant(rfc1902.OctetString("default"))
     return view
@@ -133,22 +134,22 @@ def _lldp_view(device: DeviceSpec, tables: DeviceTables) -> dict[Oid, Getter]:
     if not device.base_mac:
         return {}
     view: dict[Oid, Getter] = {
-        oids.lldpLocChassisIdSubtype.instance(0): _constant(rfc1902.Integer32(CHASSIS_ID_MAC)),
+        oids.lldpLocChassisIdSubtype.instance(0): _constant(rfc1902.Integer32(CHASSIS_MAC)),
         oids.lldpLocChassisId.instance(0): _constant(rfc1902.OctetString(_mac_bytes(device.base_mac))),
         oids.lldpLocSysName.instance(0): _constant(rfc1902.OctetString(device.name)),
     }
     for port in device.ports:
-        view[oids.lldpLocPortIdSubtype.instance(port.if_index)] = _constant(rfc1902.Integer32(PORT_ID_NAME))
+        view[oids.lldpLocPortIdSubtype.instance(port.if_index)] = _constant(rfc1902.Integer32(PORT_NAME))
         view[oids.lldpLocPortId.instance(port.if_index)] = _constant(rfc1902.OctetString(port.name))
         view[oids.lldpLocPortDesc.instance(port.if_index)] = _constant(rfc1902.OctetString(port.descr))
     for neighbour in tables.lldp:
-        index = (0, neighbour.local_if_index, 1)  # timeMark, local port number (= ifIndex here), remote index
-        view[oids.lldpRemChassisIdSubtype.instance(*index)] = _constant(rfc1902.Integer32(CHASSIS_ID_MAC))
-        view[oids.lldpRemChassisId.instance(*index)] = _constant(rfc1902.OctetString(_mac_bytes(neighbour.chassis_mac)))
-        view[oids.lldpRemPortIdSubtype.instance(*index)] = _constant(rfc1902.Integer32(PORT_ID_NAME))
-        view[oids.lldpRemPortId.instance(*index)] = _constant(rfc1902.OctetString(neighbour.port_name))
-        view[oids.lldpRemPortDesc.instance(*index)] = _constant(rfc1902.OctetString(neighbour.port_descr))
-        view[oids.lldpRemSysName.instance(*index)] = _constant(rfc1902.OctetString(neighbour.sys_name))
+        index = (0, neighbour.local_port_num, 1)  # timeMark, local port number, remote index
+        view[oids.lldpRemChassisIdSubtype.instance(*index)] = _constant(rfc1902.Integer32(CHASSIS_MAC))
+        view[oids.lldpRemChassisId.instance(*index)] = _constant(rfc1902.OctetString(_mac_bytes(neighbour.remote_chassis_id)))
+        view[oids.lldpRemPortIdSubtype.instance(*index)] = _constant(rfc1902.Integer32(PORT_NAME))
+        view[oids.lldpRemPortId.instance(*index)] = _constant(rfc1902.OctetString(neighbour.remote_port))
+        view[oids.lldpRemPortDesc.instance(*index)] = _constant(rfc1902.OctetString(neighbour.remote_port_desc))
+        view[oids.lldpRemSysName.instance(*index)] = _constant(rfc1902.OctetString(neighbour.remote_sysname))
     return view
 
 

@@ -11,34 +11,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.demo.network import DemoNetwork, DeviceSpec
 
-LEARNED, SELF = 3, 4
-"""dot1dTpFdbStatus values."""
 VLAN = 1
-
-
-@dataclass(frozen=True, slots=True)
-class FdbEntry:
-    mac: str
-    bridge_port: int
-    status: int
-
-
-@dataclass(frozen=True, slots=True)
-class ArpEntry:
-    if_index: int
-    ip: str
-    mac: str
-
-
-@dataclass(frozen=True, slots=True)
-class LldpNeighbour:
-    local_if_index: int
-    chassis_mac: str
-    port_name: str
-    port_descr: str
-    sys_name: str
 
 
 def bridge_ports(device: DeviceSpec) -> dict[int, int]:
@@ -59,6 +35,9 @@ def forwarding_table(network: DemoNetwork, switch: str) -> list[FdbEntry]:
     spec = network.device(switch)
     port_of = {if_index: number for number, if_index in bridge_ports(spec).items()}
 
+    def learned(mac: str, bridge_port: int) -> FdbEntry:
+        return FdbEntry(mac, VLAN, bridge_port, bridge_ports(spec).get(bridge_port), "learned")
+
     def reaches(device: str) -> bool:
         return device != switch and switch in graph and device in graph and nx.has_path(graph, switch, device)
 
@@ -66,17 +45,16 @@ def forwarding_table(network: DemoNetwork, switch: str) -> list[FdbEntry]:
         next_hop = nx.shortest_path(graph, switch, device)[1]
         return port_of[graph.edges[switch, next_hop]["ports"][switch]]
 
-    entries = [FdbEntry(spec.base_mac, 0, SELF)] if spec.base_mac else []
+    entries = [FdbEntry(spec.base_mac, VLAN, 0, None, "self")] if spec.base_mac else []
     for host in network.hosts:
         if host.switch == switch:
-            entries.append(FdbEntry(host.mac, port_of[host.if_index], LEARNED))
+            entries.append(learned(host.mac, port_of[host.if_index]))
         elif reaches(host.switch):
-            entries.append(FdbEntry(host.mac, towards(host.switch), LEARNED))
-    entries += [FdbEntry(other.base_mac, towards(other.name), LEARNED)
-                for other in network.devices if other.base_mac and reaches(other.name)]
+            entries.append(learned(host.mac, towards(host.switch)))
+    entries += [learned(other.base_mac, towards(other.name)) for other in network.devices if other.base_mac and reaches(other.name)]
     gateway_device, gateway_port = network.gateway
     if reaches(gateway_device):
-        entries.append(FdbEntry(network.device(gateway_device).port(gateway_port).mac, towards(gateway_device), LEARNED))
+        entries.append(learned(network.device(gateway_device).port(gateway_port).mac, towards(gateway_device)))
     return entries
 
 
@@ -85,10 +63,11 @@ def arp_table(network: DemoNetwork, router: str) -> list[ArpEntry]:
     gateway_device, gateway_port = network.gateway
     if router != gateway_device:
         return []
-    return [ArpEntry(gateway_port, host.ip, host.mac) for host in network.hosts]
+    return [ArpEntry(host.ip, host.mac, gateway_port) for host in network.hosts]
 
 
-def lldp_neighbours(network: DemoNetwork, device: str) -> list[LldpNeighbour]:
+def lldp_neighbours(network: DemoNetwork, device: str) -> list[Neighbor]:
+    """Each cable seen from `device`'s end; LLDP port numbers equal ifIndexes here."""
     neighbours = []
     for link in network.links:
         for near, near_if, far, far_if in ((link.a_device, link.a_if_index, link.b_device, link.b_if_index),
@@ -96,7 +75,7 @@ def lldp_neighbours(network: DemoNetwork, device: str) -> list[LldpNeighbour]:
             if near == device:
                 far_spec = network.device(far)
                 far_port = far_spec.port(far_if)
-                neighbours.append(LldpNeighbour(near_if, far_spec.base_mac, far_port.name, far_port.descr, far))
+                neighbours.append(Neighbor("lldp", near_if, near_if, far, far_spec.base_mac, far_port.name, far_port.descr))
     return neighbours
 
 
@@ -105,7 +84,7 @@ class DeviceTables:
     bridge_ports: dict[int, int]
     fdb: list[FdbEntry]
     arp: list[ArpEntry]
-    lldp: list[LldpNeighbour]
+    lldp: list[Neighbor]
 
 
 def device_tables(network: DemoNetwork, device: str) -> DeviceTables:
