@@ -10,6 +10,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from portmap.core.placement import HostLocation, PortKey, find_uplinks, place_hosts
 from portmap.core.samples import InterfaceInfo
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.errors import SnmpError
@@ -17,7 +18,7 @@ from portmap.inventory.model import Device
 from portmap.snmp.bridge import read_fdb
 from portmap.snmp.ifmib import read_interfaces
 from portmap.snmp.ipmib import read_arp
-from portmap.snmp.lldp import read_lldp
+from portmap.snmp.lldp import read_local_chassis, read_lldp
 from portmap.snmp.session import SnmpClient
 
 
@@ -28,6 +29,8 @@ class DeviceTables:
     fdb: list[FdbEntry]
     arp: list[ArpEntry]
     neighbors: list[Neighbor]
+    chassis_id: str
+    """Its own LLDP chassis ID: another address by which other switches learn it."""
 
 
 async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
@@ -37,10 +40,40 @@ async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | Snmp
         fdb = await read_fdb(session) if "switch" in device.roles else []
         arp = await read_arp(session) if "router" in device.roles else []
         neighbors = await read_lldp(session, interfaces)
+        chassis_id = await read_local_chassis(session)
     except SnmpError as error:
         return error
-    return DeviceTables(device.name, interfaces, fdb, arp, neighbors)
+    return DeviceTables(device.name, interfaces, fdb, arp, neighbors, chassis_id)
 
 
 async def read_all_tables(client: SnmpClient, devices: Sequence[Device]) -> list[DeviceTables | SnmpError]:
     return list(await asyncio.gather(*(read_tables(client, d) for d in devices)))
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbourhood:
+    """Who is behind each port, from every device's tables at once."""
+
+    uplinks: dict[PortKey, str]
+    hosts: dict[str, HostLocation]
+    neighbors: dict[PortKey, Neighbor]
+
+    def hosts_on(self, port: PortKey) -> list[HostLocation]:
+        return [h for h in self.hosts.values() if h.port == port]
+
+
+def device_macs(tables: Sequence[DeviceTables]) -> dict[str, str]:
+    """Every MAC of an inventoried device (interfaces, bridge address, LLDP chassis) -> its name."""
+    macs = {i.mac: t.device for t in tables for i in t.interfaces.values() if i.mac}
+    macs.update({t.chassis_id: t.device for t in tables if len(t.chassis_id) == 17})
+    macs.update({e.mac: t.device for t in tables for e in t.fdb if e.status == "self"})
+    return macs
+
+
+def map_neighbourhood(tables: Sequence[DeviceTables]) -> Neighbourhood:
+    owners = device_macs(tables)
+    fdb = {t.device: t.fdb for t in tables}
+    uplinks = find_uplinks(fdb, {t.device: t.neighbors for t in tables}, owners)
+    hosts = place_hosts(fdb, [e for t in tables for e in t.arp], uplinks, owners)
+    neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
+    return Neighbourhood(uplinks, hosts, neighbors)

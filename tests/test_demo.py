@@ -78,7 +78,11 @@ def test_cli_demo_and_top_json_as_a_user_runs_them():
         top = doc["ports"][0]
         assert (top["device"], top["if_name"], top["alias"]) == ("acc1", "Gi1/0/5", "web1")
         assert top["flagged"] and top["in_pps"] > 30_000 and top["in_avg_pkt_bytes"] < 100
-        assert top["reasons"][0].startswith("sending ") and "small-packet flood" in top["reasons"][0]
+        assert top["reasons"][0].startswith("10.0.0.21 (52:54:00:12:34:56) is sending ") and "small-packet flood" in top["reasons"][0]
+        assert top["hosts"] == [{"mac": "52:54:00:12:34:56", "ips": ["10.0.0.21"], "name": None, "vendor": None, "vlan": 1}]
+        assert top["neighbor"] is None
+        uplink = next(p for p in doc["ports"] if (p["device"], p["if_name"]) == ("acc1", "Te1/1/1"))
+        assert uplink["hosts"] == [] and uplink["neighbor"] == {"device": "core1", "port": "Te1/1/1"}
         assert 1.5 < doc["interval_s"] < 3.5
         check = portmap("inventory", "check", "--inventory", "inventory/demo.yaml")
         assert check.returncode == 0, check.stdout + check.stderr
@@ -92,7 +96,7 @@ def test_cli_demo_and_top_json_as_a_user_runs_them():
         lines = table.stdout.splitlines()
         assert lines[0].split()[:3] == ["DEVICE", "PORT", "ALIAS"]
         assert lines[1].startswith("!acc1") and "Gi1/0/5" in lines[1] and "web1" in lines[1]
-        assert any(line.startswith("! acc1 Gi1/0/5 (web1): sending") for line in lines)
+        assert any(line.startswith("! acc1 Gi1/0/5 (web1): 10.0.0.21 (52:54:00:12:34:56) is sending") for line in lines)
     finally:
         demo.send_signal(signal.SIGINT)
         demo.wait(timeout=10)

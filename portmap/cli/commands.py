@@ -12,11 +12,14 @@ from portmap.cli.render import render_json, render_table
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
+from portmap.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood, read_all_tables
 from portmap.poller import DeviceStatus, Engine, Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
+TABLES_EVERY_S = 60.0
+"""Forwarding tables, ARP and LLDP change slowly: read them this often, not every poll."""
 
 
 async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool) -> int:
@@ -24,17 +27,23 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
     client = SnmpClient()
     try:
         engine = Engine(devices, client, sort=sort)
-        first = await engine.poll()
+        first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
         await asyncio.sleep(interval_s)
         second = await engine.poll()
     finally:
         client.close()
     measured = _measured_interval(second) or interval_s
     if as_json:
-        print(json.dumps(render_json(second, measured, first.failed), indent=2))
+        print(json.dumps(render_json(second, measured, first.failed, neighbourhood), indent=2))
     else:
-        print(render_table(second, limit, first.failed))
+        print(render_table(second, limit, first.failed, neighbourhood))
     return 1 if second.failed or first.failed else 0
+
+
+async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device]) -> Neighbourhood:
+    """Who is behind each port, from the devices that answered; the failures show in the poll."""
+    results = await read_all_tables(client, devices)
+    return map_neighbourhood([r for r in results if isinstance(r, DeviceTables)])
 
 
 def _measured_interval(snapshot: Snapshot) -> float | None:
@@ -47,13 +56,20 @@ async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sor
     client = SnmpClient()
     engine = Engine(devices, client, sort=sort)
     previous_failed: tuple[DeviceStatus, ...] = ()
+    neighbourhood: Neighbourhood | None = None
+    tables_read_at = float("-inf")
     done = 0
     try:
         while rounds is None or done < rounds:
             started = time.monotonic()
-            snapshot = await engine.poll()
+            if started - tables_read_at >= TABLES_EVERY_S:
+                snapshot, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
+                tables_read_at = started
+            else:
+                snapshot = await engine.poll()
             header = f"portmap: {len(devices)} devices, every {interval_s:g}s (Ctrl-C to quit)\n"
-            sys.stdout.write(CLEAR_SCREEN + header + render_table(snapshot, limit, previous_failed if done == 1 else ()) + "\n")
+            frame = render_table(snapshot, limit, previous_failed if done == 1 else (), neighbourhood)
+            sys.stdout.write(CLEAR_SCREEN + header + frame + "\n")
             sys.stdout.flush()
             previous_failed = snapshot.failed
             done += 1

@@ -8,12 +8,23 @@ from collections.abc import Sequence
 from portmap import format as fmt
 from portmap.core.flags import RankedPort
 from portmap.core.rates import RateStatus
+from portmap.neighbourhood import Neighbourhood
 from portmap.poller import DeviceStatus, PortKey, Snapshot
+from portmap.vendors import vendor
 
 COLUMNS = (
     ("DEVICE", 8), ("PORT", 10), ("ALIAS", 16), ("STATUS", 6), ("IN PPS", 10), ("OUT PPS", 10),
     ("IN BPS", 11), ("OUT BPS", 11), ("UTIL", 5), ("AVG IN", 7), ("AVG OUT", 7), ("ERR/S", 6),
 )
+
+
+def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
+    """The one host behind a port, by IP (or MAC); '' where there is none or several."""
+    hosts = neighbourhood.hosts_on(key) if neighbourhood else []
+    if len(hosts) != 1:
+        return ""
+    host = hosts[0]
+    return f"{', '.join(host.ips)} ({host.mac})" if host.ips else host.mac
 
 
 def port_label(snapshot: Snapshot, key: PortKey) -> str:
@@ -46,12 +57,14 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
     ]
 
 
-def render_table(snapshot: Snapshot, limit: int, previous_failures: Sequence[DeviceStatus] = ()) -> str:
+def render_table(
+    snapshot: Snapshot, limit: int, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None
+) -> str:
     rows = [_row(snapshot, ranked) for ranked in snapshot.ports[:limit]]
     widths = [max([width, len(title)] + [len(r[i]) for r in rows]) for i, (title, width) in enumerate(COLUMNS)]
     lines = ["  ".join(title.ljust(widths[i]) for i, (title, _) in enumerate(COLUMNS)).rstrip()]
     lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
-    lines += _flag_lines(snapshot)
+    lines += _flag_lines(snapshot, neighbourhood)
     lines += _note_lines(snapshot)
     lines += _unreachable_lines(snapshot, previous_failures)
     answering = [d for d in snapshot.devices if d.answered]
@@ -62,7 +75,7 @@ def render_table(snapshot: Snapshot, limit: int, previous_failures: Sequence[Dev
     return "\n".join(lines)
 
 
-def _flag_lines(snapshot: Snapshot) -> list[str]:
+def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list[str]:
     lines: list[str] = []
     carriers: dict[PortKey, list[str]] = {}
     for ranked in snapshot.ports:
@@ -72,8 +85,9 @@ def _flag_lines(snapshot: Snapshot) -> list[str]:
         if not ranked.flagged or ranked.same_incident_as is not None:
             continue
         key = (ranked.rates.device, ranked.rates.if_index)
+        who = host_label(neighbourhood, key)
         for flag in ranked.flags:
-            lines.append(f"! {port_label(snapshot, key)}: {flag.reason}")
+            lines.append(f"! {port_label(snapshot, key)}: {who + ' is ' if who else ''}{flag.reason}")
         if key in carriers:
             lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
     return ([""] + lines) if lines else []
@@ -115,7 +129,19 @@ def _round(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def render_json(snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = ()) -> dict[str, object]:
+def _hosts_json(neighbourhood: Neighbourhood | None, key: PortKey) -> list[dict[str, object]]:
+    hosts = neighbourhood.hosts_on(key) if neighbourhood else []
+    return [{"mac": h.mac, "ips": list(h.ips), "name": None, "vendor": vendor(h.mac), "vlan": h.vlan} for h in hosts]
+
+
+def _neighbor_json(neighbourhood: Neighbourhood | None, key: PortKey) -> dict[str, str] | None:
+    neighbor = neighbourhood.neighbors.get(key) if neighbourhood else None
+    return None if neighbor is None else {"device": neighbor.remote_sysname, "port": neighbor.remote_port}
+
+
+def render_json(
+    snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None
+) -> dict[str, object]:
     ports = []
     for ranked in snapshot.ports:
         rates = ranked.rates
@@ -144,7 +170,12 @@ def render_json(snapshot: Snapshot, interval_s: float, previous_failures: Sequen
             "rate_status": str(rates.status),
             "note": rates.note,
             "flagged": ranked.flagged,
-            "reasons": [flag.reason for flag in ranked.flags],
+            "reasons": [
+                f"{host_label(neighbourhood, key)} is {flag.reason}" if host_label(neighbourhood, key) else flag.reason
+                for flag in ranked.flags
+            ],
+            "hosts": _hosts_json(neighbourhood, key),
+            "neighbor": _neighbor_json(neighbourhood, key),
             "flag_kinds": [str(flag.kind) for flag in ranked.flags],
             "same_incident_as": (
                 {"device": ranked.same_incident_as[0], "if_index": ranked.same_incident_as[1]}

@@ -59,6 +59,13 @@ def local_if_index(port_num: int, subtype: SnmpValue, port_id: SnmpValue, port_d
     return port_num if port_num in interfaces else None
 
 
+async def read_local_chassis(session: DeviceSession) -> str:
+    """This device's own LLDP chassis ID (a MAC on most switches), or '' where it has none."""
+    subtype, chassis = oids.lldpLocChassisIdSubtype.instance(0), oids.lldpLocChassisId.instance(0)
+    values = await session.get([subtype, chassis])
+    return decode_id(values[subtype], values[chassis], CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS)
+
+
 async def read_lldp(session: DeviceSession, interfaces: Mapping[int, InterfaceInfo]) -> list[Neighbor]:
     local = await session.walk([oids.lldpLocPortIdSubtype.oid, oids.lldpLocPortId.oid, oids.lldpLocPortDesc.oid])
     remote = await session.walk([column.oid for column in _REM_COLUMNS])

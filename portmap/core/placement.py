@@ -1,0 +1,102 @@
+"""Which ports are links between switches, and on which edge port each host really is.
+
+The rules, after NAV's and Netdisco's:
+1. A port is an uplink when LLDP shows an inventoried device behind it (by name or chassis
+   MAC), or when it has learned the MAC of an inventoried device (a bridge address or an
+   interface MAC, the router's included).
+2. Every other port with learned MACs is an access port, however many MACs it has: hosts
+   behind an unmanaged switch or an access point stay where they are.
+3. A host is where its MAC is learned on an access port; seen on several, the port with the
+   fewest MACs wins (the one nearest the host). Seen only on uplinks, it is reported with
+   its sightings and no place, never dropped.
+Devices' own addresses, VRRP/HSRP virtual MACs and the all-zero MAC are not hosts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter as Tally
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
+
+PortKey = tuple[str, int]
+_VIRTUAL_PREFIXES = ("00:00:5e:00:01:", "00:00:5e:00:02:", "00:00:0c:07:ac:", "00:00:0c:9f:f")
+
+
+@dataclass(frozen=True, slots=True)
+class Sighting:
+    device: str
+    if_index: int | None
+    vlan: int | None
+    macs_on_port: int
+    uplink: str
+    """Why the port is an uplink; empty on an access port."""
+
+
+@dataclass(frozen=True, slots=True)
+class HostLocation:
+    mac: str
+    ips: tuple[str, ...]
+    port: PortKey | None
+    vlan: int | None
+    sightings: tuple[Sighting, ...]
+    reason: str
+
+
+def is_host_mac(mac: str) -> bool:
+    return mac != "00:00:00:00:00:00" and not mac.startswith(_VIRTUAL_PREFIXES)
+
+
+def find_uplinks(
+    fdb: Mapping[str, Sequence[FdbEntry]],
+    neighbors: Mapping[str, Sequence[Neighbor]],
+    device_macs: Mapping[str, str],
+) -> dict[PortKey, str]:
+    """Uplink ports with the evidence; `device_macs` maps each inventoried device's MACs to its name."""
+    devices = set(device_macs.values())
+    uplinks: dict[PortKey, str] = {}
+    for device, seen in neighbors.items():
+        for neighbor in seen:
+            other = neighbor.remote_sysname if neighbor.remote_sysname in devices else device_macs.get(neighbor.remote_chassis_id)
+            if other and other != device and neighbor.local_if_index is not None:
+                uplinks.setdefault((device, neighbor.local_if_index), f"LLDP neighbour {other} {neighbor.remote_port}")
+    for device, entries in fdb.items():
+        for entry in entries:
+            owner = device_macs.get(entry.mac)
+            if entry.status == "learned" and owner and owner != device and entry.if_index is not None:
+                uplinks.setdefault((device, entry.if_index), f"learns {owner}'s address {entry.mac}")
+    return uplinks
+
+
+def place_hosts(
+    fdb: Mapping[str, Sequence[FdbEntry]],
+    arp: Sequence[ArpEntry],
+    uplinks: Mapping[PortKey, str],
+    device_macs: Mapping[str, str],
+) -> dict[str, HostLocation]:
+    per_port = Tally((device, e.if_index) for device, entries in fdb.items() for e in entries if e.status == "learned")
+    ips: dict[str, list[str]] = {}
+    for entry in arp:
+        ips.setdefault(entry.mac, []).append(entry.ip)
+    sightings: dict[str, list[Sighting]] = {}
+    for device, entries in fdb.items():
+        for e in entries:
+            if e.status == "learned" and e.mac not in device_macs and is_host_mac(e.mac):
+                uplink = uplinks.get((device, e.if_index), "") if e.if_index is not None else "bridge port without an interface"
+                sightings.setdefault(e.mac, []).append(Sighting(device, e.if_index, e.vlan, per_port[(device, e.if_index)], uplink))
+    hosts = {}
+    for mac, seen in sightings.items():
+        edge = sorted((s for s in seen if not s.uplink), key=lambda s: (s.macs_on_port, s.device))
+        addresses = tuple(sorted(set(ips.get(mac, []))))
+        if edge:
+            best = edge[0]
+            reason = f"learned on access port {best.device} ifIndex {best.if_index} ({best.macs_on_port} MACs there)"
+            if len(seen) > 1:
+                reason += f"; also seen on {len(seen) - 1} uplink or busier port(s)"
+            port = None if best.if_index is None else (best.device, best.if_index)
+            hosts[mac] = HostLocation(mac, addresses, port, best.vlan, tuple(seen), reason)
+        else:
+            hosts[mac] = HostLocation(mac, addresses, None, seen[0].vlan, tuple(seen),
+                                      "seen only on uplinks: behind a device portmap does not poll?")
+    return hosts
