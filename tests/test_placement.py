@@ -54,3 +54,35 @@ async def test_every_demo_host_is_placed_on_its_access_port(demo_running):
     placed = {mac: (h.port, h.ips) for mac, h in neighbourhood.hosts.items()}
     assert placed == {h.mac: ((h.switch, h.if_index), (h.ip,)) for h in demo_running.network.hosts}
     assert set(neighbourhood.uplinks) == {("core1", 101), ("core1", 102), ("core1", 104), ("acc1", 101), ("acc2", 101), ("rtr1", 1)}
+
+
+async def test_find_by_mac_in_any_notation_by_ip_and_by_description(demo_running, tmp_path):
+    import asyncio
+    import json
+    import sys
+
+    from tests.helpers import REPO
+
+    inventory = tmp_path / "demo.yaml"
+    inventory.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
+        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: {sorted(d.roles)[0]}}}\n" for d in demo_running.devices.values()
+    ))
+
+    async def find(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "portmap", "--inventory", str(inventory), "find", *args, cwd=REPO,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        return process.returncode, out.decode() + err.decode()
+
+    for query in ("5254.0012.3456", "52-54-00-12-34-56", "10.0.0.21", "web1"):
+        code, out = await find(query, "--json")
+        assert code == 0, out
+        (host,) = json.loads(out)["found"]
+        assert (host["switch"], host["port"], host["mac"], host["ips"]) == ("acc1", "Gi1/0/5", "52:54:00:12:34:56", ["10.0.0.21"])
+        assert {(s["switch"], s["port"], s["uplink"] is None) for s in host["evidence"]["seen_on"]} == {
+            ("acc1", "Gi1/0/5", True), ("acc2", "Te1/1/1", False), ("core1", "Te1/1/1", False)}
+    code, out = await find("10.0.0.21")
+    assert code == 0 and out.startswith("52:54:00:12:34:56  10.0.0.21") and "-> acc1 Gi1/0/5" in out
+    code, out = await find("192.0.2.99")
+    assert code == 1 and "not found" in out

@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     tables.add_argument("--device", action="append", metavar="NAME")
     tables.add_argument("--json", action="store_true")
 
+    find = commands.add_parser("find", help="where a MAC (any notation), an IP or a port description is plugged in")
+    find.add_argument("query")
+    find.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    find.add_argument("--device", action="append", metavar="NAME")
+    find.add_argument("--json", action="store_true")
+
     inventory = commands.add_parser("inventory", help="inventory tools")
     inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True)
     check = inventory_commands.add_parser("check", help="validate the inventory and ask every device who it is")
@@ -105,6 +111,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     if command == "top":
         return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json))
+    if command == "find":
+        from portmap.cli.find_cmd import run_find
+
+        return asyncio.run(run_find(devices, args.query, args.json))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 

@@ -1,0 +1,87 @@
+"""`portmap find QUERY`: where a MAC, an IP or a port description is plugged in, with the evidence."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Sequence
+
+import netaddr
+
+from portmap.core.placement import HostLocation
+from portmap.inventory.model import Device
+from portmap.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood, read_all_tables
+from portmap.snmp.session import SnmpClient
+from portmap.vendors import vendor
+
+
+def normalise_mac(query: str) -> str | None:
+    """Any common notation (aa:bb:.., aa-bb-.., aabb.ccdd.eeff, aabbccddeeff) -> aa:bb:cc:dd:ee:ff."""
+    if not netaddr.valid_mac(query):
+        return None
+    return str(netaddr.EUI(query, version=48, dialect=netaddr.mac_unix_expanded))
+
+
+def matching_hosts(query: str, neighbourhood: Neighbourhood, aliases: dict[tuple[str, int], str]) -> list[HostLocation]:
+    mac = normalise_mac(query)
+    if mac is not None:
+        return [neighbourhood.hosts[mac]] if mac in neighbourhood.hosts else []
+    try:
+        ip = str(ipaddress.ip_address(query))
+    except ValueError:
+        ip = None
+    if ip is not None:
+        return [h for h in neighbourhood.hosts.values() if ip in h.ips]
+    needle = query.lower()
+    return [h for h in neighbourhood.hosts.values() if h.port is not None and needle in aliases.get(h.port, "").lower()]
+
+
+def host_json(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]]) -> dict[str, object]:
+    if_name, alias = names.get(host.port, ("", "")) if host.port else ("", "")
+    return {
+        "switch": host.port[0] if host.port else None,
+        "if_index": host.port[1] if host.port else None,
+        "port": if_name or None,
+        "alias": alias or None,
+        "vlan": host.vlan,
+        "mac": host.mac,
+        "ips": list(host.ips),
+        "name": None,
+        "vendor": vendor(host.mac),
+        "evidence": {
+            "reason": host.reason,
+            "seen_on": [
+                {"switch": s.device, "port": names.get((s.device, s.if_index or -1), ("", ""))[0] or None,
+                 "if_index": s.if_index, "macs_on_port": s.macs_on_port, "uplink": s.uplink or None}
+                for s in host.sightings
+            ],
+        },
+    }
+
+
+async def run_find(devices: Sequence[Device], query: str, as_json: bool) -> int:
+    client = SnmpClient()
+    try:
+        results = await read_all_tables(client, devices)
+    finally:
+        client.close()
+    tables = [r for r in results if isinstance(r, DeviceTables)]
+    neighbourhood = map_neighbourhood(tables)
+    names = {(t.device, i): (info.if_name, info.alias) for t in tables for i, info in t.interfaces.items()}
+    found = [host_json(h, names) for h in matching_hosts(query, neighbourhood, {k: v[1] for k, v in names.items()})]
+    failed = [str(r) for r in results if not isinstance(r, DeviceTables)]
+    if as_json:
+        print(json.dumps({"query": query, "found": found, "unreachable": failed}, indent=2))
+    else:
+        for host in found:
+            where = f"{host['switch']} {host['port']}" if host["switch"] else "no access port found"
+            print(f"{host['mac']}  {', '.join(host['ips']) or '-'}  vendor {host['vendor'] or '-'}  vlan {host['vlan']}  -> {where}")
+            print(f"  why: {host['evidence']['reason']}")  # type: ignore[index]
+            for seen in host["evidence"]["seen_on"]:  # type: ignore[index]
+                role = f"uplink: {seen['uplink']}" if seen["uplink"] else "access port"
+                print(f"  seen on {seen['switch']} {seen['port']} ({seen['macs_on_port']} MACs there, {role})")
+        if not found:
+            print(f"{query}: not found in any forwarding table")
+        for error in failed:
+            print(f"x {error}")
+    return 0 if found else 1
