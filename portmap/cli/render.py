@@ -27,6 +27,11 @@ def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
     return f"{', '.join(host.ips)} ({host.mac})" if host.ips else host.mac
 
 
+def _reason(reason: str, who: str) -> str:
+    """'sending 40k pps ...' becomes '10.0.0.21 (52:54:..) is sending 40k pps ...' where the host is known."""
+    return f"{who} is {reason}" if who else reason
+
+
 def port_label(snapshot: Snapshot, key: PortKey) -> str:
     info = snapshot.interfaces.get(key)
     name = info.if_name if info else f"ifIndex {key[1]}"
@@ -87,7 +92,7 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
         key = (ranked.rates.device, ranked.rates.if_index)
         who = host_label(neighbourhood, key)
         for flag in ranked.flags:
-            lines.append(f"! {port_label(snapshot, key)}: {who + ' is ' if who else ''}{flag.reason}")
+            lines.append(f"! {port_label(snapshot, key)}: {_reason(flag.reason, who)}")
         if key in carriers:
             lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
     return ([""] + lines) if lines else []
@@ -170,10 +175,7 @@ def render_json(
             "rate_status": str(rates.status),
             "note": rates.note,
             "flagged": ranked.flagged,
-            "reasons": [
-                f"{host_label(neighbourhood, key)} is {flag.reason}" if host_label(neighbourhood, key) else flag.reason
-                for flag in ranked.flags
-            ],
+            "reasons": [_reason(flag.reason, host_label(neighbourhood, key)) for flag in ranked.flags],
             "hosts": _hosts_json(neighbourhood, key),
             "neighbor": _neighbor_json(neighbourhood, key),
             "flag_kinds": [str(flag.kind) for flag in ranked.flags],

@@ -35,13 +35,13 @@ def tables_json(tables: DeviceTables) -> dict[str, object]:
 
 
 def tables_text(tables: DeviceTables) -> list[str]:
-    doc = tables_json(tables)
+    names = {i: info.if_name for i, info in tables.interfaces.items()}
     lines = [f"{tables.device}: {len(tables.interfaces)} interfaces, {len(tables.fdb)} FDB entries, "
              f"{len(tables.arp)} ARP entries, {len(tables.neighbors)} neighbours"]
-    lines += [f"  fdb  {e['mac']}  vlan {e['vlan']}  {e['if_name'] or '(no interface)'}  {e['status']}" for e in doc["fdb"]]  # type: ignore[attr-defined]
-    lines += [f"  arp  {e['ip']}  {e['mac']}  ifIndex {e['if_index']}" for e in doc["arp"]]  # type: ignore[attr-defined]
-    lines += [f"  lldp {n['local_if_name'] or '(port ' + str(n['local_if_index']) + ')'} -> {n['remote_sysname']} {n['remote_port']}"
-              for n in doc["neighbors"]]  # type: ignore[attr-defined]
+    lines += [f"  fdb  {e.mac}  vlan {e.vlan}  {names.get(e.if_index or -1, '(no interface)')}  {e.status}" for e in tables.fdb]
+    lines += [f"  arp  {e.ip}  {e.mac}  ifIndex {e.if_index}" for e in tables.arp]
+    lines += [f"  lldp {names.get(n.local_if_index or -1, f'(LLDP port {n.local_port_num})')} -> {n.remote_sysname} {n.remote_port}"
+              for n in tables.neighbors]
     return lines
 
 
