@@ -80,6 +80,8 @@ class Engine:
         self.sort = sort
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
+        self.uplinks: frozenset[PortKey] = frozenset()
+        """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
 
     def varbinds_received(self) -> int:
         """Varbinds answered by every device so far (for benchmarks and debug logs)."""
@@ -104,7 +106,7 @@ class Engine:
         return Snapshot(
             taken_at=time.time(),
             poll_s=time.monotonic() - started,
-            ports=tuple(rank_ports(all_rates, self.sort, self.thresholds)),
+            ports=tuple(rank_ports(all_rates, self.sort, self.thresholds, self.uplinks)),
             interfaces=interfaces,
             oper_status=oper,
             devices=tuple(statuses),

@@ -51,6 +51,17 @@ def test_first_interval_skew_does_not_move_the_origin_to_an_uplink():
     assert {p.same_incident_as for p in ranked[1:3]} == {("acc1", 5)}
 
 
+def test_known_uplinks_are_never_the_entry_port():
+    """Even when an uplink's return direction happens to be the quietest, the edge port is the entry."""
+    ports = quiet_lan()
+    ports[4] = port("acc1", 5, side(40_000, 60), side(2500))
+    ports[-1] = port("core1", 101, side(41_000, 70), side(1700), 10**10)
+    assert (rank_ports(ports)[0].rates.device, rank_ports(ports)[0].rates.if_index) == ("core1", 101)
+    ranked = rank_ports(ports, uplinks={("core1", 101), ("acc1", 101)})
+    assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("acc1", 5)
+    assert ranked[1].same_incident_as == ("acc1", 5)
+
+
 def test_a_port_flooded_both_ways_is_listed_once():
     ports = quiet_lan() + [port("acc1", 11, side(30_000, 60), side(30_000, 60))]
     ranked = rank_ports(ports)

@@ -28,6 +28,7 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
     try:
         engine = Engine(devices, client, sort=sort)
         first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
+        engine.uplinks = frozenset(neighbourhood.uplinks)
         await asyncio.sleep(interval_s)
         second = await engine.poll()
     finally:
@@ -64,6 +65,7 @@ async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sor
             started = time.monotonic()
             if started - tables_read_at >= TABLES_EVERY_S:
                 snapshot, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
+                engine.uplinks = frozenset(neighbourhood.uplinks)
                 tables_read_at = started
             else:
                 snapshot = await engine.poll()

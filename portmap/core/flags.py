@@ -9,7 +9,7 @@ carries the flood plus other traffic.
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -144,19 +144,29 @@ def _group_floods(sightings: list[tuple[PortFlag, PortRates]], tolerance: float)
     return groups
 
 
-def _origin(group: list[tuple[PortFlag, PortRates]]) -> tuple[PortFlag, PortRates]:
-    """The entry port: an inbound sighting whose opposite direction is the quietest.
+def _origin(group: list[tuple[PortFlag, PortRates]], uplinks: Collection[tuple[str, int]]) -> tuple[PortFlag, PortRates]:
+    """The entry port: an inbound sighting on an edge port, whose opposite direction is the quietest.
 
-    Every port downstream lies on the flooding host's path, so it carries that host's return
-    traffic plus other hosts'. The return direction has no step in it, so poll timing skew
-    between devices (which blurs the flood's own rate in its first interval) does not decide.
+    Where the topology is known, uplinks are never the entry. Otherwise, every port downstream
+    lies on the flooding host's path, so it carries that host's return traffic plus other
+    hosts'. The return direction has no step in it, so poll timing skew between devices
+    (which blurs the flood's own rate in its first interval) does not decide.
     """
     inbound = [item for item in group if item[0].direction == "in"] or group
-    return min(inbound, key=lambda item: (_reverse_pps(item[1], item[0]), item[0].rate))
+    edge = [item for item in inbound if (item[1].device, item[1].if_index) not in uplinks] or inbound
+    return min(edge, key=lambda item: (_reverse_pps(item[1], item[0]), item[0].rate))
 
 
-def rank_ports(all_rates: Sequence[PortRates], sort: str = "pps", limits: FlagThresholds = FlagThresholds()) -> list[RankedPort]:
-    """Flood incidents first (origin, then the ports carrying it), other flagged ports, then the rest."""
+def rank_ports(
+    all_rates: Sequence[PortRates],
+    sort: str = "pps",
+    limits: FlagThresholds = FlagThresholds(),
+    uplinks: Collection[tuple[str, int]] = frozenset(),
+) -> list[RankedPort]:
+    """Flood incidents first (origin, then the ports carrying it), other flagged ports, then the rest.
+
+    `uplinks` (device, ifIndex), where known, are never taken for a flood's entry port.
+    """
     key = SORT_KEYS[sort]
     typical = {"in": typical_pps(all_rates, "in"), "out": typical_pps(all_rates, "out")}
     flagged = {id(r): flag_port(r, typical, limits) for r in all_rates}
@@ -167,7 +177,7 @@ def rank_ports(all_rates: Sequence[PortRates], sort: str = "pps", limits: FlagTh
             sightings.append((max(floods, key=lambda flag: flag.rate), r))
     incidents = []
     for group in _group_floods(sightings, limits.same_flood_tolerance):
-        origin = _origin(group)[1]
+        origin = _origin(group, uplinks)[1]
         carriers = [r for _, r in group if r is not origin]
         incidents.append((origin, sorted(carriers, key=key)))
     incidents.sort(key=lambda incident: -key(incident[0]))
