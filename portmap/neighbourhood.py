@@ -46,8 +46,12 @@ async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | Snmp
     return DeviceTables(device.name, interfaces, fdb, arp, neighbors, chassis_id)
 
 
-async def read_all_tables(client: SnmpClient, devices: Sequence[Device]) -> list[DeviceTables | SnmpError]:
-    return list(await asyncio.gather(*(read_tables(client, d) for d in devices)))
+async def read_all_tables(
+    client: SnmpClient, devices: Sequence[Device]
+) -> tuple[list[DeviceTables], list[SnmpError]]:
+    """Every device's tables, read side by side: those read, and the errors of those that failed."""
+    results = await asyncio.gather(*(read_tables(client, d) for d in devices))
+    return [r for r in results if isinstance(r, DeviceTables)], [r for r in results if isinstance(r, SnmpError)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portmap.core.placement import find_uplinks, place_hosts
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
-from portmap.neighbourhood import DeviceTables, map_neighbourhood, read_all_tables
+from portmap.neighbourhood import map_neighbourhood, read_all_tables
 from portmap.snmp.session import SnmpClient
 
 
@@ -47,9 +47,10 @@ def test_hosts_land_on_edge_ports_and_none_vanish():
 async def test_every_demo_host_is_placed_on_its_access_port(demo_running):
     client = SnmpClient()
     try:
-        tables = [t for t in await read_all_tables(client, list(demo_running.devices.values())) if isinstance(t, DeviceTables)]
+        tables, failed = await read_all_tables(client, list(demo_running.devices.values()))
     finally:
         client.close()
+    assert failed == []
     neighbourhood = map_neighbourhood(tables)
     placed = {mac: (h.port, h.ips) for mac, h in neighbourhood.hosts.items()}
     assert placed == {h.mac: ((h.switch, h.if_index), (h.ip,)) for h in demo_running.network.hosts}

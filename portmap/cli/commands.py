@@ -12,7 +12,7 @@ from portmap.cli.render import render_json, render_table
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
-from portmap.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood, read_all_tables
+from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables
 from portmap.poller import DeviceStatus, Engine, Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
@@ -43,8 +43,8 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
 
 async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device]) -> Neighbourhood:
     """Who is behind each port, from the devices that answered; the failures show in the poll."""
-    results = await read_all_tables(client, devices)
-    return map_neighbourhood([r for r in results if isinstance(r, DeviceTables)])
+    tables, _ = await read_all_tables(client, devices)
+    return map_neighbourhood(tables)
 
 
 def _measured_interval(snapshot: Snapshot) -> float | None:
@@ -64,9 +64,9 @@ async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sor
         while rounds is None or done < rounds:
             started = time.monotonic()
             if started - tables_read_at >= TABLES_EVERY_S:
-                snapshot, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
-                engine.uplinks = frozenset(neighbourhood.uplinks)
-                tables_read_at = started
+                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
+                engine.uplinks = frozenset(fresh.uplinks)
+                neighbourhood, tables_read_at = fresh, started
             else:
                 snapshot = await engine.poll()
             header = f"portmap: {len(devices)} devices, every {interval_s:g}s (Ctrl-C to quit)\n"

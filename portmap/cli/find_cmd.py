@@ -10,7 +10,7 @@ import netaddr
 
 from portmap.core.placement import HostLocation
 from portmap.inventory.model import Device
-from portmap.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood, read_all_tables
+from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables
 from portmap.snmp.session import SnmpClient
 from portmap.vendors import vendor
 
@@ -59,29 +59,34 @@ def host_json(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]])
     }
 
 
+def host_text(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]]) -> list[str]:
+    where = f"{host.port[0]} {names.get(host.port, ('?', ''))[0]}" if host.port else "no access port found"
+    lines = [f"{host.mac}  {', '.join(host.ips) or '-'}  vendor {vendor(host.mac) or '-'}  vlan {host.vlan}  -> {where}",
+             f"  why: {host.reason}"]
+    for seen in host.sightings:
+        role = f"uplink: {seen.uplink}" if seen.uplink else "access port"
+        port = names.get((seen.device, seen.if_index or -1), ("?", ""))[0]
+        lines.append(f"  seen on {seen.device} {port} ({seen.macs_on_port} MACs there, {role})")
+    return lines
+
+
 async def run_find(devices: Sequence[Device], query: str, as_json: bool) -> int:
     client = SnmpClient()
     try:
-        results = await read_all_tables(client, devices)
+        tables, errors = await read_all_tables(client, devices)
     finally:
         client.close()
-    tables = [r for r in results if isinstance(r, DeviceTables)]
     neighbourhood = map_neighbourhood(tables)
     names = {(t.device, i): (info.if_name, info.alias) for t in tables for i, info in t.interfaces.items()}
-    found = [host_json(h, names) for h in matching_hosts(query, neighbourhood, {k: v[1] for k, v in names.items()})]
-    failed = [str(r) for r in results if not isinstance(r, DeviceTables)]
+    hosts = matching_hosts(query, neighbourhood, {k: v[1] for k, v in names.items()})
+    failed = [str(error) for error in errors]
     if as_json:
-        print(json.dumps({"query": query, "found": found, "unreachable": failed}, indent=2))
+        print(json.dumps({"query": query, "found": [host_json(h, names) for h in hosts], "unreachable": failed}, indent=2))
     else:
-        for host in found:
-            where = f"{host['switch']} {host['port']}" if host["switch"] else "no access port found"
-            print(f"{host['mac']}  {', '.join(host['ips']) or '-'}  vendor {host['vendor'] or '-'}  vlan {host['vlan']}  -> {where}")
-            print(f"  why: {host['evidence']['reason']}")  # type: ignore[index]
-            for seen in host["evidence"]["seen_on"]:  # type: ignore[index]
-                role = f"uplink: {seen['uplink']}" if seen["uplink"] else "access port"
-                print(f"  seen on {seen['switch']} {seen['port']} ({seen['macs_on_port']} MACs there, {role})")
-        if not found:
+        for line in (line for host in hosts for line in host_text(host, names)):
+            print(line)
+        if not hosts:
             print(f"{query}: not found in any forwarding table")
         for error in failed:
             print(f"x {error}")
-    return 0 if found else 1
+    return 0 if hosts else 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.neighbourhood import DeviceTables, read_all_tables
 from portmap.snmp.session import SnmpClient
@@ -48,11 +47,9 @@ def tables_text(tables: DeviceTables) -> list[str]:
 async def run_tables(devices: Sequence[Device], as_json: bool) -> int:
     client = SnmpClient()
     try:
-        results = await read_all_tables(client, devices)
+        read, failed = await read_all_tables(client, devices)
     finally:
         client.close()
-    read = [r for r in results if isinstance(r, DeviceTables)]
-    failed = [r for r in results if isinstance(r, SnmpError)]
     if as_json:
         print(json.dumps({
             "devices": [tables_json(t) for t in read],
