@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--device", action="append", metavar="NAME")
     find.add_argument("--json", action="store_true")
 
+    topology = commands.add_parser("map", help="the topology: devices joined by the links LLDP shows")
+    topology.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    topology.add_argument("--device", action="append", metavar="NAME")
+    topology.add_argument("--format", choices=("json", "dot", "graphml", "mermaid"), default="json")
+    topology.add_argument("--hosts", action="store_true", help="with the hosts on their edge ports")
+
     inventory = commands.add_parser("inventory", help="inventory tools")
     inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True)
     check = inventory_commands.add_parser("check", help="validate the inventory and ask every device who it is")
@@ -111,6 +117,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     if command == "top":
         return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json))
+    if command == "map":
+        from portmap.cli.map_cmd import run_map
+
+        return asyncio.run(run_map(devices, args.format, args.hosts))
     if command == "find":
         from portmap.cli.find_cmd import run_find
 
