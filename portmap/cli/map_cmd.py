@@ -30,8 +30,9 @@ def to_mermaid(graph: nx.Graph) -> str:
 
 
 def render(graph: nx.Graph, fmt: str) -> str:
+    # Only text attributes: GraphML and DOT cannot carry the per-end `ports` mapping of an edge.
     plain = nx.Graph()
-    plain.add_nodes_from((n, {k: v for k, v in data.items()}) for n, data in graph.nodes(data=True))
+    plain.add_nodes_from(graph.nodes(data=True))
     plain.add_edges_from((a, b, {"label": data["label"]}) for a, b, data in graph.edges(data=True))
     if fmt == "json":
         return json.dumps(nx.node_link_data(plain, edges="links"), indent=2)
