@@ -10,8 +10,11 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import networkx as nx
+
 from portmap.core.placement import HostLocation, PortKey, find_uplinks, place_hosts
 from portmap.core.samples import InterfaceInfo
+from portmap.core.topology import build_topology
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
@@ -52,6 +55,27 @@ async def read_all_tables(
     """Every device's tables, read side by side: those read, and the errors of those that failed."""
     results = await asyncio.gather(*(read_tables(client, d) for d in devices))
     return [r for r in results if isinstance(r, DeviceTables)], [r for r in results if isinstance(r, SnmpError)]
+
+
+async def read_all_tables_once(devices: Sequence[Device]) -> tuple[list[DeviceTables], list[SnmpError]]:
+    """read_all_tables on an SNMP client of its own, closed afterwards (for one-shot commands)."""
+    client = SnmpClient()
+    try:
+        return await read_all_tables(client, devices)
+    finally:
+        client.close()
+
+
+def port_names(tables: Sequence[DeviceTables]) -> dict[PortKey, str]:
+    return {(t.device, i): info.if_name for t in tables for i, info in t.interfaces.items()}
+
+
+def topology(devices: Sequence[Device], tables: Sequence[DeviceTables], with_hosts: bool) -> nx.Graph:
+    """The inventoried devices, the LLDP links between them and, if asked, the placed hosts."""
+    hosts = map_neighbourhood(tables).hosts.values() if with_hosts else ()
+    return build_topology(
+        {d.name: sorted(d.roles) for d in devices}, {t.device: t.neighbors for t in tables}, port_names(tables), hosts
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,26 +10,16 @@ import subprocess
 import networkx as nx
 
 from portmap.cli.map_cmd import render
-from portmap.core.topology import build_topology, path_between
-from portmap.neighbourhood import map_neighbourhood, read_all_tables
-from portmap.snmp.session import SnmpClient
+from portmap.core.topology import path_between
+from portmap.neighbourhood import read_all_tables_once, topology
 from tests.helpers import require
 
 
 async def demo_graph(demo_running, hosts: bool) -> nx.Graph:
-    client = SnmpClient()
-    try:
-        tables, failed = await read_all_tables(client, list(demo_running.devices.values()))
-    finally:
-        client.close()
+    devices = list(demo_running.devices.values())
+    tables, failed = await read_all_tables_once(devices)
     assert failed == []
-    neighbourhood = map_neighbourhood(tables)
-    return build_topology(
-        {name: sorted(d.roles) for name, d in demo_running.devices.items()},
-        {t.device: t.neighbors for t in tables},
-        {(t.device, i): info.if_name for t in tables for i, info in t.interfaces.items()},
-        neighbourhood.hosts.values() if hosts else (),
-    )
+    return topology(devices, tables, hosts)
 
 
 async def test_links_are_the_lldp_cables_and_the_path_from_web1_reaches_the_router(demo_running):

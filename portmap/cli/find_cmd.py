@@ -10,8 +10,7 @@ import netaddr
 
 from portmap.core.placement import HostLocation
 from portmap.inventory.model import Device
-from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables
-from portmap.snmp.session import SnmpClient
+from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables_once
 from portmap.vendors import vendor
 
 
@@ -71,11 +70,7 @@ def host_text(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]])
 
 
 async def run_find(devices: Sequence[Device], query: str, as_json: bool) -> int:
-    client = SnmpClient()
-    try:
-        tables, errors = await read_all_tables(client, devices)
-    finally:
-        client.close()
+    tables, errors = await read_all_tables_once(devices)
     neighbourhood = map_neighbourhood(tables)
     names = {(t.device, i): (info.if_name, info.alias) for t in tables for i, info in t.interfaces.items()}
     hosts = matching_hosts(query, neighbourhood, {k: v[1] for k, v in names.items()})

@@ -9,10 +9,8 @@ from collections.abc import Sequence
 
 import networkx as nx
 
-from portmap.core.topology import build_topology
 from portmap.inventory.model import Device
-from portmap.neighbourhood import map_neighbourhood, read_all_tables
-from portmap.snmp.session import SnmpClient
+from portmap.neighbourhood import read_all_tables_once, topology
 
 FORMATS = ("json", "dot", "graphml", "mermaid")
 
@@ -48,17 +46,6 @@ def render(graph: nx.Graph, fmt: str) -> str:
 
 
 async def run_map(devices: Sequence[Device], fmt: str, with_hosts: bool) -> int:
-    client = SnmpClient()
-    try:
-        tables, errors = await read_all_tables(client, devices)
-    finally:
-        client.close()
-    neighbourhood = map_neighbourhood(tables)
-    graph = build_topology(
-        {d.name: sorted(d.roles) for d in devices},
-        {t.device: t.neighbors for t in tables},
-        {(t.device, i): info.if_name for t in tables for i, info in t.interfaces.items()},
-        neighbourhood.hosts.values() if with_hosts else (),
-    )
-    print(render(graph, fmt))
+    tables, errors = await read_all_tables_once(devices)
+    print(render(topology(devices, tables, with_hosts), fmt))
     return 1 if errors else 0

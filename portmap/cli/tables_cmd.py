@@ -6,8 +6,7 @@ import json
 from collections.abc import Sequence
 
 from portmap.inventory.model import Device
-from portmap.neighbourhood import DeviceTables, read_all_tables
-from portmap.snmp.session import SnmpClient
+from portmap.neighbourhood import DeviceTables, read_all_tables_once
 
 
 def tables_json(tables: DeviceTables) -> dict[str, object]:
@@ -45,11 +44,7 @@ def tables_text(tables: DeviceTables) -> list[str]:
 
 
 async def run_tables(devices: Sequence[Device], as_json: bool) -> int:
-    client = SnmpClient()
-    try:
-        read, failed = await read_all_tables(client, devices)
-    finally:
-        client.close()
+    read, failed = await read_all_tables_once(devices)
     if as_json:
         print(json.dumps({
             "devices": [tables_json(t) for t in read],
