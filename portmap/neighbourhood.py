@@ -1,4 +1,4 @@
-"""Read what each device knows of its neighbourhood: interfaces, learned MACs, ARP, LLDP.
+"""Read what each device knows of its neighbourhood: interfaces, learned MACs, ARP, LLDP and CDP.
 
 These tables change slowly, so they are read on their own, not with every counter poll.
 One device failing never stops the others.
@@ -18,7 +18,8 @@ from portmap.core.topology import build_topology
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
-from portmap.snmp.bridge import read_fdb
+from portmap.snmp.bridge import FdbReading, read_fdb
+from portmap.snmp.cdp import read_cdp
 from portmap.snmp.ifmib import read_interfaces
 from portmap.snmp.ipmib import read_arp
 from portmap.snmp.lldp import read_local_chassis, read_lldp
@@ -34,19 +35,22 @@ class DeviceTables:
     neighbors: list[Neighbor]
     chassis_id: str
     """Its own LLDP chassis ID: another address by which other switches learn it."""
+    fdb_source: str = "none"
+    problems: tuple[str, ...] = ()
+    """What was read only in part, or could not be tied together, in words for the operator."""
 
 
 async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
     session = client.session(device)
     try:
         interfaces, _ = await read_interfaces(session)
-        fdb = await read_fdb(session) if "switch" in device.roles else []
+        fdb = await read_fdb(session) if "switch" in device.roles else FdbReading()
         arp = await read_arp(session) if "router" in device.roles else []
-        neighbors = await read_lldp(session, interfaces)
+        neighbors = await read_lldp(session, interfaces) + await read_cdp(session, interfaces)
         chassis_id = await read_local_chassis(session)
     except SnmpError as error:
         return error
-    return DeviceTables(device.name, interfaces, fdb, arp, neighbors, chassis_id)
+    return DeviceTables(device.name, interfaces, fdb.entries, arp, neighbors, chassis_id, fdb.source, tuple(fdb.problems))
 
 
 async def read_all_tables(
@@ -74,7 +78,8 @@ def topology(devices: Sequence[Device], tables: Sequence[DeviceTables], with_hos
     """The inventoried devices, the LLDP links between them and, if asked, the placed hosts."""
     hosts = map_neighbourhood(tables).hosts.values() if with_hosts else ()
     return build_topology(
-        {d.name: sorted(d.roles) for d in devices}, {t.device: t.neighbors for t in tables}, port_names(tables), hosts
+        {d.name: sorted(d.roles) for d in devices}, {t.device: t.neighbors for t in tables}, port_names(tables),
+        device_macs(tables), hosts,
     )
 
 

@@ -128,7 +128,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 
-        return asyncio.run(run_tables(devices, args.json))
+        return asyncio.run(run_tables(devices, [d.name for d in inventory.devices], args.json))
     if command == "inventory":
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)

@@ -1,8 +1,8 @@
 """Which ports are links between switches, and on which edge port each host really is.
 
 The rules, after NAV's and Netdisco's:
-1. A port is an uplink when LLDP shows an inventoried device behind it (by name or chassis
-   MAC), or when it has learned the MAC of an inventoried device (a bridge address or an
+1. A port is an uplink when LLDP or CDP shows an inventoried device behind it (by name or
+   chassis MAC), or when it has learned the MAC of an inventoried device (a bridge address or an
    interface MAC, the router's included).
 2. Every other port with learned MACs is an access port, however many MACs it has: hosts
    behind an unmanaged switch or an access point stay where they are.
@@ -18,7 +18,7 @@ from collections import Counter as Tally
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
+from portmap.core.tables import ArpEntry, FdbEntry, Neighbor, neighbor_device
 
 PortKey = tuple[str, int]
 _VIRTUAL_PREFIXES = ("00:00:5e:00:01:", "00:00:5e:00:02:", "00:00:0c:07:ac:", "00:00:0c:9f:f")
@@ -58,13 +58,13 @@ def find_uplinks(
     uplinks: dict[PortKey, str] = {}
     for device, seen in neighbors.items():
         for neighbor in seen:
-            other = neighbor.remote_sysname if neighbor.remote_sysname in devices else device_macs.get(neighbor.remote_chassis_id)
+            other = neighbor_device(neighbor, devices, device_macs)
             if other and other != device and neighbor.local_if_index is not None:
                 uplinks.setdefault((device, neighbor.local_if_index), f"LLDP neighbour {other} {neighbor.remote_port}")
     for device, entries in fdb.items():
         for entry in entries:
             owner = device_macs.get(entry.mac)
-            if entry.status == "learned" and owner and owner != device and entry.if_index is not None:
+            if entry.learned and owner and owner != device and entry.if_index is not None:
                 uplinks.setdefault((device, entry.if_index), f"learns {owner}'s address {entry.mac}")
     return uplinks
 
@@ -75,14 +75,14 @@ def place_hosts(
     uplinks: Mapping[PortKey, str],
     device_macs: Mapping[str, str],
 ) -> dict[str, HostLocation]:
-    per_port = Tally((device, e.if_index) for device, entries in fdb.items() for e in entries if e.status == "learned")
+    per_port = Tally((device, e.if_index) for device, entries in fdb.items() for e in entries if e.learned)
     ips: dict[str, list[str]] = {}
     for entry in arp:
         ips.setdefault(entry.mac, []).append(entry.ip)
     sightings: dict[str, list[Sighting]] = {}
     for device, entries in fdb.items():
         for e in entries:
-            if e.status == "learned" and e.mac not in device_macs and is_host_mac(e.mac):
+            if e.learned and e.mac not in device_macs and is_host_mac(e.mac):
                 uplink = uplinks.get((device, e.if_index), "") if e.if_index is not None else "bridge port without an interface"
                 sightings.setdefault(e.mac, []).append(Sighting(device, e.if_index, e.vlan, per_port[(device, e.if_index)], uplink))
     hosts = {}

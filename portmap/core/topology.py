@@ -1,4 +1,4 @@
-"""The network as a graph: devices joined by the links LLDP shows, hosts on their edge ports."""
+"""The network as a graph: devices joined by the links LLDP and CDP show, hosts on their edge ports."""
 
 from __future__ import annotations
 
@@ -7,24 +7,26 @@ from collections.abc import Iterable, Mapping, Sequence
 import networkx as nx
 
 from portmap.core.placement import HostLocation
-from portmap.core.tables import Neighbor
+from portmap.core.tables import Neighbor, neighbor_device
 
 
 def build_topology(
     devices: Mapping[str, Sequence[str]],
     neighbors: Mapping[str, Sequence[Neighbor]],
     port_names: Mapping[tuple[str, int], str],
+    device_macs: Mapping[str, str],
     hosts: Iterable[HostLocation] = (),
 ) -> nx.Graph:
-    """`devices` maps each inventoried device to its roles. A link is drawn only between two
-    inventoried devices; each end keeps its own port name. Hosts hang off their edge port."""
+    """`devices` maps each inventoried device to its roles, `device_macs` their MACs to their
+    names. A link is drawn only between two inventoried devices; each end keeps its own port
+    name. Hosts hang off their edge port."""
     graph = nx.Graph()
     for name, roles in devices.items():
         graph.add_node(name, kind="device", roles=",".join(sorted(roles)))
     for device, seen in neighbors.items():
         for neighbor in seen:
-            other = neighbor.remote_sysname
-            if other not in devices or other == device or neighbor.local_if_index is None:
+            other = neighbor_device(neighbor, devices, device_macs)
+            if other is None or other == device or neighbor.local_if_index is None:
                 continue
             local_port = port_names.get((device, neighbor.local_if_index), str(neighbor.local_if_index))
             ports = graph.edges[device, other]["ports"] if graph.has_edge(device, other) else {}

@@ -12,11 +12,12 @@ from portmap.core.samples import (
     PortCounters,
     SystemInfo,
 )
+from portmap.core.tables import mac_text
 from portmap.errors import SnmpMalformedResponse
 from portmap.snmp import oids
 from portmap.snmp.oids import MibObject, Oid
 from portmap.snmp.session import DeviceSession, dotted
-from portmap.snmp.values import EndOfColumn, SnmpValue
+from portmap.snmp.values import EndOfColumn, SnmpValue, text
 
 ADMIN_STATUS = {1: "up", 2: "down", 3: "testing"}
 
@@ -59,16 +60,8 @@ def _bits(column: MibObject) -> int:
     return 64 if column.name.startswith("ifHC") else 32
 
 
-def _text(value: SnmpValue) -> str:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace").rstrip("\x00").strip()
-    return ""
-
-
 def _mac(value: SnmpValue) -> str:
-    if isinstance(value, bytes) and len(value) == 6:
-        return ":".join(f"{octet:02x}" for octet in value)
-    return ""
+    return mac_text(value) if isinstance(value, bytes) and len(value) == 6 else ""
 
 
 def _integer(session: DeviceSession, column: MibObject, index: Oid, value: SnmpValue) -> int | None:
@@ -95,8 +88,8 @@ async def read_system(session: DeviceSession) -> SystemInfo:
     if uptime is None:
         raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", oids.sysUpTime.dotted + ".0")
     return SystemInfo(
-        sys_name=_text(values[instances[0]]),
-        sys_descr=_text(values[instances[1]]),
+        sys_name=text(values[instances[0]]),
+        sys_descr=text(values[instances[1]]),
         sys_uptime_cs=uptime,
         if_number=_integer(session, oids.ifNumber, (0,), values[instances[3]]),
     )
@@ -113,13 +106,13 @@ async def read_interfaces(session: DeviceSession) -> tuple[dict[int, InterfaceIn
         speed = _integer(session, oids.ifSpeed, index, by_column["ifSpeed"].get(index)) or 0
         if high_speed:  # Mb/s, and the only right figure above 4.29 Gb/s where ifSpeed saturates
             speed = high_speed * 1_000_000
-        name = _text(by_column["ifName"].get(index)) or _text(descr)
+        name = text(by_column["ifName"].get(index)) or text(descr)
         admin = _integer(session, oids.ifAdminStatus, index, by_column["ifAdminStatus"].get(index))
         interfaces[if_index] = InterfaceInfo(
             if_index=if_index,
             if_name=name,
-            if_descr=_text(descr),
-            alias=_text(by_column["ifAlias"].get(index)),
+            if_descr=text(descr),
+            alias=text(by_column["ifAlias"].get(index)),
             if_type=_integer(session, oids.ifType, index, by_column["ifType"].get(index)) or 0,
             speed_bps=speed,
             mac=_mac(by_column["ifPhysAddress"].get(index)),

@@ -14,18 +14,15 @@ from portmap.core.samples import InterfaceInfo
 from portmap.core.tables import Neighbor, mac_text
 from portmap.snmp import oids
 from portmap.snmp.session import DeviceSession
-from portmap.snmp.values import SnmpValue
+from portmap.snmp.values import SnmpValue, shown_id, text
 
 CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS = 4, 5
 PORT_ALIAS, PORT_MAC, PORT_NETWORK_ADDRESS, PORT_NAME, PORT_LOCAL = 1, 3, 4, 5, 7
 _REM_COLUMNS = (
     oids.lldpRemChassisIdSubtype, oids.lldpRemChassisId, oids.lldpRemPortIdSubtype,
-    oids.lldpRemPortId, oids.lldpRemPortDesc, oids.lldpRemSysName,
+    oids.lldpRemPortId, oids.lldpRemPortDesc, oids.lldpRemSysName, oids.lldpRemSysDesc,
 )
-
-
-def _text(value: SnmpValue) -> str:
-    return value.decode("utf-8", errors="replace").strip("\x00 ") if isinstance(value, bytes) else ""
+IANA_IPV4, IANA_IPV6 = 1, 2
 
 
 def decode_id(subtype: SnmpValue, value: SnmpValue, mac_subtype: int, address_subtype: int) -> str:
@@ -36,24 +33,23 @@ def decode_id(subtype: SnmpValue, value: SnmpValue, mac_subtype: int, address_su
         return mac_text(value)
     if subtype == address_subtype and len(value) in (5, 17):  # IANA address family byte, then the address
         return str(ipaddress.ip_address(value[1:]))
-    text = _text(value)
-    return text if text.isprintable() else value.hex(":")
+    return shown_id(value)
 
 
 def local_if_index(port_num: int, subtype: SnmpValue, port_id: SnmpValue, port_desc: SnmpValue,
                    interfaces: Mapping[int, InterfaceInfo]) -> int | None:
     """Which interface an LLDP local port number stands for."""
-    text = _text(port_id)
+    port_text = text(port_id)
     if subtype == PORT_MAC and isinstance(port_id, bytes) and len(port_id) == 6:
         candidates = [i for i in interfaces.values() if i.mac == mac_text(port_id)]
     elif subtype == PORT_ALIAS:
-        candidates = [i for i in interfaces.values() if text and i.alias == text]
-    elif subtype == PORT_LOCAL and text.isdigit():
-        candidates = [interfaces[int(text)]] if int(text) in interfaces else []
+        candidates = [i for i in interfaces.values() if port_text and i.alias == port_text]
+    elif subtype == PORT_LOCAL and port_text.isdigit():
+        candidates = [interfaces[int(port_text)]] if int(port_text) in interfaces else []
     else:
-        candidates = [i for i in interfaces.values() if text and text in (i.if_name, i.if_descr)]
-    if not candidates and _text(port_desc):
-        candidates = [i for i in interfaces.values() if _text(port_desc) in (i.if_descr, i.if_name)]
+        candidates = [i for i in interfaces.values() if port_text and port_text in (i.if_name, i.if_descr)]
+    if not candidates and text(port_desc):
+        candidates = [i for i in interfaces.values() if text(port_desc) in (i.if_descr, i.if_name)]
     if len(candidates) == 1:
         return candidates[0].if_index
     return port_num if port_num in interfaces else None
@@ -66,10 +62,26 @@ async def read_local_chassis(session: DeviceSession) -> str:
     return decode_id(values[subtype], values[chassis], CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS)
 
 
+def management_addresses(column: Mapping[tuple[int, ...], SnmpValue]) -> dict[tuple[int, ...], str]:
+    """lldpRemManAddrTable: the first IP address each neighbour gives, by its lldpRemTable index.
+
+    The address is in the row's index: timeMark.localPort.remIndex.family.length.address...
+    """
+    found: dict[tuple[int, ...], str] = {}
+    for index in column:
+        if len(index) < 5:
+            continue
+        family, length, address = index[3], index[4], bytes(index[5:])
+        if len(address) == length and (family, length) in ((IANA_IPV4, 4), (IANA_IPV6, 16)):
+            found.setdefault(index[:3], str(ipaddress.ip_address(address)))
+    return found
+
+
 async def read_lldp(session: DeviceSession, interfaces: Mapping[int, InterfaceInfo]) -> list[Neighbor]:
     local = await session.walk([oids.lldpLocPortIdSubtype.oid, oids.lldpLocPortId.oid, oids.lldpLocPortDesc.oid])
     remote = await session.walk([column.oid for column in _REM_COLUMNS])
     column = {c.name: remote[c.oid] for c in _REM_COLUMNS}
+    addresses = management_addresses((await session.walk([oids.lldpRemManAddrIfSubtype.oid]))[oids.lldpRemManAddrIfSubtype.oid])
     neighbors = []
     for index in column["lldpRemChassisId"]:  # the one column every LLDP neighbour has
         if len(index) != 3:
@@ -82,11 +94,13 @@ async def read_lldp(session: DeviceSession, interfaces: Mapping[int, InterfaceIn
                 port_num, local[oids.lldpLocPortIdSubtype.oid].get((port_num,)), local[oids.lldpLocPortId.oid].get((port_num,)),
                 local[oids.lldpLocPortDesc.oid].get((port_num,)), interfaces,
             ),
-            remote_sysname=_text(column["lldpRemSysName"].get(index)),
+            remote_sysname=text(column["lldpRemSysName"].get(index)),
             remote_chassis_id=decode_id(column["lldpRemChassisIdSubtype"].get(index), column["lldpRemChassisId"].get(index),
                                         CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS),
             remote_port=decode_id(column["lldpRemPortIdSubtype"].get(index), column["lldpRemPortId"].get(index),
                                   PORT_MAC, PORT_NETWORK_ADDRESS),
-            remote_port_desc=_text(column["lldpRemPortDesc"].get(index)),
+            remote_port_desc=text(column["lldpRemPortDesc"].get(index)),
+            remote_address=addresses.get(index, ""),
+            platform=text(column["lldpRemSysDesc"].get(index)),
         ))
     return neighbors

@@ -111,3 +111,15 @@ lldpRemPortIdSubtype = _define("LLDP-MIB", "lldpRemPortIdSubtype", "1.0.8802.1.1
 lldpRemPortId = _define("LLDP-MIB", "lldpRemPortId", "1.0.8802.1.1.2.1.4.1.1.7")
 lldpRemPortDesc = _define("LLDP-MIB", "lldpRemPortDesc", "1.0.8802.1.1.2.1.4.1.1.8")
 lldpRemSysName = _define("LLDP-MIB", "lldpRemSysName", "1.0.8802.1.1.2.1.4.1.1.9")
+lldpRemSysDesc = _define("LLDP-MIB", "lldpRemSysDesc", "1.0.8802.1.1.2.1.4.1.1.10")
+lldpRemManAddrIfSubtype = _define("LLDP-MIB", "lldpRemManAddrIfSubtype", "1.0.8802.1.1.2.1.4.2.1.3")
+
+# CISCO-CDP-MIB: the neighbours Cisco (and some other) devices heard by CDP, indexed by ifIndex
+cdpCacheAddressType = _define("CISCO-CDP-MIB", "cdpCacheAddressType", "1.3.6.1.4.1.9.9.23.1.2.1.1.3")
+cdpCacheAddress = _define("CISCO-CDP-MIB", "cdpCacheAddress", "1.3.6.1.4.1.9.9.23.1.2.1.1.4")
+cdpCacheDeviceId = _define("CISCO-CDP-MIB", "cdpCacheDeviceId", "1.3.6.1.4.1.9.9.23.1.2.1.1.6")
+cdpCacheDevicePort = _define("CISCO-CDP-MIB", "cdpCacheDevicePort", "1.3.6.1.4.1.9.9.23.1.2.1.1.7")
+cdpCachePlatform = _define("CISCO-CDP-MIB", "cdpCachePlatform", "1.3.6.1.4.1.9.9.23.1.2.1.1.8")
+
+# CISCO-VTP-MIB: the VLANs of a Cisco switch, whose bridge tables are read one VLAN at a time
+vtpVlanState = _define("CISCO-VTP-MIB", "vtpVlanState", "1.3.6.1.4.1.9.9.46.1.3.1.1.2")

@@ -89,11 +89,12 @@ def map_error_indication(device: Device, indication: object, oid: str | None) ->
     return SnmpMalformedResponse(device.name, str(indication), oid)
 
 
-def _auth_data(device: Device) -> CommunityData | UsmUserData:
+def _auth_data(device: Device, vlan: int | None) -> CommunityData | UsmUserData:
     snmp = device.snmp
     if snmp.version in ("1", "2c"):
         assert snmp.community is not None
-        return CommunityData(snmp.community.reveal(), mpModel=0 if snmp.version == "1" else 1)
+        community = snmp.community.reveal() + (f"@{vlan}" if vlan is not None else "")
+        return CommunityData(community, mpModel=0 if snmp.version == "1" else 1)
     assert snmp.user is not None
     auth_key = snmp.auth_password.reveal() if snmp.auth_password else None
     priv_key = snmp.priv_password.reveal() if snmp.priv_password else None
@@ -164,8 +165,8 @@ class SnmpClient:
         self._v3_users.append({device.snmp.user or "": _credentials(device)})
         return engine
 
-    def session(self, device: Device) -> DeviceSession:
-        return DeviceSession(self, device)
+    def session(self, device: Device, vlan: int | None = None) -> DeviceSession:
+        return DeviceSession(self, device, vlan)
 
     def close(self) -> None:
         for engine in self._engines:
@@ -173,13 +174,18 @@ class SnmpClient:
 
 
 class DeviceSession:
-    """Requests to one device, one at a time, each answered by values or an SnmpError."""
+    """Requests to one device, one at a time, each answered by values or an SnmpError.
 
-    def __init__(self, client: SnmpClient, device: Device) -> None:
+    With a VLAN, requests reach that VLAN's instance of the bridge MIBs on Cisco switches:
+    community string indexing (`community@vlan`) for v1/v2c, context `vlan-N` for v3.
+    """
+
+    def __init__(self, client: SnmpClient, device: Device, vlan: int | None = None) -> None:
         self.client = client
         self.device = device
         self._engine = client.engine_for(device)
-        self._auth = _auth_data(device)
+        self._auth = _auth_data(device, vlan)
+        self._context = f"vlan-{vlan}".encode() if vlan is not None and device.snmp.version == "3" else b""
         self._target: UdpTransportTarget | Udp6TransportTarget | None = None
         self._one_at_a_time = asyncio.Lock()
         self.max_repetitions = device.snmp.max_repetitions
@@ -240,7 +246,7 @@ class DeviceSession:
         return [(tuple(name), to_python(value)) for name, value in var_binds]
 
     def _exchange(self, kind: str, target: object, request: list[tuple[object, object]], repetitions: int):  # type: ignore[no-untyped-def]
-        address_name, _ = LCD.configure(self._engine, self._auth, target, b"")
+        address_name, _ = LCD.configure(self._engine, self._auth, target, self._context)
         answer = asyncio.get_running_loop().create_future()
 
         def deliver(engine, handle, indication, status, index, var_binds, context):  # type: ignore[no-untyped-def]
@@ -248,11 +254,11 @@ class DeviceSession:
                 answer.set_result((indication, status, index, var_binds))
 
         if kind == "bulk":
-            cmdgen.BulkCommandGenerator().send_varbinds(self._engine, address_name, None, b"", 0, repetitions, request, deliver)
+            cmdgen.BulkCommandGenerator().send_varbinds(self._engine, address_name, None, self._context, 0, repetitions, request, deliver)
         elif kind == "next":
-            cmdgen.NextCommandGenerator().send_varbinds(self._engine, address_name, None, b"", request, deliver)
+            cmdgen.NextCommandGenerator().send_varbinds(self._engine, address_name, None, self._context, request, deliver)
         else:
-            cmdgen.GetCommandGenerator().send_varbinds(self._engine, address_name, None, b"", request, deliver)
+            cmdgen.GetCommandGenerator().send_varbinds(self._engine, address_name, None, self._context, request, deliver)
         return answer
 
     async def get(self, oids: Sequence[Oid]) -> dict[Oid, SnmpValue]:

@@ -40,3 +40,16 @@ def to_python(value: object) -> SnmpValue:
     if isinstance(value, univ.Null):
         return None
     return EndOfColumn(f"unsupported type {type(value).__name__}")
+
+
+def text(value: SnmpValue) -> str:
+    """An OCTET STRING read as display text: UTF-8 where it can be, trailing NULs and blanks dropped."""
+    return value.decode("utf-8", errors="replace").strip("\x00").strip() if isinstance(value, bytes) else ""
+
+
+def shown_id(value: SnmpValue) -> str:
+    """An identifier as an operator reads it: its text where printable, else colon hex (a MAC reads as one)."""
+    if not isinstance(value, bytes):
+        return ""
+    shown = text(value)
+    return shown if shown.isprintable() else value.hex(":")
