@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 
 import pytest
@@ -9,8 +10,9 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec, LinkSpec, PortSpec, default_network
 from portmap.inventory.model import Device
-from tests.helpers import REPORT, free_udp_ports, require_root, require_tools
+from tests.helpers import REPORT, SHARED, free_udp_ports, require, require_root, require_tools
 from tests.netns import Lab
+from tests.recordings import LIBRENMS, SNMPREC, Recordings, snmpsim_command, start_snmpsim, wait_until_serving, write_made_up
 
 V3_USER, V3_AUTH, V3_PRIV = "portmap-test", "auth-pass-7d3f", "priv-pass-9c1e"
 COUNTER32_HEADROOM = 2_500_000
@@ -87,6 +89,24 @@ def lab(tmp_path):
         yield lab
     finally:
         lab.close()
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recordings]:
+    """snmpsim serving ../shared's real-device recordings and the made-up ones, once per test run."""
+    require(SNMPREC.is_dir() and LIBRENMS.is_dir(), f"{SHARED} is absent: the real-device recordings are not on this machine")
+    require(snmpsim_command().exists(), "needs snmpsim beside this Python (pip install '.[test]')")
+    base = tmp_path_factory.mktemp("snmpsim")
+    write_made_up(base / "made-up")
+    (base / "cache").mkdir()
+    port = free_udp_ports(1)[0]
+    process = start_snmpsim([SNMPREC, LIBRENMS / "snmpsim", base / "made-up"], base / "cache", port, base / "log")
+    try:
+        asyncio.run(wait_until_serving(port, "nobridge", process, base / "log"))
+        yield Recordings(port, base / "made-up")
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
