@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -16,6 +17,7 @@ from portmap.core.placement import HostLocation, PortKey, find_uplinks, place_ho
 from portmap.core.samples import InterfaceInfo
 from portmap.core.topology import build_topology
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
+from portmap.dns import ReverseDns
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.bridge import FdbReading, read_fdb
@@ -90,9 +92,28 @@ class Neighbourhood:
     uplinks: dict[PortKey, str]
     hosts: dict[str, HostLocation]
     neighbors: dict[PortKey, Neighbor]
+    names: Mapping[str, str] = field(default_factory=dict)
+    """Host IP -> reverse DNS name, where looked up and found."""
 
     def hosts_on(self, port: PortKey) -> list[HostLocation]:
         return [h for h in self.hosts.values() if h.port == port]
+
+    def name_of(self, host: HostLocation) -> str | None:
+        return next((self.names[ip] for ip in host.ips if ip in self.names), None)
+
+
+async def with_names(neighbourhood: Neighbourhood, dns: ReverseDns | None) -> Neighbourhood:
+    """The neighbourhood with its hosts' reverse DNS names (none when `dns` is None: --no-dns)."""
+    if dns is None:
+        return neighbourhood
+    names = await dns.names(ip for host in neighbourhood.hosts.values() for ip in host.ips)
+    return replace(neighbourhood, names=names)
+
+
+async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns: ReverseDns | None) -> Neighbourhood:
+    """Who is behind each port, from the devices that answered; the failures show in the poll."""
+    tables, _ = await read_all_tables(client, devices)
+    return await with_names(map_neighbourhood(tables), dns)
 
 
 def device_macs(tables: Sequence[DeviceTables]) -> dict[str, str]:

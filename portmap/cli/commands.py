@@ -12,22 +12,24 @@ from portmap.cli.render import render_json, render_table
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
-from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables
+from portmap.dns import ReverseDns
+from portmap.neighbourhood import Neighbourhood, read_neighbourhood
 from portmap.poller import DeviceStatus, Engine, Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 TABLES_EVERY_S = 60.0
-"""Forwarding tables, ARP and LLDP change slowly: read them this often, not every poll."""
+"""Forwarding tables, ARP, LLDP and CDP change slowly: by default read them this often, not every poll."""
 
 
-async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool) -> int:
+async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool,
+                  dns: ReverseDns | None) -> int:
     """Poll, wait, poll again, print the ranked ports. Exit 1 when a device did not answer."""
     client = SnmpClient()
     try:
         engine = Engine(devices, client, sort=sort)
-        first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
+        first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
         engine.uplinks = frozenset(neighbourhood.uplinks)
         await asyncio.sleep(interval_s)
         second = await engine.poll()
@@ -41,18 +43,13 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
     return 1 if second.failed or first.failed else 0
 
 
-async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device]) -> Neighbourhood:
-    """Who is behind each port, from the devices that answered; the failures show in the poll."""
-    tables, _ = await read_all_tables(client, devices)
-    return map_neighbourhood(tables)
-
-
 def _measured_interval(snapshot: Snapshot) -> float | None:
     intervals = [p.rates.interval_s for p in snapshot.ports if p.rates.interval_s > 0]
     return sum(intervals) / len(intervals) if intervals else None
 
 
-async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sort: str, rounds: int | None = None) -> int:
+async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sort: str, dns: ReverseDns | None,
+                   tables_every_s: float = TABLES_EVERY_S, rounds: int | None = None) -> int:
     """Redraw the top table every interval; the next poll starts when the last one ends."""
     client = SnmpClient()
     engine = Engine(devices, client, sort=sort)
@@ -63,8 +60,8 @@ async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sor
     try:
         while rounds is None or done < rounds:
             started = time.monotonic()
-            if started - tables_read_at >= TABLES_EVERY_S:
-                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices))
+            if started - tables_read_at >= tables_every_s:
+                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
                 engine.uplinks = frozenset(fresh.uplinks)
                 neighbourhood, tables_read_at = fresh, started
             else:

@@ -38,7 +38,8 @@ async def run_demo(args: argparse.Namespace) -> int:
         location = getattr(args, "inventory", None) or (DEMO_INVENTORY if DEMO_INVENTORY.exists() else None)
         inventory = load_inventory(location) if location else demo_inventory(network)
         rounds = None if args.duration is None else max(1, int(args.duration // args.interval))
-        return await run_live(inventory.devices, args.interval, args.limit, "pps", rounds)
+        # the demo's hosts have documentation addresses no resolver knows: no reverse DNS
+        return await run_live(inventory.devices, args.interval, args.limit, "pps", None, rounds=rounds)
     finally:
         simulator.stop()
         sys.stdout.flush()

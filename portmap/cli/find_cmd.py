@@ -1,4 +1,4 @@
-"""`portmap find QUERY`: where a MAC, an IP or a port description is plugged in, with the evidence."""
+"""`portmap find QUERY`: where a MAC, an IP, a host name or a port description is plugged in, with the evidence."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import netaddr
 
 from portmap.core.placement import HostLocation
 from portmap.inventory.model import Device
-from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables_once
+from portmap.dns import ReverseDns
+from portmap.neighbourhood import Neighbourhood, map_neighbourhood, read_all_tables_once, with_names
 from portmap.vendors import vendor
 
 
@@ -22,6 +23,7 @@ def normalise_mac(query: str) -> str | None:
 
 
 def matching_hosts(query: str, neighbourhood: Neighbourhood, aliases: dict[tuple[str, int], str]) -> list[HostLocation]:
+    """By MAC, by IP, else by DNS name (whole or the first label) or a substring of the port's alias."""
     mac = normalise_mac(query)
     if mac is not None:
         return [neighbourhood.hosts[mac]] if mac in neighbourhood.hosts else []
@@ -32,10 +34,16 @@ def matching_hosts(query: str, neighbourhood: Neighbourhood, aliases: dict[tuple
     if ip is not None:
         return [h for h in neighbourhood.hosts.values() if ip in h.ips]
     needle = query.lower()
-    return [h for h in neighbourhood.hosts.values() if h.port is not None and needle in aliases.get(h.port, "").lower()]
+
+    def named(host: HostLocation) -> bool:
+        name = (neighbourhood.name_of(host) or "").lower()
+        return bool(name) and (name == needle or name.split(".")[0] == needle)
+
+    return [h for h in neighbourhood.hosts.values()
+            if named(h) or (h.port is not None and needle in aliases.get(h.port, "").lower())]
 
 
-def host_json(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]]) -> dict[str, object]:
+def host_json(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]], dns_name: str | None) -> dict[str, object]:
     if_name, alias = names.get(host.port, ("", "")) if host.port else ("", "")
     return {
         "switch": host.port[0] if host.port else None,
@@ -45,7 +53,7 @@ def host_json(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]])
         "vlan": host.vlan,
         "mac": host.mac,
         "ips": list(host.ips),
-        "name": None,
+        "name": dns_name,
         "vendor": vendor(host.mac),
         "evidence": {
             "reason": host.reason,
@@ -58,9 +66,10 @@ def host_json(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]])
     }
 
 
-def host_text(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]]) -> list[str]:
+def host_text(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]], dns_name: str | None) -> list[str]:
     where = f"{host.port[0]} {names.get(host.port, ('?', ''))[0]}" if host.port else "no access port found"
-    lines = [f"{host.mac}  {', '.join(host.ips) or '-'}  vendor {vendor(host.mac) or '-'}  vlan {host.vlan}  -> {where}",
+    lines = [f"{host.mac}  {', '.join(host.ips) or '-'}  name {dns_name or '-'}  vendor {vendor(host.mac) or '-'}  "
+             f"vlan {host.vlan}  -> {where}",
              f"  why: {host.reason}"]
     for seen in host.sightings:
         role = f"uplink: {seen.uplink}" if seen.uplink else "access port"
@@ -69,16 +78,16 @@ def host_text(host: HostLocation, names: dict[tuple[str, int], tuple[str, str]])
     return lines
 
 
-async def run_find(devices: Sequence[Device], query: str, as_json: bool) -> int:
+async def run_find(devices: Sequence[Device], query: str, as_json: bool, dns: ReverseDns | None) -> int:
     tables, errors = await read_all_tables_once(devices)
-    neighbourhood = map_neighbourhood(tables)
+    neighbourhood = await with_names(map_neighbourhood(tables), dns)
     names = {(t.device, i): (info.if_name, info.alias) for t in tables for i, info in t.interfaces.items()}
     hosts = matching_hosts(query, neighbourhood, {k: v[1] for k, v in names.items()})
     failed = [str(error) for error in errors]
     if as_json:
-        print(json.dumps({"query": query, "found": [host_json(h, names) for h in hosts], "unreachable": failed}, indent=2))
+        print(json.dumps({"query": query, "found": [host_json(h, names, neighbourhood.name_of(h)) for h in hosts], "unreachable": failed}, indent=2))
     else:
-        for line in (line for host in hosts for line in host_text(host, names)):
+        for line in (line for host in hosts for line in host_text(host, names, neighbourhood.name_of(host))):
             print(line)
         if not hosts:
             print(f"{query}: not found in any forwarding table")

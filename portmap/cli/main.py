@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from portmap.core.flags import SORT_KEYS
+from portmap.dns import ReverseDns
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
 from portmap.inventory.model import Device, Inventory
@@ -38,6 +39,10 @@ def _devices(inventory: Inventory, names: Sequence[str] | None) -> tuple[Device,
     return devices
 
 
+def _dns(args: argparse.Namespace) -> ReverseDns | None:
+    return None if getattr(args, "no_dns", False) else ReverseDns()
+
+
 def _positive(text: str) -> float:
     value = float(text)
     if value <= 0:
@@ -59,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
     top.add_argument("--device", action="append", metavar="NAME", help="only this device (repeatable)")
     top.add_argument("--json", action="store_true", help="print one JSON document")
+    top.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
 
     live = commands.add_parser("live", help="redraw the top table every interval (the default command)")
     live.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
@@ -66,17 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--limit", type=int, default=20)
     live.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
     live.add_argument("--device", action="append", metavar="NAME")
+    live.add_argument("--no-dns", action="store_true")
+    live.add_argument("--tables-every", type=_positive, metavar="SECONDS",
+                      help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
 
     tables = commands.add_parser("tables", help="what each device's interface, forwarding, ARP and LLDP tables say")
     tables.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
     tables.add_argument("--device", action="append", metavar="NAME")
     tables.add_argument("--json", action="store_true")
 
-    find = commands.add_parser("find", help="where a MAC (any notation), an IP or a port description is plugged in")
+    find = commands.add_parser("find", help="where a MAC (any notation), an IP, a host name or a port description is plugged in")
     find.add_argument("query")
     find.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
     find.add_argument("--device", action="append", metavar="NAME")
     find.add_argument("--json", action="store_true")
+    find.add_argument("--no-dns", action="store_true")
 
     topology = commands.add_parser("map", help="the topology: devices joined by the links LLDP shows")
     topology.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
@@ -116,7 +126,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from portmap.cli import commands as run_commands
 
     if command == "top":
-        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json))
+        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json, _dns(args)))
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
@@ -124,7 +134,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "find":
         from portmap.cli.find_cmd import run_find
 
-        return asyncio.run(run_find(devices, args.query, args.json))
+        return asyncio.run(run_find(devices, args.query, args.json, _dns(args)))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 
@@ -132,7 +142,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "inventory":
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
-    return asyncio.run(run_commands.run_live(devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps")))
+    return asyncio.run(run_commands.run_live(
+        devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps"), _dns(args),
+        getattr(args, "tables_every", None) or run_commands.TABLES_EVERY_S,
+    ))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -24,7 +24,9 @@ def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
     if len(hosts) != 1:
         return ""
     host = hosts[0]
-    return f"{', '.join(host.ips)} ({host.mac})" if host.ips else host.mac
+    name = neighbourhood.name_of(host) if neighbourhood else None
+    address = f"{', '.join(host.ips)} ({host.mac})" if host.ips else host.mac
+    return f"{name} {address}" if name else address
 
 
 def _reason(reason: str, who: str) -> str:
@@ -136,7 +138,8 @@ def _round(value: float | None, digits: int = 1) -> float | None:
 
 def _hosts_json(neighbourhood: Neighbourhood | None, key: PortKey) -> list[dict[str, object]]:
     hosts = neighbourhood.hosts_on(key) if neighbourhood else []
-    return [{"mac": h.mac, "ips": list(h.ips), "name": None, "vendor": vendor(h.mac), "vlan": h.vlan} for h in hosts]
+    return [{"mac": h.mac, "ips": list(h.ips), "name": neighbourhood.name_of(h) if neighbourhood else None,
+             "vendor": vendor(h.mac), "vlan": h.vlan} for h in hosts]
 
 
 def _neighbor_json(neighbourhood: Neighbourhood | None, key: PortKey) -> dict[str, str] | None:

@@ -1,0 +1,74 @@
+"""Reverse DNS names for hosts: bounded in time, cached, from the system resolver, off with --no-dns."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sys
+import threading
+import time
+
+from portmap.dns import ReverseDns
+from tests.helpers import REPO, require, require_root
+
+WEB1_IP, WEB1_NAME = "10.0.0.21", "www-prod.lab.example"
+"""A name that is in no port alias of the demo: only reverse DNS can find web1 by it."""
+
+
+async def test_a_resolver_that_hangs_costs_one_timeout_and_the_others_still_get_their_names():
+    asked: list[str] = []
+    release = threading.Event()
+
+    def resolve(ip: str) -> str | None:
+        asked.append(ip)
+        if ip == "192.0.2.9":
+            release.wait(10)  # a resolver that never answers, within this test
+            return "late.example"
+        return {"192.0.2.1": "one.example", "192.0.2.2": "two.example"}.get(ip)
+
+    dns = ReverseDns(timeout_s=0.3, resolve=resolve)
+    started = time.monotonic()
+    names = await dns.names(["192.0.2.1", "192.0.2.2", "192.0.2.9", "192.0.2.3"])
+    took = time.monotonic() - started
+    release.set()
+    assert names == {"192.0.2.1": "one.example", "192.0.2.2": "two.example"}
+    assert took < 1.0, took
+    assert await dns.names(["192.0.2.1", "192.0.2.9", "192.0.2.3"]) == names
+    assert sorted(asked) == ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.9"], "cached answers, names or not, are not asked again"
+
+
+async def test_find_and_top_name_the_host_from_the_system_resolver(demo_running, tmp_path):
+    """The hosts file is the system resolver's first source: bind-mounted over /etc/hosts in a mount
+    namespace of the command alone, it names web1 as a DNS server would."""
+    require_root()
+    require(shutil.which("unshare") is not None, "needs unshare (util-linux)")
+    hosts = tmp_path / "hosts"
+    hosts.write_text(f"127.0.0.1 localhost\n{WEB1_IP} {WEB1_NAME}\n")
+    inventory = tmp_path / "demo.yaml"
+    inventory.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
+        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: {sorted(d.roles)[0]}}}\n" for d in demo_running.devices.values()
+    ))
+
+    async def portmap(*args: str) -> tuple[int, str]:
+        command = f'mount --bind "{hosts}" /etc/hosts && exec "$0" -m portmap --inventory "{inventory}" "$@"'
+        process = await asyncio.create_subprocess_exec(
+            "unshare", "--mount", "sh", "-c", command, sys.executable, *args, cwd=REPO,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        assert b"Traceback" not in err, err.decode()
+        return process.returncode or 0, out.decode()
+
+    code, out = await portmap("find", WEB1_NAME, "--json")
+    assert code == 0, out
+    (host,) = json.loads(out)["found"]
+    assert (host["name"], host["switch"], host["port"], host["ips"]) == (WEB1_NAME, "acc1", "Gi1/0/5", [WEB1_IP])
+    code, out = await portmap("find", "www-prod", "--json")  # the first label alone
+    assert code == 0 and json.loads(out)["found"][0]["name"] == WEB1_NAME
+
+    code, out = await portmap("find", WEB1_NAME, "--no-dns")
+    assert code == 1 and "not found" in out
+
+    code, out = await portmap("top", "--interval", "1", "--json")
+    web1_port = next(p for p in json.loads(out)["ports"] if (p["device"], p["if_name"]) == ("acc1", "Gi1/0/5"))
+    assert [h["name"] for h in web1_port["hosts"]] == [WEB1_NAME]
