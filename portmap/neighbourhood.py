@@ -24,6 +24,7 @@ from portmap.snmp.bridge import FdbReading, read_fdb
 from portmap.snmp.cdp import read_cdp
 from portmap.snmp.ifmib import read_interfaces
 from portmap.snmp.ipmib import read_arp
+from portmap.snmp.lag import read_aggregates
 from portmap.snmp.lldp import read_local_chassis, read_lldp
 from portmap.snmp.session import SnmpClient
 
@@ -38,6 +39,8 @@ class DeviceTables:
     chassis_id: str
     """Its own LLDP chassis ID: another address by which other switches learn it."""
     fdb_source: str = "none"
+    aggregates: Mapping[int, int] = field(default_factory=dict)
+    """Member ifIndex -> its aggregate's (port-channel) ifIndex."""
     problems: tuple[str, ...] = ()
     """What was read only in part, or could not be tied together, in words for the operator."""
 
@@ -50,9 +53,11 @@ async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | Snmp
         arp = await read_arp(session) if "router" in device.roles else []
         neighbors = await read_lldp(session, interfaces) + await read_cdp(session, interfaces)
         chassis_id = await read_local_chassis(session)
+        aggregates = await read_aggregates(session)
     except SnmpError as error:
         return error
-    return DeviceTables(device.name, interfaces, fdb.entries, arp, neighbors, chassis_id, fdb.source, tuple(fdb.problems))
+    return DeviceTables(device.name, interfaces, fdb.entries, arp, neighbors, chassis_id, fdb.source, aggregates,
+                        tuple(fdb.problems))
 
 
 async def read_all_tables(
@@ -124,10 +129,21 @@ def device_macs(tables: Sequence[DeviceTables]) -> dict[str, str]:
     return macs
 
 
+def interface_macs(tables: Sequence[DeviceTables]) -> dict[str, PortKey]:
+    """MAC -> the one interface that has it (MACs shared by several interfaces, as SVIs share one, are left out)."""
+    ports: dict[str, list[PortKey]] = {}
+    for t in tables:
+        for info in t.interfaces.values():
+            if info.mac:
+                ports.setdefault(info.mac, []).append((t.device, info.if_index))
+    return {mac: where[0] for mac, where in ports.items() if len(where) == 1}
+
+
 def map_neighbourhood(tables: Sequence[DeviceTables]) -> Neighbourhood:
     owners = device_macs(tables)
     fdb = {t.device: t.fdb for t in tables}
-    uplinks = find_uplinks(fdb, {t.device: t.neighbors for t in tables}, owners)
+    uplinks = find_uplinks(fdb, {t.device: t.neighbors for t in tables}, owners, {t.device: t.aggregates for t in tables},
+                           interface_macs(tables))
     hosts = place_hosts(fdb, [e for t in tables for e in t.arp], uplinks, owners)
     neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
     return Neighbourhood(uplinks, hosts, neighbors)

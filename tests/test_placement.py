@@ -30,6 +30,24 @@ def test_uplinks_come_from_lldp_and_from_other_devices_macs():
     }
 
 
+def test_the_router_end_of_a_link_is_found_by_its_own_mac():
+    uplinks = find_uplinks(FDB, NEIGHBORS, DEVICE_MACS, interface_macs={"aa:00:00:00:00:09": ("router", 3)})
+    assert uplinks[("router", 3)] == "its address aa:00:00:00:00:09 is learned by edge ifIndex 49"
+
+
+def test_an_aggregate_is_an_uplink_when_one_member_is_and_the_host_lands_on_the_far_edge():
+    # core's Po1 (ifIndex 1000) bundles 1 and 2; LLDP speaks on member 2; MACs are learned on Po1
+    fdb = {"core": [learned("52:54:00:00:00:01", 1000)], "edge": [learned("52:54:00:00:00:01", 5)]}
+    neighbors = {"core": [Neighbor("lldp", 2, 2, "edge", "aa:00:00:00:00:02", "Te1/1/2", "")]}
+    uplinks = find_uplinks(fdb, neighbors, DEVICE_MACS, {"core": {1: 1000, 2: 1000}})
+    assert set(uplinks) == {("core", 2), ("core", 1000), ("core", 1)}
+    assert uplinks[("core", 1000)] == "aggregate of uplink member ifIndex 2: LLDP neighbour edge Te1/1/2"
+    assert place_hosts(fdb, [], uplinks, DEVICE_MACS)["52:54:00:00:00:01"].port == ("edge", 5)
+    without_aggregates = find_uplinks(fdb, neighbors, DEVICE_MACS)
+    assert place_hosts(fdb, [], without_aggregates, DEVICE_MACS)["52:54:00:00:00:01"].port == ("core", 1000), \
+        "the rule matters: without it core's Po1 looks like an access port with fewer MACs"
+
+
 def test_hosts_land_on_edge_ports_and_none_vanish():
     uplinks = find_uplinks(FDB, NEIGHBORS, DEVICE_MACS)
     hosts = place_hosts(FDB, [ArpEntry("192.0.2.21", "52:54:00:00:00:01", 1)], uplinks, DEVICE_MACS)

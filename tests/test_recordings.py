@@ -185,6 +185,15 @@ async def test_cisco_bridge_tables_are_read_per_vlan_with_each_vlans_port_map(re
     assert ours["problems"] == []
 
 
+async def test_port_channel_members_are_read_from_the_lag_mib(recordings):
+    """Nexus 5000: Eth1/21 and Eth1/22 (LLDP/CDP to the peer 5548) are members of port-channel1."""
+    ours = await read_recording(recordings, "cisco-n5000")
+    members = {i["if_name"]: i["aggregate"] for i in ours["interfaces"] if i["aggregate"] is not None}
+    names = {i["if_index"]: i["if_name"] for i in ours["interfaces"]}
+    assert names[members["Ethernet1/21"]] == names[members["Ethernet1/22"]] == "port-channel1"
+    assert len(members) == 11 and "port-channel1" not in members
+
+
 async def run_portmap(inventory: Path, *args: str) -> tuple[int, str]:
     """Exit code and standard output; standard error must hold no traceback."""
     process = await asyncio.create_subprocess_exec(

@@ -27,7 +27,7 @@ def tables_json(tables: DeviceTables, inventoried: Inventoried) -> dict[str, obj
         "device": tables.device,
         "interfaces": [
             {"if_index": i.if_index, "if_name": i.if_name, "if_descr": i.if_descr, "alias": i.alias,
-             "type": i.if_type, "speed": i.speed_bps, "mac": i.mac or None}
+             "type": i.if_type, "speed": i.speed_bps, "mac": i.mac or None, "aggregate": tables.aggregates.get(i.if_index)}
             for i in tables.interfaces.values()
         ],
         "fdb_source": tables.fdb_source,

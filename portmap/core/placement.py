@@ -3,7 +3,10 @@
 The rules, after NAV's and Netdisco's:
 1. A port is an uplink when LLDP or CDP shows an inventoried device behind it (by name or
    chassis MAC), or when it has learned the MAC of an inventoried device (a bridge address or an
-   interface MAC, the router's included).
+   interface MAC, the router's included); the interface whose MAC that is, when it is the
+   only interface with that MAC, is the link's other end. An aggregate (port-channel) with an uplink member is
+   an uplink, and so is every member of an uplink aggregate: LLDP speaks on the members, while
+   the switch learns MACs on the aggregate.
 2. Every other port with learned MACs is an access port, however many MACs it has: hosts
    behind an unmanaged switch or an access point stay where they are.
 3. A host is where its MAC is learned on an access port; seen on several, the port with the
@@ -52,8 +55,12 @@ def find_uplinks(
     fdb: Mapping[str, Sequence[FdbEntry]],
     neighbors: Mapping[str, Sequence[Neighbor]],
     device_macs: Mapping[str, str],
+    aggregates: Mapping[str, Mapping[int, int]] | None = None,
+    interface_macs: Mapping[str, PortKey] | None = None,
 ) -> dict[PortKey, str]:
-    """Uplink ports with the evidence; `device_macs` maps each inventoried device's MACs to its name."""
+    """Uplink ports with the evidence; `device_macs` maps each inventoried device's MACs to its
+    name, `aggregates` each device's member ifIndexes to their aggregate's, `interface_macs` the
+    MACs that belong to one interface only to that interface."""
     devices = set(device_macs.values())
     uplinks: dict[PortKey, str] = {}
     for device, seen in neighbors.items():
@@ -66,6 +73,16 @@ def find_uplinks(
             owner = device_macs.get(entry.mac)
             if entry.learned and owner and owner != device and entry.if_index is not None:
                 uplinks.setdefault((device, entry.if_index), f"learns {owner}'s address {entry.mac}")
+                far_end = (interface_macs or {}).get(entry.mac)
+                if far_end is not None:
+                    uplinks.setdefault(far_end, f"its address {entry.mac} is learned by {device} ifIndex {entry.if_index}")
+    for device, members in (aggregates or {}).items():
+        for member, aggregate in members.items():
+            if (device, member) in uplinks:
+                uplinks.setdefault((device, aggregate), f"aggregate of uplink member ifIndex {member}: {uplinks[(device, member)]}")
+        for member, aggregate in members.items():
+            if (device, aggregate) in uplinks:
+                uplinks.setdefault((device, member), f"member of uplink aggregate ifIndex {aggregate}: {uplinks[(device, aggregate)]}")
     return uplinks
 
 

@@ -123,3 +123,6 @@ cdpCachePlatform = _define("CISCO-CDP-MIB", "cdpCachePlatform", "1.3.6.1.4.1.9.9
 
 # CISCO-VTP-MIB: the VLANs of a Cisco switch, whose bridge tables are read one VLAN at a time
 vtpVlanState = _define("CISCO-VTP-MIB", "vtpVlanState", "1.3.6.1.4.1.9.9.46.1.3.1.1.2")
+
+# IEEE8023-LAG-MIB: the aggregate (port-channel, trunk, bond) each member port is attached to
+dot3adAggPortAttachedAggID = _define("IEEE8023-LAG-MIB", "dot3adAggPortAttachedAggID", "1.2.840.10006.300.43.1.2.1.1.13")
