@@ -87,3 +87,26 @@ def test_ports_without_rates_are_never_flagged():
     ports = quiet_lan() + [PortRates("acc1", 13, 5.0, RateStatus.DISCONTINUITY, "agent restarted")]
     ranked = rank_ports(ports)
     assert ranked[-1].rates.if_index == 13 and not ranked[-1].flagged
+
+
+def test_in_a_small_network_a_flood_never_becomes_the_typical_port():
+    """The lab with one switch not answering: the flood was on half of the busy ports. Idle ports count."""
+    idle = [port("sw1", i, side(0), side(0)) for i in (1, 2, 3)] + [port("rtr1", 1, side(0), side(0))]
+    busy = [port("sw1", 10, side(11), side(11)), port("rtr1", 10, side(6), side(6)),
+            port("sw1", 4, side(0), side(19_500, 54)), port("sw1", 5, side(19_450, 54), side(0)),
+            port("rtr1", 2, side(19_600, 54), side(0))]
+    ranked = rank_ports(idle + busy, uplinks={("sw1", 4), ("rtr1", 2)})
+    assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("sw1", 5)
+    assert ranked[0].flags[0].kind is FlagKind.SMALL_PACKET_FLOOD
+    assert {p.same_incident_as for p in ranked[1:3]} == {("sw1", 5)}
+
+
+def test_while_a_flood_starts_the_edge_port_ranks_above_a_far_link_that_already_shows_more():
+    """The switch was polled early in the flood's first interval, the router late: the router's port
+    shows twice the edge port's rate, too far apart to be one incident yet. The edge port leads."""
+    ports = quiet_lan()
+    ports[4] = port("acc1", 5, side(8_000, 54), side(200))
+    ports[-1] = port("core1", 101, side(18_500, 54), side(1700), 10**10)
+    ranked = rank_ports(ports, uplinks={("core1", 101), ("acc1", 101)})
+    assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("acc1", 5)
+    assert ranked[0].flags[0].kind is FlagKind.SMALL_PACKET_FLOOD
