@@ -49,8 +49,9 @@ def _measured_interval(snapshot: Snapshot) -> float | None:
 
 
 async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sort: str, dns: ReverseDns | None,
-                   tables_every_s: float = TABLES_EVERY_S, rounds: int | None = None) -> int:
-    """Redraw the top table every interval; the next poll starts when the last one ends."""
+                   tables_every_s: float = TABLES_EVERY_S, rounds: int | None = None, as_json: bool = False) -> int:
+    """Redraw the top table every interval, or print one JSON line per poll (`as_json`, for scripts
+    and `jq`); the next poll starts when the last one ends."""
     client = SnmpClient()
     engine = Engine(devices, client, sort=sort)
     previous_failed: tuple[DeviceStatus, ...] = ()
@@ -66,9 +67,14 @@ async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sor
                 neighbourhood, tables_read_at = fresh, started
             else:
                 snapshot = await engine.poll()
-            header = f"portmap: {len(devices)} devices, every {interval_s:g}s (Ctrl-C to quit)\n"
-            frame = render_table(snapshot, limit, previous_failed if done == 1 else (), neighbourhood)
-            sys.stdout.write(CLEAR_SCREEN + header + frame + "\n")
+            earlier_failures = previous_failed if done == 1 else ()
+            if as_json:
+                document = render_json(snapshot, _measured_interval(snapshot) or interval_s, earlier_failures, neighbourhood)
+                sys.stdout.write(json.dumps(document) + "\n")
+            else:
+                header = f"portmap: {len(devices)} devices, every {interval_s:g}s (Ctrl-C to quit)\n"
+                frame = render_table(snapshot, limit, earlier_failures, neighbourhood)
+                sys.stdout.write(CLEAR_SCREEN + header + frame + "\n")
             sys.stdout.flush()
             previous_failed = snapshot.failed
             done += 1

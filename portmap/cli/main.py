@@ -73,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     live.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
     live.add_argument("--device", action="append", metavar="NAME")
     live.add_argument("--no-dns", action="store_true")
+    live.add_argument("--json", action="store_true", help="one JSON document (as top's) per line, per poll")
     live.add_argument("--tables-every", type=_positive, metavar="SECONDS",
                       help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
 
@@ -144,7 +145,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     interval = getattr(args, "interval", 5.0)
     return asyncio.run(run_commands.run_live(
         devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps"), _dns(args),
-        getattr(args, "tables_every", None) or run_commands.TABLES_EVERY_S,
+        getattr(args, "tables_every", None) or run_commands.TABLES_EVERY_S, as_json=getattr(args, "json", False),
     ))
 
 

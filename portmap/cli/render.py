@@ -181,6 +181,7 @@ def render_json(
             "reasons": [_reason(flag.reason, host_label(neighbourhood, key)) for flag in ranked.flags],
             "hosts": _hosts_json(neighbourhood, key),
             "neighbor": _neighbor_json(neighbourhood, key),
+            "uplink": neighbourhood.uplinks.get(key) if neighbourhood else None,
             "flag_kinds": [str(flag.kind) for flag in ranked.flags],
             "same_incident_as": (
                 {"device": ranked.same_incident_as[0], "if_index": ranked.same_incident_as[1]}
@@ -188,7 +189,10 @@ def render_json(
             ),
         })
     return {
+        "taken_at": round(snapshot.taken_at, 3),
         "interval_s": round(interval_s, 3),
+        "devices_answered": sum(1 for d in snapshot.devices if d.answered),
+        "devices_total": len(snapshot.devices),
         "ports": ports,
         "unreachable": [
             {"device": d.name, "error": d.error, "kind": d.error_kind}
