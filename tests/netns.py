@@ -6,9 +6,11 @@ Only documentation prefixes are used, and only inside these namespaces.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,6 +41,9 @@ class Lab:
     def __init__(self, workdir: Path) -> None:
         self.prefix = f"pm{os.getpid() % 100000}"
         self.workdir = workdir
+        self.sockets = Path(tempfile.mkdtemp(prefix=f"{self.prefix}-"))
+        """For daemons' sockets: lldpd's unprivileged half must reach them, and pytest's tmp folders are private."""
+        self.sockets.chmod(0o755)
         self.namespaces: list[str] = []
         self.processes: list[subprocess.Popen[str]] = []
 
@@ -73,11 +78,13 @@ class Lab:
         self.exec(namespace, "ip", "addr", "add", ns_cidr, "dev", ns_end)
         self.exec(namespace, "ip", "link", "set", ns_end, "up")
 
-    def snmpd(self, namespace: str, community: str, listen: str = "127.0.0.1", allow: str = "127.0.0.1") -> subprocess.Popen[str]:
+    def snmpd(self, namespace: str, community: str, listen: str = "127.0.0.1", allow: str = "127.0.0.1",
+              sys_name: str | None = None, extra: str = "") -> subprocess.Popen[str]:
+        """net-snmp's agent in `namespace`; `extra` config lines (AgentX master, pass_persist ...)."""
         config = self.workdir / f"{namespace}-snmpd.conf"
         addresses = ",".join(f"udp:{address}:161" for address in dict.fromkeys(["127.0.0.1", listen]))
         access = "".join(f"rocommunity {community} {source}\n" for source in dict.fromkeys(["127.0.0.1", allow]))
-        config.write_text(f"agentAddress {addresses}\n{access}sysName {namespace}\n")
+        config.write_text(f"agentAddress {addresses}\n{access}sysName {sys_name or namespace}\n{extra}")
         pidfile = self.workdir / f"{namespace}-snmpd.pid"
         process = subprocess.Popen(
             ["ip", "netns", "exec", namespace, "snmpd", "-f", "-Lo", "-C", "-c", str(config), "-p", str(pidfile)],
@@ -92,6 +99,28 @@ class Lab:
                 return process
             time.sleep(0.2)
         raise RuntimeError(f"snmpd in {namespace} did not answer within 10 s")
+
+    def bridge(self, namespace: str, name: str, members: list[str]) -> None:
+        """A Linux bridge (a switch) over the given interfaces of `namespace`."""
+        self.exec(namespace, "ip", "link", "add", name, "type", "bridge")
+        for member in members:
+            self.exec(namespace, "ip", "link", "set", member, "master", name)
+        self.exec(namespace, "ip", "link", "set", name, "up")
+
+    def start(self, namespace: str, *command: str, hostname: str | None = None) -> subprocess.Popen[str]:
+        """A long-running process in `namespace`, stopped by close(). With `hostname`, it runs in UTS
+        and mount namespaces of its own, named so, with that name in its /etc/hosts: daemons that
+        resolve their own name (lldpd) then never wait for a DNS server."""
+        args = ["ip", "netns", "exec", namespace]
+        if hostname:
+            hosts = self.workdir / f"{hostname}.hosts"
+            hosts.write_text(f"127.0.0.1 localhost\n127.0.1.1 {hostname}\n")
+            args += ["unshare", "--uts", "--mount", "sh", "-c",
+                     f'hostname "{hostname}" && mount --bind "{hosts}" /etc/hosts && exec "$@"', "sh"]
+        with (self.workdir / f"{namespace}-{Path(command[0]).name}.log").open("w") as log:
+            process = subprocess.Popen(args + list(command), stdout=log, stderr=subprocess.STDOUT, text=True)
+        self.processes.append(process)
+        return process
 
     def send_udp(self, namespace: str, target: str, pps: int, seconds: float, size: int) -> subprocess.Popen[str]:
         """Bounded traffic: at most pps*seconds datagrams, and never past seconds + 2."""
@@ -117,3 +146,4 @@ class Lab:
             for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
                 os.kill(int(pid), signal.SIGKILL)
             run("ip", "netns", "delete", namespace, check=False)
+        shutil.rmtree(self.sockets, ignore_errors=True)
