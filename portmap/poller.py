@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from portmap.core.detector import Detector
 from portmap.core.flags import FlagThresholds, RankedPort, rank_ports
 from portmap.core.rates import PortRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo
@@ -74,10 +75,12 @@ class Engine:
         client: SnmpClient,
         thresholds: FlagThresholds = FlagThresholds(),
         sort: str = "pps",
+        detector: Detector | None = None,
     ) -> None:
         self.devices = tuple(devices)
         self.thresholds = thresholds
         self.sort = sort
+        self.detector = detector or Detector(thresholds)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
         self.uplinks: frozenset[PortKey] = frozenset()
@@ -103,10 +106,14 @@ class Engine:
             interfaces.update({(name, i): info for i, info in state.interfaces.items()})
             if state.last_sample is not None:
                 oper.update({(name, i): p.oper_status for i, p in state.last_sample.ports.items()})
+        taken_at = time.time()
+        detections = self.detector.observe(all_rates, taken_at, oper)
+        ranked = rank_ports(all_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self.uplinks,
+                            {k: d.since for k, d in detections.items() if d.since is not None})
         return Snapshot(
-            taken_at=time.time(),
+            taken_at=taken_at,
             poll_s=time.monotonic() - started,
-            ports=tuple(rank_ports(all_rates, self.sort, self.thresholds, self.uplinks)),
+            ports=tuple(ranked),
             interfaces=interfaces,
             oper_status=oper,
             devices=tuple(statuses),

@@ -1,9 +1,21 @@
-"""Flagging and ranking: the flood's entry port first, its path as one incident, quiet ports alone."""
+"""Flagging and ranking: the flood's entry port first, its path as one incident, quiet ports alone.
+
+These judge one poll by a fresh detector (no port has a baseline yet: each is compared with the
+typical port); tests/test_detector.py follows ports over time.
+"""
 
 from __future__ import annotations
 
-from portmap.core.flags import FlagKind, rank_ports
+from collections.abc import Collection, Sequence
+
+from portmap.core.detector import Detector
+from portmap.core.flags import FlagKind, RankedPort, rank_ports
 from portmap.core.rates import DirectionRates, PortRates, RateStatus
+
+
+def rank(ports: Sequence[PortRates], sort: str = "pps", uplinks: Collection[tuple[str, int]] = frozenset()) -> list[RankedPort]:
+    detections = Detector().observe(ports, now=0.0)
+    return rank_ports(ports, {k: d.flags for k, d in detections.items()}, sort, uplinks=uplinks)
 
 
 def side(pps: float, size: float = 500.0, bcast: float = 0.0, errors: float = 0.0) -> DirectionRates:
@@ -21,7 +33,7 @@ def quiet_lan() -> list[PortRates]:
 
 
 def test_quiet_network_flags_nothing():
-    assert not any(p.flagged for p in rank_ports(quiet_lan()))
+    assert not any(p.flagged for p in rank(quiet_lan()))
 
 
 def test_flood_origin_ranks_first_and_its_uplinks_join_the_same_incident():
@@ -29,7 +41,7 @@ def test_flood_origin_ranks_first_and_its_uplinks_join_the_same_incident():
     ports[4] = port("acc1", 5, side(40_000, 60), side(200))
     ports[-2] = port("acc1", 101, side(1700), side(41_600, 70), 10**10)
     ports[-1] = port("core1", 101, side(41_650, 70), side(1700), 10**10)
-    ranked = rank_ports(ports)
+    ranked = rank(ports)
     first = ranked[0]
     assert (first.rates.device, first.rates.if_index) == ("acc1", 5)
     assert first.flags[0].kind is FlagKind.SMALL_PACKET_FLOOD
@@ -46,7 +58,7 @@ def test_first_interval_skew_does_not_move_the_origin_to_an_uplink():
     ports[4] = port("acc1", 5, side(21_000, 60), side(200))
     ports[-2] = port("acc1", 101, side(1700), side(19_500, 80), 10**10)
     ports[-1] = port("core1", 101, side(19_800, 80), side(1700), 10**10)
-    ranked = rank_ports(ports)
+    ranked = rank(ports)
     assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("acc1", 5)
     assert {p.same_incident_as for p in ranked[1:3]} == {("acc1", 5)}
 
@@ -56,15 +68,15 @@ def test_known_uplinks_are_never_the_entry_port():
     ports = quiet_lan()
     ports[4] = port("acc1", 5, side(40_000, 60), side(2500))
     ports[-1] = port("core1", 101, side(41_000, 70), side(1700), 10**10)
-    assert (rank_ports(ports)[0].rates.device, rank_ports(ports)[0].rates.if_index) == ("core1", 101)
-    ranked = rank_ports(ports, uplinks={("core1", 101), ("acc1", 101)})
+    assert (rank(ports)[0].rates.device, rank(ports)[0].rates.if_index) == ("core1", 101)
+    ranked = rank(ports, uplinks={("core1", 101), ("acc1", 101)})
     assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("acc1", 5)
     assert ranked[1].same_incident_as == ("acc1", 5)
 
 
 def test_a_port_flooded_both_ways_is_listed_once():
     ports = quiet_lan() + [port("acc1", 11, side(30_000, 60), side(30_000, 60))]
-    ranked = rank_ports(ports)
+    ranked = rank(ports)
     assert len(ranked) == len(ports)
     assert ranked[0].rates.if_index == 11 and ranked[0].flagged
 
@@ -73,19 +85,19 @@ def test_broadcast_storm_and_error_burst_are_named():
     ports = quiet_lan()
     ports[2] = port("acc1", 3, side(3000, 64, bcast=2500), side(100))
     ports[3] = port("acc1", 4, side(120, errors=400), side(100))
-    kinds = {(p.rates.if_index, f.kind) for p in rank_ports(ports) for f in p.flags}
+    kinds = {(p.rates.if_index, f.kind) for p in rank(ports) for f in p.flags}
     assert kinds == {(3, FlagKind.BROADCAST_STORM), (4, FlagKind.ERROR_BURST)}
 
 
 def test_saturated_port_is_flagged():
     ports = quiet_lan() + [port("acc1", 12, side(80_000, 1500), side(100), 10**9)]
-    flagged = [p for p in rank_ports(ports, sort="util") if p.flagged]
+    flagged = [p for p in rank(ports, sort="util") if p.flagged]
     assert {f.kind for p in flagged for f in p.flags} >= {FlagKind.SATURATION}
 
 
 def test_ports_without_rates_are_never_flagged():
     ports = quiet_lan() + [PortRates("acc1", 13, 5.0, RateStatus.DISCONTINUITY, "agent restarted")]
-    ranked = rank_ports(ports)
+    ranked = rank(ports)
     assert ranked[-1].rates.if_index == 13 and not ranked[-1].flagged
 
 
@@ -95,7 +107,7 @@ def test_in_a_small_network_a_flood_never_becomes_the_typical_port():
     busy = [port("sw1", 10, side(11), side(11)), port("rtr1", 10, side(6), side(6)),
             port("sw1", 4, side(0), side(19_500, 54)), port("sw1", 5, side(19_450, 54), side(0)),
             port("rtr1", 2, side(19_600, 54), side(0))]
-    ranked = rank_ports(idle + busy, uplinks={("sw1", 4), ("rtr1", 2)})
+    ranked = rank(idle + busy, uplinks={("sw1", 4), ("rtr1", 2)})
     assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("sw1", 5)
     assert ranked[0].flags[0].kind is FlagKind.SMALL_PACKET_FLOOD
     assert {p.same_incident_as for p in ranked[1:3]} == {("sw1", 5)}
@@ -107,6 +119,6 @@ def test_while_a_flood_starts_the_edge_port_ranks_above_a_far_link_that_already_
     ports = quiet_lan()
     ports[4] = port("acc1", 5, side(8_000, 54), side(200))
     ports[-1] = port("core1", 101, side(18_500, 54), side(1700), 10**10)
-    ranked = rank_ports(ports, uplinks={("core1", 101), ("acc1", 101)})
+    ranked = rank(ports, uplinks={("core1", 101), ("acc1", 101)})
     assert (ranked[0].rates.device, ranked[0].rates.if_index) == ("acc1", 5)
     assert ranked[0].flags[0].kind is FlagKind.SMALL_PACKET_FLOOD

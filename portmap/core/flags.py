@@ -1,20 +1,18 @@
-"""Which ports stand out in one interval, and in what order an operator should see them.
+"""The kinds of trouble, their thresholds, and the order an operator should see ports in.
 
-These are stateless checks against the other ports of the same poll (per-port baselines
-come later). A flood seen on its entry port and on every link it crosses is one incident:
-its origin is the inbound sighting with the lowest rate, because every port downstream
-carries the flood plus other traffic.
+Which ports are flagged is decided by the detector (portmap/core/detector.py) against each
+port's own baseline. A flood seen on its entry port and on every link it crosses is one
+incident: its origin is the inbound sighting on an edge port with the quietest return
+direction, because every port downstream carries the flood plus other traffic.
 """
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from portmap import format as fmt
-from portmap.core.rates import DirectionRates, PortRates, RateStatus
+from portmap.core.rates import DirectionRates, PortRates
 
 
 class FlagKind(StrEnum):
@@ -23,6 +21,7 @@ class FlagKind(StrEnum):
     BROADCAST_STORM = "broadcast storm"
     ERROR_BURST = "error burst"
     SATURATION = "saturation"
+    FLAPPING = "flapping"
 
 
 FLOOD_KINDS = (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD)
@@ -31,9 +30,22 @@ FLOOD_KINDS = (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD)
 @dataclass(frozen=True, slots=True)
 class FlagThresholds:
     min_flood_pps: float = 5000.0
-    """Below this a port is never a flood, however quiet the others are."""
+    """Below this a port is never a flood, however quiet its normal is."""
     outlier_ratio: float = 10.0
-    """A flood is at least this many times the typical (median) active port."""
+    """A flood is at least this many times the port's normal (the typical port's while it has none)."""
+    min_score: float = 6.0
+    """... and this many mean absolute deviations above its normal."""
+    warmup_samples: int = 10
+    """Intervals a port needs before its own baseline is trusted."""
+    learning_rate: float = 0.05
+    """Weight of each new interval in the baseline (a half-life of about 14 intervals)."""
+    hold_fraction: float = 0.5
+    """A flagged port stays flagged while above this fraction of the raising thresholds."""
+    clear_after: int = 3
+    """Quiet intervals before a flag clears."""
+    flap_changes: int = 3
+    flap_window_s: float = 300.0
+    """Port flapping: this many oper-status changes within the window."""
     small_packet_bytes: float = 100.0
     """Average packets under this size are the SYN-flood shape."""
     min_storm_pps: float = 1000.0
@@ -60,6 +72,8 @@ class RankedPort:
     flags: tuple[PortFlag, ...] = ()
     same_incident_as: tuple[str, int] | None = None
     """(device, if_index) of the incident's origin, on ports that only carry its flood."""
+    since: float | None = None
+    """When the port's current flagged episode began (epoch seconds)."""
 
     @property
     def flagged(self) -> bool:
@@ -88,47 +102,6 @@ def _by_errors(rates: PortRates) -> float:
 
 SORT_KEYS: dict[str, Callable[[PortRates], float]] = {"pps": _by_pps, "bps": _by_bps, "util": _by_util, "errors": _by_errors}
 """`--sort` keys: each port's busier direction."""
-
-
-def typical_pps(all_rates: Sequence[PortRates], direction: str) -> float:
-    """Median packet rate of the ports with a rate in that direction, idle ones included.
-
-    Leaving idle ports out let a small network's flood make itself typical: with a switch
-    not answering, the flooding port and the router port it reaches were half of the busy
-    ports, and neither stood out (seen in the namespace lab).
-    """
-    values = [
-        d.pps for r in all_rates if r.status is RateStatus.OK
-        for d in [r.inbound if direction == "in" else r.outbound] if d is not None and d.pps is not None
-    ]
-    return statistics.median(values) if values else 0.0
-
-
-def flag_port(rates: PortRates, typical: dict[str, float], limits: FlagThresholds) -> tuple[PortFlag, ...]:
-    if rates.status is not RateStatus.OK:
-        return ()
-    flags: list[PortFlag] = []
-    for direction, side in (("in", rates.inbound), ("out", rates.outbound)):
-        if side is None:
-            continue
-        verb = "sending" if direction == "in" else "receiving"
-        if side.pps is not None and side.pps >= limits.min_flood_pps and side.pps >= limits.outlier_ratio * typical[direction]:
-            size = side.avg_pkt_bytes
-            small = size is not None and size < limits.small_packet_bytes
-            kind = FlagKind.SMALL_PACKET_FLOOD if small else FlagKind.PACKET_FLOOD
-            times = f", {side.pps / typical[direction]:.0f}x the typical port" if typical[direction] else ""
-            flags.append(PortFlag(kind, direction, side.pps, f"{verb} {fmt.pps(side.pps)} of {fmt.nbytes(size)} packets: {kind}{times}"))
-        share = side.bcast_share
-        if side.bcast_pps is not None and side.bcast_pps >= limits.min_storm_pps and share is not None and share >= limits.storm_share:
-            flags.append(PortFlag(FlagKind.BROADCAST_STORM, direction, side.bcast_pps,
-                                  f"broadcast storm: {verb} {fmt.pps(side.bcast_pps)} of broadcasts ({share:.0%} of packets)"))
-        if side.errors_ps is not None and side.errors_ps >= limits.min_errors_ps:
-            flags.append(PortFlag(FlagKind.ERROR_BURST, direction, side.errors_ps,
-                                  f"error burst: {fmt.per_second(side.errors_ps)} {direction}put errors"))
-    util = rates.util_pct
-    if util is not None and util >= limits.saturation_pct:
-        flags.append(PortFlag(FlagKind.SATURATION, "both", util, f"saturated: {fmt.pct(util)} of {fmt.bps(rates.speed_bps)}"))
-    return tuple(flags)
 
 
 def _reverse_pps(rates: PortRates, flood: PortFlag) -> float:
@@ -162,20 +135,26 @@ def _origin(group: list[tuple[PortFlag, PortRates]], uplinks: Collection[tuple[s
     return min(edge, key=lambda item: (_reverse_pps(item[1], item[0]), item[0].rate))
 
 
+PortKey = tuple[str, int]
+
+
 def rank_ports(
     all_rates: Sequence[PortRates],
+    flags: Mapping[PortKey, tuple[PortFlag, ...]],
     sort: str = "pps",
     limits: FlagThresholds = FlagThresholds(),
-    uplinks: Collection[tuple[str, int]] = frozenset(),
+    uplinks: Collection[PortKey] = frozenset(),
+    since: Mapping[PortKey, float] | None = None,
 ) -> list[RankedPort]:
     """Flood incidents first (origin, then the ports carrying it), other flagged ports, then the rest.
 
-    `uplinks` (device, ifIndex), where known, are never taken for a flood's entry port while an
-    edge port sees the flood, and incidents entering at an edge port rank first.
+    `flags` are the detector's, per port. `uplinks` (device, ifIndex), where known, are never
+    taken for a flood's entry port while an edge port sees the flood, and incidents entering
+    at an edge port rank first.
     """
     key = SORT_KEYS[sort]
-    typical = {"in": typical_pps(all_rates, "in"), "out": typical_pps(all_rates, "out")}
-    flagged = {id(r): flag_port(r, typical, limits) for r in all_rates}
+    flagged = {id(r): flags.get((r.device, r.if_index), ()) for r in all_rates}
+    started = since or {}
     sightings = []
     for r in all_rates:
         floods = [flag for flag in flagged[id(r)] if flag.kind in FLOOD_KINDS]
@@ -190,11 +169,15 @@ def rank_ports(
     # polled moments apart while a flood starts): the one entering at an edge port ranks above it.
     incidents.sort(key=lambda incident: ((incident[0].device, incident[0].if_index) in uplinks, -key(incident[0])))
 
+    def ranked_port(r: PortRates, origin: PortRates | None = None) -> RankedPort:
+        return RankedPort(r, flagged[id(r)], None if origin is None else (origin.device, origin.if_index),
+                          started.get((r.device, r.if_index)))
+
     ranked: list[RankedPort] = []
     for origin, carriers in incidents:
-        ranked.append(RankedPort(origin, flagged[id(origin)]))
-        ranked += [RankedPort(c, flagged[id(c)], (origin.device, origin.if_index)) for c in carriers]
+        ranked.append(ranked_port(origin))
+        ranked += [ranked_port(c, origin) for c in carriers]
     in_incident = {id(p.rates) for p in ranked}
     others = sorted((r for r in all_rates if id(r) not in in_incident), key=lambda r: (not flagged[id(r)], -key(r)))
-    ranked += [RankedPort(r, flagged[id(r)]) for r in others]
+    ranked += [ranked_port(r) for r in others]
     return ranked

@@ -1,0 +1,133 @@
+"""The detector over scripted scenarios in virtual time: every event flagged in the first interval
+after it starts, nothing flagged in two hours of normal traffic, reboots and resets included."""
+
+from __future__ import annotations
+
+from portmap.core.detector import Detector
+from portmap.core.flags import FlagKind, FlagThresholds
+from tests.helpers import report
+from tests.virtual_time import (
+    DEVICE, Flow, Poller, Profile, VirtualSwitch, flagged, office_port, run, steady_port, with_event,
+)
+
+HOUR = 3600
+FLOOD_AT = 1800 + 2  # mid-interval, as events really start
+PORTS = range(1, 11)
+
+
+def office() -> dict[int, Profile]:
+    return {i: office_port(seed=i, pps=50.0 * i) for i in PORTS}
+
+
+def syn_flood(second: int, normal: tuple[Flow, Flow]) -> tuple[Flow, Flow]:
+    return Flow(40_000, 60), normal[1]
+
+
+def first_flag(timeline, port: int, kind: FlagKind, after: int) -> int | None:
+    for second, detections in timeline:
+        detection = detections.get((DEVICE, port))
+        if second > after and detection and kind in [f.kind for f in detection.flags]:
+            return second
+    return None
+
+
+def test_two_hours_of_office_traffic_with_a_counter_reset_and_a_reboot_raise_nothing():
+    switch = VirtualSwitch(office())
+    timeline = run(switch, 2 * HOUR, actions={2400: lambda s: s.clear_counters(3), 4800: lambda s: s.reboot()})
+    assert flagged(timeline) == []
+    report(f"detector, 2 simulated hours x {len(PORTS)} ports with swings, bursts, a counter reset and a reboot: "
+           f"{len(timeline)} polls, 0 flags")
+
+
+def test_a_reboot_neither_flags_nor_poisons_the_baseline():
+    rebooted, undisturbed = Detector(), Detector()
+    run(VirtualSwitch(office()), HOUR, actions={2400: lambda s: s.reboot()}, detector=rebooted)
+    run(VirtualSwitch(office()), HOUR, detector=undisturbed)
+    for port in PORTS:
+        series = (DEVICE, port, "in", "pps")
+        assert abs(rebooted.baselines[series].level - undisturbed.baselines[series].level) <= 0.1 * undisturbed.baselines[series].level
+
+
+def test_a_syn_flood_is_flagged_in_its_first_interval_against_the_ports_own_normal_and_clears_after_it():
+    profiles = office()
+    profiles[5] = with_event(profiles[5], FLOOD_AT, FLOOD_AT + 120, syn_flood)
+    timeline = run(VirtualSwitch(profiles), 2700)
+    assert first_flag(timeline, 5, FlagKind.SMALL_PACKET_FLOOD, FLOOD_AT) == FLOOD_AT - FLOOD_AT % 5 + 5
+    at = dict(timeline)[FLOOD_AT - FLOOD_AT % 5 + 10][(DEVICE, 5)]
+    assert at.since == FLOOD_AT - FLOOD_AT % 5 + 5
+    assert "its normal" in at.flags[0].reason and at.flags[0].reason.startswith("sending 40.0k pps of 60 B packets")
+    flags = flagged(timeline)
+    assert {key for _, key, _ in flags} == {(DEVICE, 5)}, "no other port is flagged"
+    last = max(second for second, _, _ in flags)
+    assert FLOOD_AT + 120 <= last <= FLOOD_AT + 120 + 5 * 4, "cleared within the quiet intervals after the flood"
+
+
+def test_a_flood_that_eases_but_stays_high_stays_flagged_then_clears():
+    profiles = office()
+    profiles[5] = with_event(profiles[5], FLOOD_AT, FLOOD_AT + 300,
+                             lambda s, n: (Flow(40_000 if s < FLOOD_AT + 60 else 4_000, 60), n[1]))
+    timeline = run(VirtualSwitch(profiles), 2400)
+    flagged_seconds = [second for second, key, _ in flagged(timeline) if key == (DEVICE, 5)]
+    start = FLOOD_AT - FLOOD_AT % 5 + 5
+    assert flagged_seconds == list(range(start, flagged_seconds[-1] + 5, 5)), "one unbroken episode"
+    assert FLOOD_AT + 300 <= flagged_seconds[-1] <= FLOOD_AT + 300 + 20, "4k pps (below the raising floor) held it"
+
+
+def test_a_broadcast_storm_an_error_burst_and_a_ramp_to_saturation_are_each_named():
+    profiles = office()
+    profiles[3] = with_event(profiles[3], FLOOD_AT, FLOOD_AT + 60, lambda s, n: (Flow(3_000, 64, bcast_share=1.0), n[1]))
+    profiles[6] = with_event(profiles[6], FLOOD_AT, FLOOD_AT + 60, lambda s, n: (Flow(n[0].pps, n[0].size, errors_ps=400), n[1]))
+    ramp_from, ramp_to, low = 600, 600 + 1800, 0.005  # 30 minutes from 0.5 % (its normal) to 98 % of a gigabit
+
+    def ramp(second: int, normal: tuple[Flow, Flow]) -> tuple[Flow, Flow]:
+        share = low + (0.98 - low) * min(1.0, (second - ramp_from) / (ramp_to - ramp_from))
+        return Flow(share * 1e9 / 8 / 1200, 1200), normal[1]
+
+    profiles[8] = with_event(profiles[8], ramp_from, 2 * HOUR, ramp)
+    timeline = run(VirtualSwitch(profiles), 2700)
+    first_interval = FLOOD_AT - FLOOD_AT % 5 + 5
+    assert first_flag(timeline, 3, FlagKind.BROADCAST_STORM, FLOOD_AT) == first_interval
+    assert first_flag(timeline, 6, FlagKind.ERROR_BURST, FLOOD_AT) == first_interval
+    saturated_at = ramp_from + (0.90 - low) / (0.98 - low) * (ramp_to - ramp_from)
+    assert saturated_at < first_flag(timeline, 8, FlagKind.SATURATION, ramp_from) <= saturated_at + 10
+    kinds_on_ramp = {kind for _, key, kinds in flagged(timeline) if key == (DEVICE, 8) for kind in kinds}
+    assert kinds_on_ramp == {FlagKind.SATURATION}, "a slow ramp is no flood"
+
+
+def test_an_agent_that_caches_counters_for_15s_polled_every_5s_is_no_spike_but_a_flood_still_is():
+    quiet = run(VirtualSwitch(office(), cache_s=15), 2 * HOUR)
+    assert flagged(quiet) == []
+    profiles = office()
+    profiles[5] = with_event(profiles[5], FLOOD_AT, FLOOD_AT + 120, syn_flood)
+    timeline = run(VirtualSwitch(profiles, cache_s=15), 2700)
+    shown_at = FLOOD_AT - FLOOD_AT % 15 + 15  # the first cache refresh after the flood starts
+    assert first_flag(timeline, 5, FlagKind.SMALL_PACKET_FLOOD, FLOOD_AT) == shown_at
+    report("detector, agent caching counters 15 s polled every 5 s: 2 simulated hours, 0 flags; "
+           f"a flood flagged at the first refresh showing it ({shown_at - FLOOD_AT}s after it began)")
+
+
+def test_the_catching_up_interval_of_a_caching_agent_is_no_spike_even_to_a_tight_threshold():
+    """Steady ports watched with a 2.5x threshold, whose agent starts caching its counters for 15 s
+    (a firmware upgrade; or the poll interval was shortened): the 0, 0, 3x pattern would be a spike
+    every 15 s against the narrow baseline they have learned, if judged interval by interval."""
+    tight = FlagThresholds(min_flood_pps=1_000, outlier_ratio=2.5, min_score=3)
+    switch = VirtualSwitch({i: steady_port(seed=i, pps=2_000) for i in PORTS})
+    poller = Poller(switch, detector=Detector(tight))
+    assert flagged(poller.until(1800)) == []
+    switch.cache_s = 15
+    assert flagged(poller.until(HOUR)) == []
+    switch.profiles[5] = with_event(switch.profiles[5], HOUR + 2, HOUR + 120, syn_flood)
+    timeline = poller.until(HOUR + 300)
+    assert first_flag(timeline, 5, FlagKind.SMALL_PACKET_FLOOD, HOUR) == HOUR + 15
+
+
+def test_a_flapping_port_is_named():
+    switch = VirtualSwitch(office())
+    poller = Poller(switch)
+    assert flagged(poller.until(600)) == []
+    for step, status in enumerate(["down", "up", "down", "up"]):
+        switch.oper[7] = status
+        timeline = poller.until(600 + 10 * (step + 1))
+    (_, detections) = timeline[-1]
+    (flag,) = detections[(DEVICE, 7)].flags
+    assert flag.kind is FlagKind.FLAPPING and flag.reason.startswith("flapping: oper status changed 4 times")
