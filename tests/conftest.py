@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -89,6 +90,14 @@ def lab(tmp_path):
         yield lab
     finally:
         lab.close()
+
+
+@pytest.fixture(autouse=True)
+def own_state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test keeps baselines in a file of its own (commands it runs inherit the variable), never the user's."""
+    path = tmp_path / "portmap-state.sqlite"
+    monkeypatch.setenv("PORTMAP_STATE", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

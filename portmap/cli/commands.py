@@ -7,8 +7,10 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 from portmap.cli.render import render_json, render_table
+from portmap.core.detector import Detector
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
@@ -17,24 +19,36 @@ from portmap.neighbourhood import Neighbourhood, read_neighbourhood
 from portmap.poller import DeviceStatus, Engine, Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
+from portmap.state import load_baselines, save_baselines
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 TABLES_EVERY_S = 60.0
 """Forwarding tables, ARP, LLDP and CDP change slowly: by default read them this often, not every poll."""
 
 
+SAVE_BASELINES_EVERY = 12
+"""live saves the baselines every this many polls (and when it stops)."""
+
+
+def _detector(state: Path | None) -> Detector:
+    return Detector(baselines=load_baselines(state) if state else {})
+
+
 async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool,
-                  dns: ReverseDns | None) -> int:
-    """Poll, wait, poll again, print the ranked ports. Exit 1 when a device did not answer."""
+                  dns: ReverseDns | None, state: Path | None) -> int:
+    """Poll, wait, poll again, print the ranked ports. Exit 1 when a device did not answer.
+    `state`: the baselines file to compare with and to add this run to (None: start blind, keep nothing)."""
     client = SnmpClient()
     try:
-        engine = Engine(devices, client, sort=sort)
+        engine = Engine(devices, client, sort=sort, detector=_detector(state))
         first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
         engine.uplinks = frozenset(neighbourhood.uplinks)
         await asyncio.sleep(interval_s)
         second = await engine.poll()
     finally:
         client.close()
+    if state:
+        save_baselines(state, engine.detector.baselines)
     measured = _measured_interval(second) or interval_s
     if as_json:
         print(json.dumps(render_json(second, measured, first.failed, neighbourhood), indent=2))
@@ -49,11 +63,12 @@ def _measured_interval(snapshot: Snapshot) -> float | None:
 
 
 async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sort: str, dns: ReverseDns | None,
-                   tables_every_s: float = TABLES_EVERY_S, rounds: int | None = None, as_json: bool = False) -> int:
+                   state: Path | None, tables_every_s: float = TABLES_EVERY_S, rounds: int | None = None,
+                   as_json: bool = False) -> int:
     """Redraw the top table every interval, or print one JSON line per poll (`as_json`, for scripts
     and `jq`); the next poll starts when the last one ends."""
     client = SnmpClient()
-    engine = Engine(devices, client, sort=sort)
+    engine = Engine(devices, client, sort=sort, detector=_detector(state))
     previous_failed: tuple[DeviceStatus, ...] = ()
     neighbourhood: Neighbourhood | None = None
     tables_read_at = float("-inf")
@@ -78,9 +93,13 @@ async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sor
             sys.stdout.flush()
             previous_failed = snapshot.failed
             done += 1
+            if state and done % SAVE_BASELINES_EVERY == 0:
+                save_baselines(state, engine.detector.baselines)
             await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
     finally:
         client.close()
+        if state:
+            save_baselines(state, engine.detector.baselines)
     return 0
 
 

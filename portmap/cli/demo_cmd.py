@@ -38,8 +38,9 @@ async def run_demo(args: argparse.Namespace) -> int:
         location = getattr(args, "inventory", None) or (DEMO_INVENTORY if DEMO_INVENTORY.exists() else None)
         inventory = load_inventory(location) if location else demo_inventory(network)
         rounds = None if args.duration is None else max(1, int(args.duration // args.interval))
-        # the demo's hosts have documentation addresses no resolver knows: no reverse DNS
-        return await run_live(inventory.devices, args.interval, args.limit, "pps", None, rounds=rounds)
+        # the demo's hosts have documentation addresses no resolver knows (no reverse DNS), and its
+        # device names must not mix with a real network's saved baselines (no state)
+        return await run_live(inventory.devices, args.interval, args.limit, "pps", None, None, rounds=rounds)
     finally:
         simulator.stop()
         sys.stdout.flush()

@@ -8,12 +8,14 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from portmap.core.flags import SORT_KEYS
 from portmap.dns import ReverseDns
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
 from portmap.inventory.model import Device, Inventory
+from portmap.state import default_state_path
 
 log = logging.getLogger("portmap")
 
@@ -39,6 +41,10 @@ def _devices(inventory: Inventory, names: Sequence[str] | None) -> tuple[Device,
     return devices
 
 
+def _state(args: argparse.Namespace) -> Path | None:
+    return None if args.no_state else Path(args.state) if args.state else default_state_path()
+
+
 def _dns(args: argparse.Namespace) -> ReverseDns | None:
     return None if getattr(args, "no_dns", False) else ReverseDns()
 
@@ -53,6 +59,9 @@ def _positive(text: str) -> float:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portmap", description="Find the port, and the host behind it, that floods your network.")
     parser.add_argument("--inventory", metavar="PATH", help="inventory file or folder (default: $PORTMAP_INVENTORY or ./inventory)")
+    parser.add_argument("--state", metavar="PATH", help="baselines file kept between runs (default: $PORTMAP_STATE, "
+                        "else $XDG_STATE_HOME/portmap/baselines.sqlite)")
+    parser.add_argument("--no-state", action="store_true", help="start without saved baselines and save none")
     parser.add_argument("--log-level", choices=("error", "warning", "info", "debug"), default="warning",
                         help="what to log on stderr (default warning)")
     commands = parser.add_subparsers(dest="command")
@@ -127,7 +136,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from portmap.cli import commands as run_commands
 
     if command == "top":
-        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json, _dns(args)))
+        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json, _dns(args), _state(args)))
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
@@ -144,7 +153,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
     return asyncio.run(run_commands.run_live(
-        devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps"), _dns(args),
+        devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps"), _dns(args), _state(args),
         getattr(args, "tables_every", None) or run_commands.TABLES_EVERY_S, as_json=getattr(args, "json", False),
     ))
 

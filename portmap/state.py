@@ -1,0 +1,75 @@
+"""Baselines kept between runs in a small SQLite file, so that a one-shot `portmap top`
+compares each port with what earlier runs saw, and a restart does not start blind.
+
+The file is $PORTMAP_STATE, else $XDG_STATE_HOME/portmap/baselines.sqlite, else
+~/.local/state/portmap/baselines.sqlite. A file that cannot be read or written costs one
+warning and the baselines, never the run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from portmap.core.baseline import Baseline, SeriesKey
+
+log = logging.getLogger(__name__)
+
+MAX_AGE_S = 7 * 24 * 3600.0
+"""Baselines not updated for a week describe a network that has changed: they are dropped."""
+SCHEMA = """CREATE TABLE IF NOT EXISTS baselines (
+    device TEXT NOT NULL, if_index INTEGER NOT NULL, direction TEXT NOT NULL, metric TEXT NOT NULL,
+    level REAL NOT NULL, spread REAL NOT NULL, samples INTEGER NOT NULL, updated_at REAL NOT NULL,
+    PRIMARY KEY (device, if_index, direction, metric))"""
+
+
+def default_state_path() -> Path:
+    if os.environ.get("PORTMAP_STATE"):
+        return Path(os.environ["PORTMAP_STATE"])
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "portmap" / "baselines.sqlite"
+
+
+@contextmanager
+def _transaction(path: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on the file, committed on success; the connection is closed either way."""
+    connection = sqlite3.connect(path, timeout=2.0)
+    try:
+        with connection:
+            connection.execute(SCHEMA)
+            yield connection
+    finally:
+        connection.close()
+
+
+def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Baseline]:
+    """The baselines stored at `path` (none if it does not exist yet), those older than MAX_AGE_S left out."""
+    if not path.exists():
+        return {}
+    oldest = (now or time.time()) - MAX_AGE_S
+    try:
+        with _transaction(path) as connection:
+            rows = connection.execute("SELECT device, if_index, direction, metric, level, spread, samples, updated_at "
+                                      "FROM baselines WHERE updated_at >= ?", (oldest,)).fetchall()
+    except sqlite3.Error as error:
+        log.warning("%s: cannot read the saved baselines (%s): starting without them", path, error)
+        return {}
+    return {(device, if_index, direction, metric): Baseline(level, spread, samples, updated_at)
+            for device, if_index, direction, metric, level, spread, samples, updated_at in rows}
+
+
+def save_baselines(path: Path, baselines: dict[SeriesKey, Baseline]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _transaction(path) as connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*key, b.level, b.spread, b.samples, b.updated_at) for key, b in baselines.items()])
+        os.chmod(path, 0o600)
+    except (OSError, sqlite3.Error) as error:
+        log.warning("%s: cannot save the baselines (%s): the next run starts without this one's", path, error)
