@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.helpers import REPO, report
+from tests.helpers import report
 
 COMMUNITY = "pm-test-community"
 PPS, SECONDS, PAYLOAD = 3000, 16.0, 100

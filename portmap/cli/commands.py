@@ -5,33 +5,22 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
 from portmap.cli.render import render_json, render_table
-from portmap.core.detector import Detector
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
 from portmap.dns import ReverseDns
-from portmap.neighbourhood import Neighbourhood, read_neighbourhood
-from portmap.poller import DeviceStatus, Engine, Snapshot
+from portmap.neighbourhood import read_neighbourhood
+from portmap.poller import Engine, Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
-from portmap.state import load_baselines, save_baselines
+from portmap.state import save_baselines
+from portmap.watch import Frame, WatchSettings, new_detector, watch
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
-TABLES_EVERY_S = 60.0
-"""Forwarding tables, ARP, LLDP and CDP change slowly: by default read them this often, not every poll."""
-
-
-SAVE_BASELINES_EVERY = 12
-"""live saves the baselines every this many polls (and when it stops)."""
-
-
-def _detector(state: Path | None) -> Detector:
-    return Detector(baselines=load_baselines(state) if state else {})
 
 
 async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool,
@@ -40,7 +29,7 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
     `state`: the baselines file to compare with and to add this run to (None: start blind, keep nothing)."""
     client = SnmpClient()
     try:
-        engine = Engine(devices, client, sort=sort, detector=_detector(state))
+        engine = Engine(devices, client, sort=sort, detector=new_detector(state))
         first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
         engine.uplinks = frozenset(neighbourhood.uplinks)
         await asyncio.sleep(interval_s)
@@ -62,44 +51,22 @@ def _measured_interval(snapshot: Snapshot) -> float | None:
     return sum(intervals) / len(intervals) if intervals else None
 
 
-async def run_live(devices: Sequence[Device], interval_s: float, limit: int, sort: str, dns: ReverseDns | None,
-                   state: Path | None, tables_every_s: float = TABLES_EVERY_S, rounds: int | None = None,
+async def run_live(devices: Sequence[Device], limit: int, settings: WatchSettings, rounds: int | None = None,
                    as_json: bool = False) -> int:
-    """Redraw the top table every interval, or print one JSON line per poll (`as_json`, for scripts
-    and `jq`); the next poll starts when the last one ends."""
-    client = SnmpClient()
-    engine = Engine(devices, client, sort=sort, detector=_detector(state))
-    previous_failed: tuple[DeviceStatus, ...] = ()
-    neighbourhood: Neighbourhood | None = None
-    tables_read_at = float("-inf")
-    done = 0
-    try:
-        while rounds is None or done < rounds:
-            started = time.monotonic()
-            if started - tables_read_at >= tables_every_s:
-                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
-                engine.uplinks = frozenset(fresh.uplinks)
-                neighbourhood, tables_read_at = fresh, started
-            else:
-                snapshot = await engine.poll()
-            earlier_failures = previous_failed if done == 1 else ()
-            if as_json:
-                document = render_json(snapshot, _measured_interval(snapshot) or interval_s, earlier_failures, neighbourhood)
-                sys.stdout.write(json.dumps(document) + "\n")
-            else:
-                header = f"portmap: {len(devices)} devices, every {interval_s:g}s (Ctrl-C to quit)\n"
-                frame = render_table(snapshot, limit, earlier_failures, neighbourhood)
-                sys.stdout.write(CLEAR_SCREEN + header + frame + "\n")
-            sys.stdout.flush()
-            previous_failed = snapshot.failed
-            done += 1
-            if state and done % SAVE_BASELINES_EVERY == 0:
-                save_baselines(state, engine.detector.baselines)
-            await asyncio.sleep(max(0.0, interval_s - (time.monotonic() - started)))
-    finally:
-        client.close()
-        if state:
-            save_baselines(state, engine.detector.baselines)
+    """Redraw the top table every interval, or print one JSON line per poll (`as_json`, for scripts and `jq`)."""
+
+    def show(frame: Frame) -> None:
+        snapshot = frame.snapshot
+        if as_json:
+            interval = _measured_interval(snapshot) or settings.interval_s
+            sys.stdout.write(json.dumps(render_json(snapshot, interval, frame.earlier_failures, frame.neighbourhood)) + "\n")
+        else:
+            header = f"portmap: {len(devices)} devices, every {settings.interval_s:g}s (Ctrl-C to quit)\n"
+            table = render_table(snapshot, limit, frame.earlier_failures, frame.neighbourhood)
+            sys.stdout.write(CLEAR_SCREEN + header + table + "\n")
+        sys.stdout.flush()
+
+    await watch(devices, settings, show, rounds)
     return 0
 
 

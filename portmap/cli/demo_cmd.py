@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from portmap.cli.commands import run_live
+from portmap.watch import WatchSettings
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import default_network
@@ -40,7 +41,7 @@ async def run_demo(args: argparse.Namespace) -> int:
         rounds = None if args.duration is None else max(1, int(args.duration // args.interval))
         # the demo's hosts have documentation addresses no resolver knows (no reverse DNS), and its
         # device names must not mix with a real network's saved baselines (no state)
-        return await run_live(inventory.devices, args.interval, args.limit, "pps", None, None, rounds=rounds)
+        return await run_live(inventory.devices, args.limit, WatchSettings(args.interval), rounds=rounds)
     finally:
         simulator.stop()
         sys.stdout.flush()

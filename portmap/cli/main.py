@@ -152,10 +152,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "inventory":
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
-    return asyncio.run(run_commands.run_live(
-        devices, interval, getattr(args, "limit", 20), getattr(args, "sort", "pps"), _dns(args), _state(args),
-        getattr(args, "tables_every", None) or run_commands.TABLES_EVERY_S, as_json=getattr(args, "json", False),
-    ))
+    from portmap.watch import TABLES_EVERY_S, WatchSettings
+
+    settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
+                             getattr(args, "tables_every", None) or TABLES_EVERY_S)
+    return asyncio.run(run_commands.run_live(devices, getattr(args, "limit", 20), settings, as_json=getattr(args, "json", False)))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,82 @@
+"""The watch loop both live faces share (the text `live` view and the TUI): poll every interval,
+re-read the slow tables now and then, keep the baselines, hand each frame to the face.
+
+A frame is one poll's Snapshot with the neighbourhood last read. The next poll starts when
+the last one has finished, so polls never overlap and a slow device slows only its own answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from portmap.core.detector import Detector
+from portmap.dns import ReverseDns
+from portmap.inventory.model import Device
+from portmap.neighbourhood import Neighbourhood, read_neighbourhood
+from portmap.poller import DeviceStatus, Engine, Snapshot
+from portmap.snmp.session import SnmpClient
+from portmap.state import load_baselines, save_baselines
+
+TABLES_EVERY_S = 60.0
+"""Forwarding tables, ARP, LLDP and CDP change slowly: by default read them this often, not every poll."""
+SAVE_BASELINES_EVERY = 12
+"""Save the baselines every this many polls (and when the watch stops)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    snapshot: Snapshot
+    neighbourhood: Neighbourhood | None
+    earlier_failures: tuple[DeviceStatus, ...]
+    """Devices that failed the first poll: on the second frame they are still worth naming."""
+    number: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchSettings:
+    interval_s: float = 5.0
+    sort: str = "pps"
+    dns: ReverseDns | None = None
+    state: Path | None = None
+    """The baselines file (None: start blind, keep nothing)."""
+    tables_every_s: float = TABLES_EVERY_S
+
+
+def new_detector(state: Path | None) -> Detector:
+    return Detector(baselines=load_baselines(state) if state else {})
+
+
+async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], Awaitable[None] | None],
+                rounds: int | None = None) -> None:
+    """Poll until cancelled (or `rounds` polls), calling `show` with every frame."""
+    client = SnmpClient()
+    engine = Engine(devices, client, sort=settings.sort, detector=new_detector(settings.state))
+    neighbourhood: Neighbourhood | None = None
+    previous_failed: tuple[DeviceStatus, ...] = ()
+    tables_read_at = float("-inf")
+    done = 0
+    try:
+        while rounds is None or done < rounds:
+            started = time.monotonic()
+            if started - tables_read_at >= settings.tables_every_s:
+                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns))
+                engine.uplinks = frozenset(fresh.uplinks)
+                neighbourhood, tables_read_at = fresh, started
+            else:
+                snapshot = await engine.poll()
+            done += 1
+            shown = show(Frame(snapshot, neighbourhood, previous_failed if done == 2 else (), done))
+            if shown is not None:
+                await shown
+            previous_failed = snapshot.failed
+            if settings.state and done % SAVE_BASELINES_EVERY == 0:
+                save_baselines(settings.state, engine.detector.baselines)
+            await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
+    finally:
+        client.close()
+        if settings.state:
+            save_baselines(settings.state, engine.detector.baselines)
