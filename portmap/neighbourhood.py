@@ -81,13 +81,16 @@ def port_names(tables: Sequence[DeviceTables]) -> dict[PortKey, str]:
     return {(t.device, i): info.if_name for t in tables for i, info in t.interfaces.items()}
 
 
+def roles_of(devices: Sequence[Device]) -> dict[str, list[str]]:
+    return {d.name: sorted(d.roles) for d in devices}
+
+
 def topology(devices: Sequence[Device], tables: Sequence[DeviceTables], with_hosts: bool) -> nx.Graph:
-    """The inventoried devices, the LLDP links between them and, if asked, the placed hosts."""
-    hosts = map_neighbourhood(tables).hosts.values() if with_hosts else ()
-    return build_topology(
-        {d.name: sorted(d.roles) for d in devices}, {t.device: t.neighbors for t in tables}, port_names(tables),
-        device_macs(tables), hosts,
-    )
+    """The inventoried devices, the LLDP/CDP links between them and, if asked, the placed hosts."""
+    graph = map_neighbourhood(tables, roles_of(devices)).graph
+    if not with_hosts:
+        graph.remove_nodes_from([node for node, kind in graph.nodes(data="kind") if kind == "host"])
+    return graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,8 @@ class Neighbourhood:
     uplinks: dict[PortKey, str]
     hosts: dict[str, HostLocation]
     neighbors: dict[PortKey, Neighbor]
+    graph: nx.Graph
+    """Devices, the links between them, and the placed hosts (portmap/core/topology.py)."""
     names: Mapping[str, str] = field(default_factory=dict)
     """Host IP -> reverse DNS name, where looked up and found."""
 
@@ -118,7 +123,7 @@ async def with_names(neighbourhood: Neighbourhood, dns: ReverseDns | None) -> Ne
 async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns: ReverseDns | None) -> Neighbourhood:
     """Who is behind each port, from the devices that answered; the failures show in the poll."""
     tables, _ = await read_all_tables(client, devices)
-    return await with_names(map_neighbourhood(tables), dns)
+    return await with_names(map_neighbourhood(tables, roles_of(devices)), dns)
 
 
 def device_macs(tables: Sequence[DeviceTables]) -> dict[str, str]:
@@ -139,11 +144,14 @@ def interface_macs(tables: Sequence[DeviceTables]) -> dict[str, PortKey]:
     return {mac: where[0] for mac, where in ports.items() if len(where) == 1}
 
 
-def map_neighbourhood(tables: Sequence[DeviceTables]) -> Neighbourhood:
+def map_neighbourhood(tables: Sequence[DeviceTables], roles: Mapping[str, Sequence[str]] | None = None) -> Neighbourhood:
+    """`roles`: each inventoried device's roles, for the graph (devices not in it get none)."""
     owners = device_macs(tables)
     fdb = {t.device: t.fdb for t in tables}
     uplinks = find_uplinks(fdb, {t.device: t.neighbors for t in tables}, owners, {t.device: t.aggregates for t in tables},
                            interface_macs(tables))
     hosts = place_hosts(fdb, [e for t in tables for e in t.arp], uplinks, owners)
     neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
-    return Neighbourhood(uplinks, hosts, neighbors)
+    all_roles = {t.device: () for t in tables} | dict(roles or {})
+    graph = build_topology(all_roles, {t.device: t.neighbors for t in tables}, port_names(tables), owners, hosts.values())
+    return Neighbourhood(uplinks, hosts, neighbors, graph)

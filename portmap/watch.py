@@ -8,8 +8,9 @@ the last one has finished, so polls never overlap and a slow device slows only i
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,9 +51,9 @@ def new_detector(state: Path | None) -> Detector:
     return Detector(baselines=load_baselines(state) if state else {})
 
 
-async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], Awaitable[None] | None],
+async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
                 rounds: int | None = None) -> None:
-    """Poll until cancelled (or `rounds` polls), calling `show` with every frame."""
+    """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
     client = SnmpClient()
     engine = Engine(devices, client, sort=settings.sort, detector=new_detector(settings.state))
     neighbourhood: Neighbourhood | None = None
@@ -70,7 +71,7 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
                 snapshot = await engine.poll()
             done += 1
             shown = show(Frame(snapshot, neighbourhood, previous_failed if done == 2 else (), done))
-            if shown is not None:
+            if inspect.isawaitable(shown):
                 await shown
             previous_failed = snapshot.failed
             if settings.state and done % SAVE_BASELINES_EVERY == 0:

@@ -1,4 +1,4 @@
-"""`portmap demo`: serve the simulated network, and show the live view against it."""
+"""`portmap demo`: serve the simulated network, and open the TUI (or the text view) on it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from portmap.cli.commands import run_live
+from portmap.cli.ui_cmd import run_ui
 from portmap.watch import WatchSettings
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
@@ -38,10 +39,13 @@ async def run_demo(args: argparse.Namespace) -> int:
             return 0
         location = getattr(args, "inventory", None) or (DEMO_INVENTORY if DEMO_INVENTORY.exists() else None)
         inventory = load_inventory(location) if location else demo_inventory(network)
-        rounds = None if args.duration is None else max(1, int(args.duration // args.interval))
         # the demo's hosts have documentation addresses no resolver knows (no reverse DNS), and its
         # device names must not mix with a real network's saved baselines (no state)
-        return await run_live(inventory.devices, args.limit, WatchSettings(args.interval), rounds=rounds)
+        settings = WatchSettings(args.interval)
+        if sys.stdout.isatty():
+            return await run_ui(inventory.devices, settings, args.duration)
+        rounds = None if args.duration is None else max(1, int(args.duration // args.interval))
+        return await run_live(inventory.devices, args.limit, settings, rounds=rounds)
     finally:
         simulator.stop()
         sys.stdout.flush()

@@ -75,7 +75,14 @@ def build_parser() -> argparse.ArgumentParser:
     top.add_argument("--json", action="store_true", help="print one JSON document")
     top.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
 
-    live = commands.add_parser("live", help="redraw the top table every interval (the default command)")
+    ui = commands.add_parser("ui", help="the console TUI (the default command; the text view where the output is no terminal)")
+    ui.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
+    ui.add_argument("--interval", type=_positive, default=5.0)
+    ui.add_argument("--device", action="append", metavar="NAME")
+    ui.add_argument("--no-dns", action="store_true")
+    ui.add_argument("--tables-every", type=_positive, metavar="SECONDS")
+
+    live = commands.add_parser("live", help="redraw the top table every interval as text (or JSON lines)")
     live.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
     live.add_argument("--interval", type=_positive, default=5.0)
     live.add_argument("--limit", type=int, default=20)
@@ -124,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="portmap: %(levelname)s: %(message)s", stream=sys.stderr)
-    command = args.command or "live"
+    command = args.command or ("ui" if sys.stdout.isatty() else "live")
     if command == "demo":
         from portmap.cli.demo_cmd import run_demo
 
@@ -156,6 +163,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S)
+    if command == "ui":
+        from portmap.cli.ui_cmd import run_ui
+
+        return asyncio.run(run_ui(devices, settings))
     return asyncio.run(run_commands.run_live(devices, getattr(args, "limit", 20), settings, as_json=getattr(args, "json", False)))
 
 

@@ -1,0 +1,171 @@
+"""`portmap` at the console: the Textual face over the watch loop.
+
+Polling runs in a worker that posts one FrameReady message per poll; the screen only ever
+redraws from the last frame, so a slow or dead device never blocks a key press.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from portmap.tui.screens import DevicesScreen, HelpScreen, PortScreen, TopologyScreen
+from portmap.tui.views import COLUMNS, MAX_ROWS, SORTS, History, banner, port_rows, status_line
+from portmap.watch import Frame
+
+FrameSource = Callable[[Callable[[Frame], object]], Awaitable[None]]
+"""Runs the watch loop, calling its argument with every frame (portmap.watch.watch in the product)."""
+
+SORT_KEYS = {"1": "rank", "2": "pps", "3": "bps", "4": "util", "5": "errors"}
+
+
+class FrameReady(Message):
+    def __init__(self, frame: Frame) -> None:
+        super().__init__()
+        self.frame = frame
+
+
+class PollerFailed(Message):
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class PortmapApp(App[None]):
+    CSS_PATH = Path(__file__).with_name("portmap.tcss")
+    TITLE = "portmap"
+    BINDINGS = [
+        *(Binding(key, f"sort('{sort}')", f"sort {sort}", show=key in ("1", "2")) for key, sort in SORT_KEYS.items()),
+        Binding("slash", "filter", "filter"),
+        Binding("escape", "clear_filter", "clear filter", show=False),
+        Binding("d", "devices", "devices"),
+        Binding("t", "topology", "topology"),
+        Binding("p", "pause", "pause"),
+        Binding("question_mark", "help", "help"),
+        Binding("q", "quit", "quit"),
+    ]
+
+    def __init__(self, source: FrameSource, devices: int, interval_s: float, roles: Mapping[str, Sequence[str]]) -> None:
+        super().__init__()
+        self.source, self.devices, self.interval_s, self.roles = source, devices, interval_s, roles
+        self.frame: Frame | None = None
+        self.waiting: Frame | None = None
+        """The newest frame that arrived while paused."""
+        self.history = History()
+        self.sort, self.needle, self.paused = "rank", "", False
+        self.row_keys: list[tuple[str, int]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static(status_line(None, self.devices, self.interval_s, self.sort, False), id="status")
+        yield Static("", id="banner")
+        yield Input(placeholder="filter: host, IP, MAC or port (enter to keep, escape to clear)", id="filter")
+        table: DataTable[object] = DataTable(id="ports", cursor_type="row", zebra_stripes=True)
+        table.add_columns(*COLUMNS)
+        yield table
+        yield Static("", id="shown")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#banner").display = False
+        self.query_one("#filter").display = False
+        self.query_one("#ports", DataTable).focus()
+        self.run_worker(self._poll(), name="poller", exclusive=True)
+
+    async def _poll(self) -> None:
+        try:
+            await self.source(lambda frame: self.post_message(FrameReady(frame)))
+        except Exception as error:  # shown on screen, never a traceback over the table
+            self.post_message(PollerFailed(f"polling stopped: {type(error).__name__}: {error}"))
+
+    def on_frame_ready(self, message: FrameReady) -> None:
+        self.history.add(message.frame.snapshot.ports)
+        if self.paused:
+            self.waiting = message.frame
+            return
+        self.frame = message.frame
+        self.redraw()
+
+    def on_poller_failed(self, message: PollerFailed) -> None:
+        self.query_one("#status", Static).update(message.error)
+
+    def redraw(self) -> None:
+        self.query_one("#status", Static).update(status_line(self.frame, self.devices, self.interval_s, self.sort, self.paused))
+        incident = banner(self.frame)
+        banner_widget = self.query_one("#banner", Static)
+        banner_widget.display = incident is not None
+        if incident is not None:
+            banner_widget.update(incident)
+        if self.frame is None:
+            return
+        rows, matched = port_rows(self.frame, self.history, self.sort, self.needle)
+        table = self.query_one("#ports", DataTable)
+        selected = self.row_keys[table.cursor_row] if self.row_keys and 0 <= table.cursor_row < len(self.row_keys) else None
+        table.clear()
+        table.add_rows(row.cells for row in rows)
+        self.row_keys = [row.key for row in rows]
+        if selected in self.row_keys:
+            table.move_cursor(row=self.row_keys.index(selected), animate=False)
+        shown = f"{len(rows)} of {matched} ports" + (f" matching '{self.needle}'" if self.needle else "")
+        if matched > MAX_ROWS:
+            shown += f" (the first {MAX_ROWS}: filter with / to see others)"
+        self.query_one("#shown", Static).update(shown)
+
+    def action_sort(self, sort: str) -> None:
+        self.sort = sort
+        self.redraw()
+
+    def action_pause(self) -> None:
+        self.paused = not self.paused
+        if not self.paused and self.waiting is not None:
+            self.frame, self.waiting = self.waiting, None
+        self.redraw()
+
+    def action_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.needle = event.value.strip()
+        self.redraw()
+
+    @on(Input.Submitted, "#filter")
+    def filter_kept(self) -> None:
+        self.query_one("#ports", DataTable).focus()
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#filter", Input)
+        field.value, field.display = "", False
+        self.needle = ""
+        self.query_one("#ports", DataTable).focus()
+        self.redraw()
+
+    @on(DataTable.RowSelected, "#ports")
+    def open_port(self, event: DataTable.RowSelected) -> None:
+        if self.frame is not None and 0 <= event.cursor_row < len(self.row_keys):
+            self.push_screen(PortScreen(self.row_keys[event.cursor_row], self.frame, self.history, self.roles))
+
+    def action_devices(self) -> None:
+        self.push_screen(DevicesScreen(self.frame))
+
+    def action_topology(self) -> None:
+        self.push_screen(TopologyScreen(self.frame))
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for sort in SORTS:
+            yield SystemCommand(f"Sort by {sort}", f"order the ports by {sort}", lambda sort=sort: self.action_sort(sort))
+        yield SystemCommand("Devices", "which devices answer, response times, last errors", self.action_devices)
+        yield SystemCommand("Topology", "links between devices, hosts on edge ports", self.action_topology)
+        yield SystemCommand("Pause or resume", "freeze the view; polling goes on", self.action_pause)

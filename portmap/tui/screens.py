@@ -1,0 +1,110 @@
+"""The TUI's other screens: a port's detail, the devices, the topology, the keys."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Label, Sparkline, Static, Tree
+
+from portmap.cli.render import port_label
+from portmap.core.topology import path_between
+from portmap.poller import PortKey
+from portmap.tui.views import History, devices_rows, hosts_lines, routers
+from portmap.vendors import vendor
+from portmap.watch import Frame
+
+
+class FrameScreen(Screen[None]):
+    """A view of one frame, left with escape or q."""
+
+    BINDINGS = [Binding("escape,q", "app.pop_screen", "back")]
+
+    def __init__(self, frame: Frame | None) -> None:
+        super().__init__()
+        self.frame = frame
+
+
+class PortScreen(FrameScreen):
+    """One port: in/out history, the hosts behind it, its neighbour, its path to the routers."""
+
+    def __init__(self, key: PortKey, frame: Frame, history: History, roles: Mapping[str, Sequence[str]]) -> None:
+        super().__init__(frame)
+        self.port_frame = frame
+        self.key, self.history, self.roles = key, history, roles
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Label(port_label(self.port_frame.snapshot, self.key), classes="title")
+            yield Label("packets/s in (what the attached device sends)")
+            yield Sparkline(list(self.history.inbound.get(self.key, [])), id="in-history")
+            yield Label("packets/s out")
+            yield Sparkline(list(self.history.outbound.get(self.key, [])), id="out-history")
+            yield Label("behind this port", classes="title")
+            yield Static("\n".join(hosts_lines(self.port_frame, self.key, vendor)), id="hosts")
+            yield Label("path to the routers", classes="title")
+            yield Static("\n".join(self._paths()), id="paths")
+        yield Footer()
+
+    def _paths(self) -> list[str]:
+        neighbourhood = self.port_frame.neighbourhood
+        if neighbourhood is None:
+            return ["(the topology is not read yet)"]
+        start = self.key[0]
+        paths = [" -> ".join(path) for router in routers(self.roles) if (path := path_between(neighbourhood.graph, start, router))]
+        return paths or ["no router reachable through known links"]
+
+
+class DevicesScreen(FrameScreen):
+    """Every device: answering or not, response time, last error."""
+
+    def compose(self) -> ComposeResult:
+        table: DataTable[str] = DataTable(id="devices", cursor_type="row")
+        table.add_columns("DEVICE", "ANSWERED", "RESPONSE", "LAST ERROR")
+        table.add_rows(devices_rows(self.frame))
+        yield table
+        yield Footer()
+
+
+class TopologyScreen(FrameScreen):
+    """Devices, their links, and the hosts on each edge port."""
+
+    def compose(self) -> ComposeResult:
+        tree: Tree[str] = Tree("network", id="topology")
+        tree.root.expand()
+        neighbourhood = self.frame.neighbourhood if self.frame else None
+        if neighbourhood is not None:
+            graph = neighbourhood.graph
+            for device in sorted(n for n, kind in graph.nodes(data="kind") if kind == "device"):
+                branch = tree.root.add(f"{device} ({graph.nodes[device].get('roles') or '-'})", expand=True)
+                for other in sorted(graph.neighbors(device)):
+                    label = graph.edges[device, other].get("label", "")
+                    if graph.nodes[other].get("kind") == "host":
+                        ips = graph.nodes[other].get("ips") or ""
+                        branch.add_leaf(f"host {other} {ips}  on {label}")
+                    else:
+                        branch.add_leaf(f"link to {other}: {label}")
+        yield tree
+        yield Footer()
+
+
+HELP = """\
+1-5       sort by rank (incidents first), packets/s, bits/s, utilisation, errors
+enter     the selected port: history, hosts, neighbour, path to the routers
+/         filter by host, IP, MAC or port (escape clears)
+d         devices: answering, response times, last error
+t         topology: links, and hosts on their edge ports
+p         pause / resume updates (polling goes on)
+ctrl+p    command palette
+?         this help;  q  quit
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "app.pop_screen", "close")]
+
+    def compose(self) -> ComposeResult:
+        yield Static(HELP, id="help")

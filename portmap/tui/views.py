@@ -1,0 +1,188 @@
+"""What the TUI shows, built from a frame as plain rows: sorting, filtering and labels, no widgets.
+
+Kept apart from the widgets so that a key press costs a sort and a few hundred rows, however
+many ports there are (the table shows at most MAX_ROWS; the filter searches them all).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+
+from portmap import format as fmt
+from portmap.cli.render import host_label, port_label, unreachable
+from portmap.core.flags import RankedPort
+from portmap.core.rates import PortRates
+from portmap.poller import PortKey
+from portmap.watch import Frame
+
+MAX_ROWS = 300
+HISTORY = 40
+"""Polls of history kept per port for sparklines and charts."""
+BARS = "▁▂▃▄▅▆▇█"
+COLUMNS = ("", "DEVICE", "PORT", "ALIAS / HOST", "STATUS", "IN PPS", "OUT PPS", "IN BPS", "OUT BPS", "UTIL", "AVG IN",
+           "ERR/S", "HISTORY")
+
+
+def _busier_pps(rates: PortRates) -> float:
+    return max((d.pps or 0.0 for d in (rates.inbound, rates.outbound) if d is not None), default=0.0)
+
+
+def _busier_bps(rates: PortRates) -> float:
+    return max((d.bps or 0.0 for d in (rates.inbound, rates.outbound) if d is not None), default=0.0)
+
+
+def _errors(rates: PortRates) -> float:
+    return sum((d.errors_ps or 0.0) + (d.discards_ps or 0.0) for d in (rates.inbound, rates.outbound) if d is not None)
+
+
+SORTS: dict[str, Callable[[RankedPort], float] | None] = {
+    "rank": None,  # the engine's order: incidents (entry port, then its path), flagged ports, then busiest
+    "pps": lambda p: _busier_pps(p.rates),
+    "bps": lambda p: _busier_bps(p.rates),
+    "util": lambda p: p.rates.util_pct or 0.0,
+    "errors": lambda p: _errors(p.rates),
+}
+
+
+class History:
+    """The last HISTORY packet rates (in, out) of every port seen."""
+
+    def __init__(self) -> None:
+        self.inbound: dict[PortKey, deque[float]] = {}
+        self.outbound: dict[PortKey, deque[float]] = {}
+
+    def add(self, ports: Iterable[RankedPort]) -> None:
+        for port in ports:
+            key = (port.rates.device, port.rates.if_index)
+            for series, side in ((self.inbound, port.rates.inbound), (self.outbound, port.rates.outbound)):
+                series.setdefault(key, deque(maxlen=HISTORY)).append(side.pps or 0.0 if side is not None else 0.0)
+
+    def busier(self, key: PortKey) -> list[float]:
+        return [max(a, b) for a, b in zip(self.inbound.get(key, ()), self.outbound.get(key, ()))]
+
+
+def sparkline(values: Sequence[float], width: int = 16) -> str:
+    values = list(values)[-width:]
+    top = max(values, default=0.0)
+    if top <= 0:
+        return BARS[0] * len(values)
+    return "".join(BARS[min(len(BARS) - 1, int(v / top * (len(BARS) - 1) + 0.5))] for v in values)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: PortKey
+    cells: tuple[str | Text, ...]
+    flagged: bool
+
+
+def _searchable(port: RankedPort, frame: Frame) -> str:
+    key = (port.rates.device, port.rates.if_index)
+    hosts = frame.neighbourhood.hosts_on(key) if frame.neighbourhood else []
+    words = [port_label(frame.snapshot, key)] + [h.mac for h in hosts] + [ip for h in hosts for ip in h.ips]
+    if frame.neighbourhood:
+        words += [frame.neighbourhood.name_of(h) or "" for h in hosts]
+    return " ".join(words).lower()
+
+
+def port_rows(frame: Frame, history: History, sort: str, needle: str = "") -> tuple[list[Row], int]:
+    """The rows to show (at most MAX_ROWS), and how many ports matched."""
+    ports: list[RankedPort] = list(frame.snapshot.ports)
+    if needle:
+        ports = [p for p in ports if needle.lower() in _searchable(p, frame)]
+    key_of = SORTS[sort]
+    if key_of is not None:
+        ports.sort(key=lambda p: (not p.flagged, -key_of(p)))
+    return [_row(p, frame, history) for p in ports[:MAX_ROWS]], len(ports)
+
+
+def _row(port: RankedPort, frame: Frame, history: History) -> Row:
+    rates, snapshot = port.rates, frame.snapshot
+    key = (rates.device, rates.if_index)
+    info = snapshot.interfaces.get(key)
+    inbound, outbound = rates.inbound, rates.outbound
+    mark = "!" if port.flagged and port.same_incident_as is None else "+" if port.flagged else ""
+    who = host_label(frame.neighbourhood, key) or (info.alias if info else "")
+    style = "bold red" if mark == "!" else "yellow" if mark == "+" else ""
+    cells: tuple[str | Text, ...] = (
+        mark, rates.device, info.if_name if info else str(rates.if_index), who, snapshot.oper_status.get(key, "?"),
+        fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
+        fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
+        fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
+        fmt.si(_errors(rates) if inbound else None), sparkline(history.busier(key)),
+    )
+    if style:
+        cells = tuple(Text(cell, style=style) if isinstance(cell, str) else cell for cell in cells)
+    return Row(key, cells, port.flagged)
+
+
+def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str, paused: bool) -> Text:
+    """Devices answering (unanswered in red, by name), interval, last poll and how long it took."""
+    text = Text("portmap  ")
+    if frame is None:
+        return text.append(f"{devices} devices, first poll running...")
+    snapshot = frame.snapshot
+    failed = unreachable(snapshot, frame.earlier_failures)
+    answering = sum(1 for d in snapshot.devices if d.answered)
+    text.append(f"{answering}/{len(snapshot.devices)} devices answering", style="bold green" if not failed else "bold")
+    if failed:
+        text.append("  not answering: " + ", ".join(d.name for d in failed), style="bold white on red")
+    stamp = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
+    text.append(f"  every {interval_s:g}s  last poll {stamp} took {snapshot.poll_s:.2f}s  sort {sort}")
+    if paused:
+        text.append("  PAUSED", style="bold black on yellow")
+    return text
+
+
+def banner(frame: Frame | None) -> Text | None:
+    """The strongest incident's reason line, and the ports its flood crosses; None when nothing is flagged."""
+    if frame is None:
+        return None
+    flagged = [p for p in frame.snapshot.ports if p.flagged and p.same_incident_as is None]
+    if not flagged:
+        return None
+    origin = flagged[0]
+    key = (origin.rates.device, origin.rates.if_index)
+    who = host_label(frame.neighbourhood, key)
+    flag = origin.flags[0]
+    reason = f"{who} is {flag.reason}" if who else flag.reason
+    since = f", since {time.strftime('%H:%M:%S', time.localtime(origin.since))}" if origin.since else ""
+    text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}{since}")
+    carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports
+                if p.same_incident_as == key]
+    if carriers:
+        text.append(f"\n  the same flood crosses: {', '.join(carriers)}")
+    return text
+
+
+def devices_rows(frame: Frame | None) -> list[tuple[str, ...]]:
+    if frame is None:
+        return []
+    failed = {d.name for d in unreachable(frame.snapshot, frame.earlier_failures)}
+    return [(d.name, "no" if d.name in failed else "yes", f"{d.response_s:.2f}s", d.error or "")
+            for d in frame.snapshot.devices]
+
+
+def hosts_lines(frame: Frame, key: PortKey, vendors: Callable[[str], str | None]) -> list[str]:
+    neighbourhood = frame.neighbourhood
+    if neighbourhood is None:
+        return ["(the forwarding tables are not read yet)"]
+    lines = []
+    for host in neighbourhood.hosts_on(key):
+        name = neighbourhood.name_of(host)
+        lines.append(f"{host.mac}  {', '.join(host.ips) or '-'}  {name or ''}  {vendors(host.mac) or ''}  vlan {host.vlan}")
+    neighbor = neighbourhood.neighbors.get(key)
+    if neighbor is not None:
+        lines.append(f"{neighbor.protocol.upper()} neighbour: {neighbor.remote_sysname or neighbor.remote_chassis_id} {neighbor.remote_port}")
+    if key in neighbourhood.uplinks:
+        lines.append(f"uplink: {neighbourhood.uplinks[key]}")
+    return lines or ["no host learned on this port"]
+
+
+def routers(roles: Mapping[str, Sequence[str]]) -> list[str]:
+    return sorted(name for name, device_roles in roles.items() if "router" in device_roles)

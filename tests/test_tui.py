@@ -1,0 +1,114 @@
+"""The TUI, headless with Textual's pilot, on the demo network's real (simulated) agents."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from textual.widgets import DataTable, Static, Tree
+
+from portmap.demo.inventory import demo_inventory
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import default_network
+from portmap.neighbourhood import roles_of
+from portmap.tui.app import PortmapApp
+from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
+from portmap.watch import WatchSettings, watch
+from tests.helpers import free_udp_ports, report
+
+INTERVAL_S = 2.0
+FLOOD_AFTER_S = 9.0
+WEB1_PORT, WEB1_IP = "acc1 Gi1/0/5", "10.0.0.21"
+
+
+@pytest.fixture
+async def flooding_demo() -> AsyncIterator[tuple[PortmapApp, float]]:
+    """The demo network, web1 flooding FLOOD_AFTER_S after it starts, and the TUI over it."""
+    network = default_network(flood_after_s=FLOOD_AFTER_S)
+    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    started = time.time()
+    devices = demo_inventory(network).devices
+    settings = WatchSettings(INTERVAL_S, tables_every_s=30)
+    app = PortmapApp(lambda show: watch(devices, settings, show), len(devices), INTERVAL_S, roles_of(devices))
+    yield app, started + FLOOD_AFTER_S
+    simulator.stop()
+
+
+def table_text(app: PortmapApp, row: int) -> list[str]:
+    table = app.query_one("#ports", DataTable)
+    return [str(cell) for cell in table.get_row_at(row)]
+
+
+async def wait_for(pilot, condition, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout_s:g}s")
+        await pilot.pause(0.1)
+
+
+async def test_the_flooding_port_is_highlighted_and_pinned_within_one_interval(flooding_demo):
+    app, flood_at = flooding_demo
+    async with app.run_test(size=(180, 40)) as pilot:
+        await wait_for(pilot, lambda: app.frame is not None and app.frame.number >= 3, 15)
+        assert time.time() < flood_at, "the quiet phase was seen"
+        assert not any(p.flagged for p in app.frame.snapshot.ports)
+        assert not app.query_one("#banner").display
+        status = str(app.query_one("#status", Static).render())
+        assert "4/4 devices answering" in status
+
+        await wait_for(pilot, lambda: app.query_one("#banner").display, FLOOD_AFTER_S + 3 * INTERVAL_S)
+        delay = app.frame.snapshot.taken_at - flood_at
+        banner = str(app.query_one("#banner", Static).render())
+        assert banner.startswith(f"! {WEB1_PORT} (web1): {WEB1_IP} (52:54:00:12:34:56) is sending"), banner
+        assert "small-packet flood" in banner and "the same flood crosses" in banner
+        first = table_text(app, 0)
+        assert first[:4] == ["!", "acc1", "Gi1/0/5", f"{WEB1_IP} (52:54:00:12:34:56)"]
+        assert delay <= INTERVAL_S + 1.0, delay
+        report(f"TUI on the demo network: the banner and the first row named web1's port {delay:.1f}s after the flood began "
+               f"(polling every {INTERVAL_S:g}s)")
+
+
+async def test_keys_sort_filter_open_a_port_and_the_other_views(flooding_demo):
+    app, _ = flooding_demo
+    async with app.run_test(size=(180, 40)) as pilot:
+        await wait_for(pilot, lambda: app.frame is not None and app.frame.neighbourhood is not None and app.frame.number >= 2, 15)
+        await pilot.press("3")
+        assert app.sort == "bps"
+        await pilot.press("slash")
+        await pilot.press(*WEB1_IP)
+        await pilot.pause()
+        assert app.query_one("#ports", DataTable).row_count == 1
+        assert table_text(app, 0)[1:3] == ["acc1", "Gi1/0/5"]
+        await pilot.press("enter")  # keeps the filter, back to the table
+        await pilot.press("enter")  # opens the port
+        await pilot.pause()
+        assert isinstance(app.screen, PortScreen)
+        assert "52:54:00:12:34:56  10.0.0.21" in str(app.screen.query_one("#hosts", Static).render())
+        assert "acc1 -> core1 -> rtr1" in str(app.screen.query_one("#paths", Static).render())
+        await pilot.press("escape")
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert app.query_one("#ports", DataTable).row_count > 10
+
+        await pilot.press("d")
+        assert isinstance(app.screen, DevicesScreen)
+        assert app.screen.query_one("#devices", DataTable).row_count == 4
+        await pilot.press("escape")
+        await pilot.press("t")
+        assert isinstance(app.screen, TopologyScreen)
+        labels = [str(node.label) for node in app.screen.query_one("#topology", Tree).root.children]
+        assert sorted(labels) == ["acc1 (switch)", "acc2 (switch)", "core1 (switch)", "rtr1 (router)"]
+        await pilot.press("escape")
+
+        await pilot.press("p")
+        frozen = app.frame
+        await asyncio.sleep(INTERVAL_S * 1.5)
+        await pilot.pause()
+        assert app.frame is frozen and app.waiting is not None and "PAUSED" in str(app.query_one("#status", Static).render())
+        await pilot.press("p")
+        assert app.frame is not frozen
