@@ -15,6 +15,7 @@ from portmap.demo.network import default_network
 from portmap.neighbourhood import roles_of
 from portmap.tui.app import PortmapApp
 from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
+from portmap.tui.table import PortTable
 from portmap.watch import WatchSettings, watch
 from tests.helpers import free_udp_ports, report
 
@@ -38,9 +39,8 @@ async def flooding_demo() -> AsyncIterator[tuple[PortmapApp, float]]:
     simulator.stop()
 
 
-def table_text(app: PortmapApp, row: int) -> list[str]:
-    table = app.query_one("#ports", DataTable)
-    return [str(cell) for cell in table.get_row_at(row)]
+def table(app: PortmapApp) -> PortTable:
+    return app.query_one("#ports", PortTable)
 
 
 async def wait_for(pilot, condition, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
@@ -66,8 +66,8 @@ async def test_the_flooding_port_is_highlighted_and_pinned_within_one_interval(f
         banner = str(app.query_one("#banner", Static).render())
         assert banner.startswith(f"! {WEB1_PORT} (web1): {WEB1_IP} (52:54:00:12:34:56) is sending"), banner
         assert "small-packet flood" in banner and "the same flood crosses" in banner
-        first = table_text(app, 0)
-        assert first[:4] == ["!", "acc1", "Gi1/0/5", f"{WEB1_IP} (52:54:00:12:34:56)"]
+        text, style = table(app).lines[0]
+        assert text.split()[:5] == ["!", "acc1", "Gi1/0/5", WEB1_IP, "(52:54:00:12:34:56)"] and style.color.name == "red"
         assert delay <= INTERVAL_S + 1.0, delay
         report(f"TUI on the demo network: the banner and the first row named web1's port {delay:.1f}s after the flood began "
                f"(polling every {INTERVAL_S:g}s)")
@@ -82,8 +82,7 @@ async def test_keys_sort_filter_open_a_port_and_the_other_views(flooding_demo):
         await pilot.press("slash")
         await pilot.press(*WEB1_IP)
         await pilot.pause()
-        assert app.query_one("#ports", DataTable).row_count == 1
-        assert table_text(app, 0)[1:3] == ["acc1", "Gi1/0/5"]
+        assert table(app).keys == [("acc1", 5)]
         await pilot.press("enter")  # keeps the filter, back to the table
         await pilot.press("enter")  # opens the port
         await pilot.pause()
@@ -93,7 +92,7 @@ async def test_keys_sort_filter_open_a_port_and_the_other_views(flooding_demo):
         await pilot.press("escape")
         await pilot.press("escape")  # clears the filter
         await pilot.pause()
-        assert app.query_one("#ports", DataTable).row_count > 10
+        assert len(table(app).keys) > 10
 
         await pilot.press("d")
         assert isinstance(app.screen, DevicesScreen)

@@ -1,7 +1,7 @@
 """What the TUI shows, built from a frame as plain rows: sorting, filtering and labels, no widgets.
 
-Kept apart from the widgets so that a key press costs a sort and a few hundred rows, however
-many ports there are (the table shows at most MAX_ROWS; the filter searches them all).
+Kept apart from the widgets so that a key press costs a sort and a few hundred lines, however
+many ports there are (the table holds at most MAX_ROWS; the filter searches them all).
 """
 
 from __future__ import annotations
@@ -20,12 +20,24 @@ from portmap.core.rates import PortRates
 from portmap.poller import PortKey
 from portmap.watch import Frame
 
-MAX_ROWS = 300
+MAX_ROWS = 100
+"""More than a console shows at once; the filter searches every port."""
 HISTORY = 40
 """Polls of history kept per port for sparklines and charts."""
 BARS = "▁▂▃▄▅▆▇█"
-COLUMNS = ("", "DEVICE", "PORT", "ALIAS / HOST", "STATUS", "IN PPS", "OUT PPS", "IN BPS", "OUT BPS", "UTIL", "AVG IN",
-           "ERR/S", "HISTORY")
+COLUMNS = (("", 1), ("DEVICE", 10), ("PORT", 12), ("ALIAS / HOST", 34), ("STATUS", 6), ("IN PPS", 7), ("OUT PPS", 7),
+           ("IN BPS", 11), ("OUT BPS", 11), ("UTIL", 6), ("AVG IN", 6), ("ERR/S", 5), ("HISTORY", 16))
+"""Titles and widths of the table's fixed columns."""
+NUMERIC = {"IN PPS", "OUT PPS", "IN BPS", "OUT BPS", "UTIL", "AVG IN", "ERR/S"}
+
+
+def line(cells: Sequence[str]) -> str:
+    """One table line: each cell cut or padded to its column (numbers to the right)."""
+    return " ".join((cell[:width].rjust(width) if title in NUMERIC else cell[:width].ljust(width))
+                    for cell, (title, width) in zip(cells, COLUMNS))
+
+
+HEADER = line([title for title, _ in COLUMNS])
 
 
 def _busier_pps(rates: PortRates) -> float:
@@ -77,8 +89,13 @@ def sparkline(values: Sequence[float], width: int = 16) -> str:
 @dataclass(frozen=True, slots=True)
 class Row:
     key: PortKey
-    cells: tuple[str | Text, ...]
-    flagged: bool
+    cells: tuple[str, ...]
+    style: str
+    """'bold red' on a flood's entry port, 'yellow' on the ports carrying it."""
+
+    @property
+    def text(self) -> str:
+        return line(self.cells)
 
 
 def _searchable(port: RankedPort, frame: Frame) -> str:
@@ -90,15 +107,32 @@ def _searchable(port: RankedPort, frame: Frame) -> str:
     return " ".join(words).lower()
 
 
-def port_rows(frame: Frame, history: History, sort: str, needle: str = "") -> tuple[list[Row], int]:
-    """The rows to show (at most MAX_ROWS), and how many ports matched."""
-    ports: list[RankedPort] = list(frame.snapshot.ports)
-    if needle:
-        ports = [p for p in ports if needle.lower() in _searchable(p, frame)]
-    key_of = SORTS[sort]
-    if key_of is not None:
-        ports.sort(key=lambda p: (not p.flagged, -key_of(p)))
-    return [_row(p, frame, history) for p in ports[:MAX_ROWS]], len(ports)
+class PortView:
+    """One frame's ports sorted and searched, each order and the search text computed once per
+    frame, so that a key press or a typed letter costs a pass over 10,000 ports at most."""
+
+    def __init__(self, frame: Frame) -> None:
+        self.frame = frame
+        self._orders: dict[str, list[RankedPort]] = {}
+        # built with the frame (every few seconds), not on the first typed letter
+        self._search = {id(p): _searchable(p, frame) for p in frame.snapshot.ports}
+
+    def ordered(self, sort: str) -> list[RankedPort]:
+        if sort not in self._orders:
+            ports = list(self.frame.snapshot.ports)
+            key_of = SORTS[sort]
+            if key_of is not None:
+                ports.sort(key=lambda p: (not p.flagged, -key_of(p)))
+            self._orders[sort] = ports
+        return self._orders[sort]
+
+    def rows(self, history: History, sort: str, needle: str = "") -> tuple[list[Row], int]:
+        """The rows to show (at most MAX_ROWS), and how many ports matched."""
+        ports = self.ordered(sort)
+        if needle:
+            wanted = needle.lower()
+            ports = [p for p in ports if wanted in self._search[id(p)]]
+        return [_row(p, self.frame, history) for p in ports[:MAX_ROWS]], len(ports)
 
 
 def _row(port: RankedPort, frame: Frame, history: History) -> Row:
@@ -109,16 +143,14 @@ def _row(port: RankedPort, frame: Frame, history: History) -> Row:
     mark = "!" if port.flagged and port.same_incident_as is None else "+" if port.flagged else ""
     who = host_label(frame.neighbourhood, key) or (info.alias if info else "")
     style = "bold red" if mark == "!" else "yellow" if mark == "+" else ""
-    cells: tuple[str | Text, ...] = (
+    cells = (
         mark, rates.device, info.if_name if info else str(rates.if_index), who, snapshot.oper_status.get(key, "?"),
         fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
         fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
         fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
         fmt.si(_errors(rates) if inbound else None), sparkline(history.busier(key)),
     )
-    if style:
-        cells = tuple(Text(cell, style=style) if isinstance(cell, str) else cell for cell in cells)
-    return Row(key, cells, port.flagged)
+    return Row(key, cells, style)
 
 
 def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str, paused: bool) -> Text:
