@@ -188,8 +188,7 @@ class Detector:
             if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, typical[direction], limits):
                 size = side.avg_pkt_bytes
                 kind = FlagKind.SMALL_PACKET_FLOOD if size is not None and size < limits.small_packet_bytes else FlagKind.PACKET_FLOOD
-                reference = normal.level if normal else typical[direction]
-                times = f", {side.pps / reference:.0f}x {'its normal' if normal else 'the typical port'}" if reference else ""
+                times = self._how_far(key, direction, side.pps, typical[direction])
                 flags.append(PortFlag(kind, direction, side.pps, f"{verb} {fmt.pps(side.pps)} of {fmt.nbytes(size)} packets: {kind}{times}"))
             share = side.bcast_share
             storm_normal = self._normal(key, direction, "bcast_pps")
@@ -205,6 +204,15 @@ class Detector:
         if util is not None and util >= limits.saturation_pct and sides:
             flags.append(PortFlag(FlagKind.SATURATION, "both", util, f"saturated: {fmt.pct(util)} of {fmt.bps(rates.speed_bps)}"))
         return tuple(flags)
+
+    def _how_far(self, key: PortKey, direction: str, pps: float, typical: float) -> str:
+        """', 160x its normal' for the reason line: against the port's own baseline, young or warm,
+        else against the typical port of this poll; '' where neither says anything."""
+        baseline = self.baselines.get((*key, direction, "pps"))
+        if baseline is not None and baseline.warm(MIN_DIP_SAMPLES) and baseline.level > 0:
+            young = "" if baseline.warm(self.limits.warmup_samples) else " so far"
+            return f", {pps / baseline.level:.0f}x its normal{young}"
+        return f", {pps / typical:.0f}x the typical port" if typical else ""
 
     def _flapping(self, oper_status: Mapping[PortKey, str], now: float) -> dict[PortKey, PortFlag]:
         limits, flapping = self.limits, {}

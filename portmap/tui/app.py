@@ -10,6 +10,7 @@ import gc
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -68,7 +69,7 @@ class PortmapApp(App[None]):
         yield Static(status_line(None, self.devices, self.interval_s, self.sort, False), id="status")
         yield Static("", id="banner")
         yield Input(placeholder="/ filters by host, IP, MAC or port (enter keeps it, escape clears it)", id="filter")
-        yield Static(HEADER, id="header")
+        yield Static(Text(HEADER), id="header")
         yield PortTable(id="ports")
         yield Static("", id="shown")
         yield Footer()
@@ -96,7 +97,7 @@ class PortmapApp(App[None]):
         self.redraw()
 
     def on_poller_failed(self, message: PollerFailed) -> None:
-        self.query_one("#status", Static).update(message.error)
+        self.query_one("#status", Static).update(Text(message.error, style="bold white on red"))
 
     def redraw(self) -> None:
         self.query_one("#status", Static).update(status_line(self.frame, self.devices, self.interval_s, self.sort, self.paused))
@@ -112,7 +113,7 @@ class PortmapApp(App[None]):
         shown = f"{len(rows)} of {matched} ports" + (f" matching '{self.needle}'" if self.needle else "")
         if matched > MAX_ROWS:
             shown += f" (the first {MAX_ROWS}: filter with / to see others)"
-        self.query_one("#shown", Static).update(shown)
+        self.query_one("#shown", Static).update(Text(shown))  # Text, never markup: the filter is typed text
 
     def action_sort(self, sort: str) -> None:
         self.sort = sort

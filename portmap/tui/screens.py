@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -38,15 +39,15 @@ class PortScreen(FrameScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Label(port_label(self.port_frame.snapshot, self.key), classes="title")
+            yield Label(Text(port_label(self.port_frame.snapshot, self.key)), classes="title")
             yield Label("packets/s in (what the attached device sends)")
             yield Sparkline(list(self.history.inbound.get(self.key, [])), id="in-history")
             yield Label("packets/s out")
             yield Sparkline(list(self.history.outbound.get(self.key, [])), id="out-history")
             yield Label("behind this port", classes="title")
-            yield Static("\n".join(hosts_lines(self.port_frame, self.key, vendor)), id="hosts")
+            yield Static(Text("\n".join(hosts_lines(self.port_frame, self.key, vendor))), id="hosts")
             yield Label("path to the routers", classes="title")
-            yield Static("\n".join(self._paths()), id="paths")
+            yield Static(Text("\n".join(self._paths())), id="paths")
         yield Footer()
 
     def _paths(self) -> list[str]:
@@ -62,9 +63,9 @@ class DevicesScreen(FrameScreen):
     """Every device: answering or not, response time, last error."""
 
     def compose(self) -> ComposeResult:
-        table: DataTable[str] = DataTable(id="devices", cursor_type="row")
+        table: DataTable[Text] = DataTable(id="devices", cursor_type="row")
         table.add_columns("DEVICE", "ANSWERED", "RESPONSE", "LAST ERROR")
-        table.add_rows(devices_rows(self.frame))
+        table.add_rows(tuple(Text(cell) for cell in row) for row in devices_rows(self.frame))  # Text: never markup
         yield table
         yield Footer()
 
@@ -73,20 +74,20 @@ class TopologyScreen(FrameScreen):
     """Devices, their links, and the hosts on each edge port."""
 
     def compose(self) -> ComposeResult:
-        tree: Tree[str] = Tree("network", id="topology")
+        tree: Tree[None] = Tree("network", id="topology")
         tree.root.expand()
         neighbourhood = self.frame.neighbourhood if self.frame else None
         if neighbourhood is not None:
             graph = neighbourhood.graph
             for device in sorted(n for n, kind in graph.nodes(data="kind") if kind == "device"):
-                branch = tree.root.add(f"{device} ({graph.nodes[device].get('roles') or '-'})", expand=True)
+                branch = tree.root.add(Text(f"{device} ({graph.nodes[device].get('roles') or '-'})"), expand=True)
                 for other in sorted(graph.neighbors(device)):
                     label = graph.edges[device, other].get("label", "")
                     if graph.nodes[other].get("kind") == "host":
                         ips = graph.nodes[other].get("ips") or ""
-                        branch.add_leaf(f"host {other} {ips}  on {label}")
+                        branch.add_leaf(Text(f"host {other} {ips}  on {label}"))
                     else:
-                        branch.add_leaf(f"link to {other}: {label}")
+                        branch.add_leaf(Text(f"link to {other}: {label}"))
         yield tree
         yield Footer()
 
