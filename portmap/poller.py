@@ -13,8 +13,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
-from portmap.core.flags import FlagThresholds, RankedPort, rank_ports
+from portmap.core.flags import FlagThresholds, RankedPort, rank_ports, tuned
 from portmap.core.rates import PortRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo
 from portmap.errors import SnmpError
@@ -75,16 +76,32 @@ class Engine:
         client: SnmpClient,
         thresholds: FlagThresholds = FlagThresholds(),
         sort: str = "pps",
-        detector: Detector | None = None,
+        baselines: dict[SeriesKey, Baseline] | None = None,
     ) -> None:
+        """`thresholds`: the inventory's global spike thresholds; each device's and port's own
+        `spikes:` apply on top. `baselines`: what earlier runs learned (the state file)."""
         self.devices = tuple(devices)
         self.thresholds = thresholds
         self.sort = sort
-        self.detector = detector or Detector(thresholds)
+        self._by_name = {d.name: d for d in self.devices}
+        self._port_limits: dict[PortKey, FlagThresholds] = {}
+        self.detector = Detector(thresholds, baselines, self._limits_for)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
         self.uplinks: frozenset[PortKey] = frozenset()
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
+
+    def _limits_for(self, key: PortKey) -> FlagThresholds:
+        """The thresholds of one port: global, then its device's, then its own (by ifName or ifDescr)."""
+        if key not in self._port_limits:
+            device = self._by_name[key[0]]
+            limits = tuned(self.thresholds, device.spikes)
+            info = self._states[key[0]].interfaces.get(key[1])
+            for port, overrides in device.port_spikes:
+                if info is not None and port in (info.if_name, info.if_descr):
+                    limits = tuned(limits, overrides)
+            self._port_limits[key] = limits
+        return self._port_limits[key]
 
     def varbinds_received(self) -> int:
         """Varbinds answered by every device so far (for benchmarks and debug logs)."""

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from portmap.core.detector import Detector
+from portmap.core.baseline import Baseline, SeriesKey
+from portmap.core.flags import FlagThresholds
 from portmap.dns import ReverseDns
 from portmap.inventory.model import Device
 from portmap.neighbourhood import Neighbourhood, read_neighbourhood
@@ -45,17 +46,19 @@ class WatchSettings:
     state: Path | None = None
     """The baselines file (None: start blind, keep nothing)."""
     tables_every_s: float = TABLES_EVERY_S
+    thresholds: FlagThresholds = FlagThresholds()
+    """The inventory's global `spikes:`; devices' and ports' own apply on top."""
 
 
-def new_detector(state: Path | None) -> Detector:
-    return Detector(baselines=load_baselines(state) if state else {})
+def saved_baselines(state: Path | None) -> dict[SeriesKey, Baseline]:
+    return load_baselines(state) if state else {}
 
 
 async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
                 rounds: int | None = None) -> None:
     """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
     client = SnmpClient()
-    engine = Engine(devices, client, sort=settings.sort, detector=new_detector(settings.state))
+    engine = Engine(devices, client, settings.thresholds, settings.sort, saved_baselines(settings.state))
     neighbourhood: Neighbourhood | None = None
     previous_failed: tuple[DeviceStatus, ...] = ()
     tables_read_at = float("-inf")

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+import yaml
+
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.poller import Engine
@@ -54,7 +56,7 @@ def portmap(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "-m", "portmap", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
-def test_cli_demo_and_top_json_as_a_user_runs_them():
+def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
     """`portmap demo --no-ui` serves inventory/demo.yaml's ports; `portmap top --json` reads them."""
     demo = subprocess.Popen(
         [sys.executable, "-m", "portmap", "demo", "--no-ui", "--flood-after", "6", "--duration", "40"],
@@ -83,6 +85,15 @@ def test_cli_demo_and_top_json_as_a_user_runs_them():
         uplink = next(p for p in doc["ports"] if (p["device"], p["if_name"]) == ("acc1", "Te1/1/1"))
         assert uplink["hosts"] == [] and uplink["neighbor"] == {"device": "core1", "port": "Te1/1/1"}
         assert 1.5 < doc["interval_s"] < 3.5
+        # the operator has said web1's port may carry 100k pps: its own threshold outranks the global one
+        tuned = tmp_path / "tuned.yaml"
+        document = yaml.safe_load((REPO / "inventory" / "demo.yaml").read_text())
+        next(d for d in document["devices"] if d["name"] == "acc1")["spikes"] = {"ports": {"Gi1/0/5": {"min_flood_pps": 100_000}}}
+        tuned.write_text(yaml.safe_dump(document))
+        tuned.chmod(0o600)
+        calm = json.loads(portmap("--no-state", "top", "--inventory", str(tuned), "--json", "--interval", "2").stdout)
+        web1 = next(p for p in calm["ports"] if (p["device"], p["if_name"]) == ("acc1", "Gi1/0/5"))
+        assert web1["in_pps"] > 30_000 and not web1["flagged"]
         check = portmap("inventory", "check", "--inventory", "inventory/demo.yaml")
         assert check.returncode == 0, check.stdout + check.stderr
         rows = {line.split()[0]: line for line in check.stdout.splitlines()[1:-1]}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from portmap.core.flags import FlagThresholds, tuned
 from portmap.errors import InventoryError
 from portmap.inventory import Secret, load_inventory
 from portmap.demo.inventory import demo_inventory
@@ -55,6 +56,31 @@ def test_good_inventory_inherits_defaults_and_reads_secrets_from_env(tmp_path):
     assert sw2.snmp.auth_protocol == "sha512" and sw2.snmp.priv_protocol == "aes256"
     assert sw2.snmp.auth_password.reveal() == "auth-secret-1"
     assert "auth-secret-1" not in repr(sw2) and "public" not in repr(sw1)
+
+
+def test_spike_thresholds_globally_per_device_and_per_port(tmp_path):
+    path = write(tmp_path, "spikes: {min_flood_pps: 20000, warmup_samples: 20}\n"
+                           "defaults: {snmp: {version: 2c, community: c}}\n"
+                           "devices:\n"
+                           "  - {name: a, host: h, spikes: {outlier_ratio: 5, ports: {Gi1/0/48: {min_flood_pps: 200000}, '7': {clear_after: 6}}}}\n"
+                           "  - {name: b, host: h}\n")
+    inventory = load_inventory(path, environ={})
+    assert inventory.spikes == (("min_flood_pps", 20000.0), ("warmup_samples", 20.0))
+    a, b = inventory.devices
+    assert a.spikes == (("outlier_ratio", 5.0),)
+    assert a.port_spikes == (("Gi1/0/48", (("min_flood_pps", 200000.0),)), ("7", (("clear_after", 6.0),)))
+    assert b.spikes == () and b.port_spikes == ()
+    limits = tuned(tuned(tuned(FlagThresholds(), inventory.spikes), a.spikes), dict(a.port_spikes)["Gi1/0/48"])
+    assert (limits.min_flood_pps, limits.outlier_ratio, limits.warmup_samples) == (200000.0, 5.0, 20)
+    assert isinstance(limits.warmup_samples, int)
+
+
+def test_one_global_spikes_block_across_the_files_of_a_folder(tmp_path):
+    (tmp_path / "a.yaml").write_text("spikes: {min_flood_pps: 1000}\n")
+    (tmp_path / "b.yaml").write_text("spikes: {min_flood_pps: 2000}\n")
+    with pytest.raises(InventoryError) as caught:
+        load_inventory(tmp_path, environ={})
+    assert str(caught.value) == f"{tmp_path / 'b.yaml'}:1:1: spikes: set twice: also in {tmp_path / 'a.yaml'} (one global spikes block)"
 
 
 def test_shipped_inventories_load(monkeypatch):
@@ -134,6 +160,18 @@ BROKEN = [
     ("tab indentation",
      "devices:\n\t- name: a\n",
      ":2:1: YAML syntax: found character '\\t' that cannot start any token"),
+    ("unknown spike threshold",
+     "spikes: {min_flod_pps: 1}\ndevices: []\n",
+     ":1:10: spikes.min_flod_pps: unknown key (did you mean 'min_flood_pps'?)"),
+    ("spike threshold out of range",
+     "defaults: {snmp: {version: 2c, community: c}}\ndevices:\n  - name: a\n    host: h\n    spikes: {storm_share: 2}\n",
+     ":5:27: devices[0].spikes.storm_share: must be more than 0 and at most 1, got 2"),
+    ("per-port spikes that are not a mapping",
+     "defaults: {snmp: {version: 2c, community: c}}\ndevices:\n  - name: a\n    host: h\n    spikes: {ports: [Gi1/0/1]}\n",
+     ":5:21: devices[0].spikes.ports: expected a mapping of port name to thresholds, got a list"),
+    ("a port's threshold is text",
+     "defaults: {snmp: {version: 2c, community: c}}\ndevices:\n  - name: a\n    host: h\n    spikes: {ports: {Gi1/0/1: {min_flood_pps: lots}}}\n",
+     ":5:47: devices[0].spikes.ports.Gi1/0/1.min_flood_pps: expected a number, got 'lots'"),
     ("python object tag",
      "defaults: {snmp: {version: 2c, community: !!python/object:os.system x}}\ndevices: [{name: a, host: h}]\n",
      ":1:43: defaults.snmp.community: cannot read 'tag:yaml.org,2002:python/object:os.system' here: write plain text or numbers"),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from portmap.cli.render import render_json, render_table
+from portmap.core.flags import FlagThresholds
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
@@ -18,18 +19,18 @@ from portmap.poller import Engine, Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
 from portmap.state import save_baselines
-from portmap.watch import Frame, WatchSettings, new_detector, watch
+from portmap.watch import Frame, WatchSettings, saved_baselines, watch
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 
 
 async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool,
-                  dns: ReverseDns | None, state: Path | None) -> int:
+                  dns: ReverseDns | None, state: Path | None, thresholds: FlagThresholds) -> int:
     """Poll, wait, poll again, print the ranked ports. Exit 1 when a device did not answer.
     `state`: the baselines file to compare with and to add this run to (None: start blind, keep nothing)."""
     client = SnmpClient()
     try:
-        engine = Engine(devices, client, sort=sort, detector=new_detector(state))
+        engine = Engine(devices, client, thresholds, sort, saved_baselines(state))
         first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
         engine.uplinks = frozenset(neighbourhood.uplinks)
         await asyncio.sleep(interval_s)

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from portmap.core.flags import SORT_KEYS
+from portmap.core.flags import SORT_KEYS, FlagThresholds, tuned
 from portmap.dns import ReverseDns
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
@@ -143,7 +143,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     from portmap.cli import commands as run_commands
 
     if command == "top":
-        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json, _dns(args), _state(args)))
+        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json, _dns(args), _state(args),
+                                                tuned(FlagThresholds(), inventory.spikes)))
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
@@ -162,7 +163,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     from portmap.watch import TABLES_EVERY_S, WatchSettings
 
     settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
-                             getattr(args, "tables_every", None) or TABLES_EVERY_S)
+                             getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes))
     if command == "ui":
         from portmap.cli.ui_cmd import run_ui
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from portmap import format as fmt
@@ -82,14 +82,13 @@ def _value(side: DirectionRates, metric: str) -> float | None:
 class Detector:
     """Keeps every port's baselines and flagged episodes between polls."""
 
-    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: dict[SeriesKey, Baseline] | None = None) -> None:
+    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: dict[SeriesKey, Baseline] | None = None,
+                 limits_for: Callable[[PortKey], FlagThresholds] | None = None) -> None:
+        """`limits_for` gives a port its own thresholds (the inventory's per-device and per-port
+        `spikes:`); without it every port has `limits`."""
         self.limits = limits
-        self.hold = replace(limits, min_flood_pps=limits.min_flood_pps * limits.hold_fraction,
-                            outlier_ratio=max(1.0, limits.outlier_ratio * limits.hold_fraction),
-                            min_score=limits.min_score * limits.hold_fraction,
-                            min_storm_pps=limits.min_storm_pps * limits.hold_fraction,
-                            min_errors_ps=limits.min_errors_ps * limits.hold_fraction,
-                            saturation_pct=limits.saturation_pct - 10.0)
+        self.limits_for = limits_for or (lambda key: limits)
+        self._holds: dict[FlagThresholds, FlagThresholds] = {}
         self.baselines: dict[SeriesKey, Baseline] = baselines if baselines is not None else {}
         self._episodes: dict[PortKey, _Episode] = {}
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
@@ -112,8 +111,19 @@ class Detector:
             detections.setdefault(key, Detection((flag,), now))
         return detections
 
+    def _hold(self, limits: FlagThresholds) -> FlagThresholds:
+        """What keeps a flagged port flagged: `hold_fraction` of each raising threshold."""
+        if limits not in self._holds:
+            fraction = limits.hold_fraction
+            self._holds[limits] = replace(
+                limits, min_flood_pps=limits.min_flood_pps * fraction, outlier_ratio=max(1.0, limits.outlier_ratio * fraction),
+                min_score=limits.min_score * fraction, min_storm_pps=limits.min_storm_pps * fraction,
+                min_errors_ps=limits.min_errors_ps * fraction, saturation_pct=limits.saturation_pct - 10.0)
+        return self._holds[limits]
+
     def _port(self, rates: PortRates, typical: Mapping[str, float], now: float) -> tuple[PortFlag, ...]:
         key = (rates.device, rates.if_index)
+        limits = self.limits_for(key)
         sides: dict[str, DirectionRates] = {}
         for direction, side in (("in", rates.inbound), ("out", rates.outbound)):
             if side is None:
@@ -124,29 +134,29 @@ class Detector:
                 continue
             if self._is_dip(key, direction, side):
                 for dip in held:  # quiet for real: the held intervals are normal after all
-                    self._learn(key, direction, dip, now)
+                    self._learn(key, direction, dip, now, limits)
                 held = []
             sides[direction] = _mean([*held, side])
-        raised = self._flags(rates, sides, typical, self.limits)
+        raised = self._flags(rates, sides, typical, limits)
         episode = self._episodes.get(key)
         if raised:
             if episode is None:
                 episode = self._episodes[key] = _Episode(now, raised)
             episode.flags, episode.quiet = raised, 0
         elif episode is not None:
-            holding = self._flags(rates, sides, typical, self.hold)
+            holding = self._flags(rates, sides, typical, self._hold(limits))
             if holding:
                 episode.flags, episode.quiet = holding, 0
             else:
                 episode.quiet += 1
-                if episode.quiet >= self.limits.clear_after:
+                if episode.quiet >= limits.clear_after:
                     del self._episodes[key]
                     episode = None
         flags = episode.flags if episode else ()
         troubled = {flag.direction for flag in flags}
         for direction, side in sides.items():
             if direction not in troubled and "both" not in troubled:
-                self._learn(key, direction, side, now)
+                self._learn(key, direction, side, now, limits)
         return flags
 
     def _is_dip(self, key: PortKey, direction: str, side: DirectionRates) -> bool:
@@ -155,7 +165,7 @@ class Detector:
             return False
         return side.pps is not None and side.pps < DIP_SHARE * baseline.level
 
-    def _learn(self, key: PortKey, direction: str, side: DirectionRates, now: float) -> None:
+    def _learn(self, key: PortKey, direction: str, side: DirectionRates, now: float, limits: FlagThresholds) -> None:
         for metric in ("pps", "bps", "bcast_pps", "errors_ps"):
             value = _value(side, metric)
             if value is not None:
@@ -163,11 +173,11 @@ class Detector:
                 baseline = self.baselines.get(series)
                 if baseline is None:
                     baseline = self.baselines[series] = Baseline()
-                baseline.learn(value, self.limits.learning_rate, now)
+                baseline.learn(value, limits.learning_rate, now)
 
-    def _normal(self, key: PortKey, direction: str, metric: str) -> Baseline | None:
+    def _normal(self, key: PortKey, direction: str, metric: str, limits: FlagThresholds) -> Baseline | None:
         baseline = self.baselines.get((*key, direction, metric))
-        return baseline if baseline is not None and baseline.warm(self.limits.warmup_samples) else None
+        return baseline if baseline is not None and baseline.warm(limits.warmup_samples) else None
 
     def _above(self, value: float, floor: float, normal: Baseline | None, fallback: float, limits: FlagThresholds) -> bool:
         """At or over the floor, and far above the port's normal (or the fallback while it has none)."""
@@ -184,20 +194,20 @@ class Detector:
         flags: list[PortFlag] = []
         for direction, side in sides.items():
             verb = "sending" if direction == "in" else "receiving"
-            normal = self._normal(key, direction, "pps")
+            normal = self._normal(key, direction, "pps", limits)
             if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, typical[direction], limits):
                 size = side.avg_pkt_bytes
                 kind = FlagKind.SMALL_PACKET_FLOOD if size is not None and size < limits.small_packet_bytes else FlagKind.PACKET_FLOOD
-                times = self._how_far(key, direction, side.pps, typical[direction])
+                times = self._how_far(key, direction, side.pps, typical[direction], limits)
                 flags.append(PortFlag(kind, direction, side.pps, f"{verb} {fmt.pps(side.pps)} of {fmt.nbytes(size)} packets: {kind}{times}"))
             share = side.bcast_share
-            storm_normal = self._normal(key, direction, "bcast_pps")
+            storm_normal = self._normal(key, direction, "bcast_pps", limits)
             if (side.bcast_pps is not None and share is not None and share >= limits.storm_share
                     and self._above(side.bcast_pps, limits.min_storm_pps, storm_normal, 0.0, limits)):
                 flags.append(PortFlag(FlagKind.BROADCAST_STORM, direction, side.bcast_pps,
                                       f"broadcast storm: {verb} {fmt.pps(side.bcast_pps)} of broadcasts ({share:.0%} of packets)"))
             errors = _value(side, "errors_ps")
-            if errors is not None and self._above(errors, limits.min_errors_ps, self._normal(key, direction, "errors_ps"), 0.0, limits):
+            if errors is not None and self._above(errors, limits.min_errors_ps, self._normal(key, direction, "errors_ps", limits), 0.0, limits):
                 flags.append(PortFlag(FlagKind.ERROR_BURST, direction, errors,
                                       f"error burst: {fmt.per_second(errors)} {direction}put errors and discards"))
         util = rates.util_pct
@@ -205,12 +215,12 @@ class Detector:
             flags.append(PortFlag(FlagKind.SATURATION, "both", util, f"saturated: {fmt.pct(util)} of {fmt.bps(rates.speed_bps)}"))
         return tuple(flags)
 
-    def _how_far(self, key: PortKey, direction: str, pps: float, typical: float) -> str:
+    def _how_far(self, key: PortKey, direction: str, pps: float, typical: float, limits: FlagThresholds) -> str:
         """', 160x its normal' for the reason line: against the port's own baseline, young or warm,
         else against the typical port of this poll; '' where neither says anything."""
         baseline = self.baselines.get((*key, direction, "pps"))
         if baseline is not None and baseline.warm(MIN_DIP_SAMPLES) and baseline.level > 0:
-            young = "" if baseline.warm(self.limits.warmup_samples) else " so far"
+            young = "" if baseline.warm(limits.warmup_samples) else " so far"
             return f", {pps / baseline.level:.0f}x its normal{young}"
         return f", {pps / typical:.0f}x the typical port" if typical else ""
 

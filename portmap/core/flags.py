@@ -8,8 +8,8 @@ direction, because every port downstream carries the flood plus other traffic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from portmap.core.rates import DirectionRates, PortRates
@@ -55,6 +55,12 @@ class FlagThresholds:
     saturation_pct: float = 90.0
     same_flood_tolerance: float = 1.5
     """Ports whose flood rates are within this factor of the origin's carry the same flood."""
+
+
+def tuned(limits: FlagThresholds, overrides: Iterable[tuple[str, float]]) -> FlagThresholds:
+    """`limits` with the inventory's overrides (field name, value) applied; whole-number fields stay whole."""
+    changes = {name: int(value) if isinstance(getattr(limits, name), int) else value for name, value in overrides}
+    return replace(limits, **changes) if changes else limits
 
 
 @dataclass(frozen=True, slots=True)

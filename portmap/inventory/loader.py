@@ -26,15 +26,23 @@ from portmap.inventory.model import (
     Inventory,
     Secret,
     SnmpSettings,
+    SpikeSettings,
 )
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MIN_V3_PASSWORD = 8
 """RFC 3414 asks for pass phrases of at least 8 characters; agents reject shorter ones."""
 
-TOP_KEYS = ("defaults", "devices")
-DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "tags")
-DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host"))
+TOP_KEYS = ("defaults", "devices", "spikes")
+DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "tags", "spikes")
+DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host", "spikes"))
+SPIKE_LIMITS: dict[str, tuple[float, float, bool]] = {
+    "min_flood_pps": (1, 1e9, False), "outlier_ratio": (1, 1e6, False), "min_score": (0, 1e6, False),
+    "small_packet_bytes": (20, 10_000, False), "min_storm_pps": (1, 1e9, False), "storm_share": (0, 1, False),
+    "min_errors_ps": (0, 1e9, False), "saturation_pct": (1, 100, False), "warmup_samples": (1, 100_000, True),
+    "clear_after": (1, 10_000, True),
+}
+"""Tunable spike thresholds (portmap/core/flags.py FlagThresholds): (lowest, highest, whole number)."""
 SNMP_KEYS = (
     "version", "community", "user", "security_level", "auth_protocol", "auth_password",
     "priv_protocol", "priv_password", "max_repetitions",
@@ -221,10 +229,18 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
     devices: list[Device] = []
     warnings: list[str] = []
     first_seen: dict[str, str] = {}
+    spikes: SpikeSettings = ()
+    spikes_from = ""
     files = inventory_files(location)
     for path in files:
         reader = _FileReader(str(path), env)
-        for device, name_node in _read_file(reader, _compose(path)):
+        root = _compose(path)
+        top = reader.mapping(root, "", TOP_KEYS) if root is not None else {}
+        if "spikes" in top:
+            if spikes_from:
+                raise reader.error(top["spikes"][0], "spikes", f"set twice: also in {spikes_from} (one global spikes block)")
+            spikes, spikes_from = _read_spikes(reader, top["spikes"][1], "spikes"), str(path)
+        for device, name_node in _read_file(reader, root):
             if device.name in first_seen:
                 raise reader.error(name_node, "name", f"duplicate device name {device.name!r} (first at {first_seen[device.name]})")
             first_seen[device.name] = device.source
@@ -234,7 +250,7 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
                 f"{path} holds SNMP secrets in plain text and other users can read it: "
                 "chmod 600 it, or write the secrets as ${ENV_VAR}"
             )
-    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings))
+    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes)
 
 
 def _read_file(reader: _FileReader, root: yaml.Node | None) -> list[tuple[Device, yaml.Node]]:
@@ -274,6 +290,16 @@ def _read_device(
     retries_node, retries_field = pick("retries")
     tags_node, tags_field = pick("tags")
     snmp = _read_snmp(reader, node, own.get("snmp"), defaults.get("snmp"), f"{field}.snmp")
+    spikes: SpikeSettings = ()
+    port_spikes: tuple[tuple[str, SpikeSettings], ...] = ()
+    if "spikes" in own:
+        spikes_node = own["spikes"][1]
+        ports = reader.mapping(spikes_node, f"{field}.spikes", (*SPIKE_LIMITS, "ports")).get("ports")
+        spikes = _read_spikes(reader, spikes_node, f"{field}.spikes", skip=("ports",))
+        if ports is not None:
+            port_spikes = tuple(
+                (reader.text(port_node, f"{field}.spikes.ports"), _read_spikes(reader, settings, f"{field}.spikes.ports.{port_node.value}"))
+                for port_node, settings in _pairs(reader, ports[1], f"{field}.spikes.ports"))
     device = Device(
         name=name,
         host=reader.text(own["host"][1], f"{field}.host"),
@@ -284,8 +310,35 @@ def _read_device(
         retries=reader.integer(retries_node, retries_field, 0, 10) if retries_node else 1,
         tags=reader.texts(tags_node, tags_field) if tags_node else (),
         source=f"{reader.path}:{node.start_mark.line + 1}",
+        spikes=spikes,
+        port_spikes=port_spikes,
     )
     return device, name_node
+
+
+def _pairs(reader: _FileReader, node: yaml.Node, field: str) -> list[tuple[yaml.Node, yaml.Node]]:
+    """The (key, value) nodes of a mapping whose keys are free (port names), duplicates refused."""
+    if not isinstance(node, yaml.MappingNode):
+        raise reader.error(node, field, f"expected a mapping of port name to thresholds, got {_kind(node)}")
+    seen: set[object] = set()
+    for key_node, _ in node.value:
+        if key_node.value in seen:
+            raise reader.error(key_node, f"{field}.{key_node.value}", "duplicate port")
+        seen.add(key_node.value)
+    return list(node.value)
+
+
+def _read_spikes(reader: _FileReader, node: yaml.Node, field: str, skip: tuple[str, ...] = ()) -> SpikeSettings:
+    """A spikes block: each threshold checked against its range (see SPIKE_LIMITS)."""
+    settings = []
+    for key, (_, value_node) in reader.mapping(node, field, (*SPIKE_LIMITS, *skip)).items():
+        if key in skip:
+            continue
+        low, high, whole = SPIKE_LIMITS[key]
+        value = (reader.integer(value_node, f"{field}.{key}", int(low), int(high)) if whole
+                 else reader.number(value_node, f"{field}.{key}", low, high))
+        settings.append((key, float(value)))
+    return tuple(settings)
 
 
 def _read_snmp(

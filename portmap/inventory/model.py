@@ -51,6 +51,10 @@ class SnmpSettings:
     max_repetitions: int = 25
 
 
+SpikeSettings = tuple[tuple[str, float], ...]
+"""Spike threshold overrides: (FlagThresholds field, value), as written in the inventory."""
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
     name: str
@@ -63,6 +67,9 @@ class Device:
     tags: tuple[str, ...] = ()
     source: str = ""
     """Where the device was defined (file:line), for messages about it."""
+    spikes: SpikeSettings = ()
+    port_spikes: tuple[tuple[str, SpikeSettings], ...] = ()
+    """Overrides for single ports, by ifName (or ifDescr)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +77,8 @@ class Inventory:
     devices: tuple[Device, ...]
     files: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    spikes: SpikeSettings = ()
+    """The top-level `spikes:` block: overrides for every port."""
     """One line each, for the user (secrets in a file others can read, say)."""
 
     def select(self, names: list[str] | None) -> tuple[Device, ...]:
