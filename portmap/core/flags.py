@@ -59,8 +59,9 @@ class FlagThresholds:
 
 def tuned(limits: FlagThresholds, overrides: Iterable[tuple[str, float]]) -> FlagThresholds:
     """`limits` with the inventory's overrides (field name, value) applied; whole-number fields stay whole."""
-    changes = {name: int(value) if isinstance(getattr(limits, name), int) else value for name, value in overrides}
-    return replace(limits, **changes) if changes else limits
+    changes: dict[str, object] = {name: int(value) if isinstance(getattr(limits, name), int) else value
+                                  for name, value in overrides}
+    return replace(limits, **changes) if changes else limits  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
