@@ -31,14 +31,14 @@ def to_python(value: object) -> SnmpValue:
         return EndOfColumn(_END_KINDS[tag_set])
     if isinstance(value, rfc1902.IpAddress):
         return ".".join(str(octet) for octet in value.asOctets())
+    if isinstance(value, univ.Null):  # before OctetString: pyasn1's Null is one
+        return None
     if isinstance(value, univ.OctetString):
         return value.asOctets()
     if isinstance(value, univ.ObjectIdentifier):
         return tuple(value)
     if isinstance(value, univ.Integer):
         return int(value)
-    if isinstance(value, univ.Null):
-        return None
     return EndOfColumn(f"unsupported type {type(value).__name__}")
 
 

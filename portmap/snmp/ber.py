@@ -1,0 +1,188 @@
+"""A lean BER codec for SNMP v1/v2c messages: requests out, responses in, straight from bytes.
+
+pysnmp decodes every value into pyasn1 objects, most of a poll's CPU; a counter poll only
+needs the OIDs and plain values. This reads a response in one pass over the bytes and
+builds no per-value objects beyond the tuples and ints it returns. Anything that is not a
+well-formed response raises BerError (never another exception, never a hang: every length
+is checked against what is left). tests/test_ber.py proves it equal to pysnmp's decoder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portmap.snmp.values import EndOfColumn, SnmpValue
+
+SEQUENCE, INTEGER, OCTET_STRING, NULL, OID = 0x30, 0x02, 0x04, 0x05, 0x06
+IP_ADDRESS, COUNTER32, GAUGE32, TIME_TICKS, OPAQUE, COUNTER64 = 0x40, 0x41, 0x42, 0x43, 0x44, 0x46
+NO_SUCH_OBJECT, NO_SUCH_INSTANCE, END_OF_MIB_VIEW = 0x80, 0x81, 0x82
+GET, GET_NEXT, RESPONSE, GET_BULK = 0xA0, 0xA1, 0xA2, 0xA5
+_UNSIGNED = (COUNTER32, GAUGE32, TIME_TICKS, COUNTER64)
+_ENDS = {NO_SUCH_OBJECT: EndOfColumn("noSuchObject"), NO_SUCH_INSTANCE: EndOfColumn("noSuchInstance"),
+         END_OF_MIB_VIEW: EndOfColumn("endOfMibView")}
+
+
+class BerError(ValueError):
+    """Bytes that are not a well-formed SNMP v1/v2c response."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    version: int
+    community: bytes
+    request_id: int
+    error_status: int
+    error_index: int
+    varbinds: list[tuple[tuple[int, ...], SnmpValue]]
+
+
+def _length(data: bytes, at: int, end: int) -> tuple[int, int]:
+    """A definite BER length at `at` -> (length, where the contents start)."""
+    if at >= end:
+        raise BerError("truncated length")
+    first = data[at]
+    if first < 0x80:
+        return first, at + 1
+    count = first & 0x7F
+    if count == 0 or count > 4 or at + 1 + count > end:
+        raise BerError("bad length")
+    return int.from_bytes(data[at + 1:at + 1 + count], "big"), at + 1 + count
+
+
+def _tlv(data: bytes, at: int, end: int) -> tuple[int, int, int]:
+    """(tag, contents start, contents end) of the element at `at`, which must end by `end`."""
+    if at >= end:
+        raise BerError("truncated element")
+    length, start = _length(data, at + 1, end)
+    if start + length > end:
+        raise BerError("element longer than its container")
+    return data[at], start, start + length
+
+
+def _expect(data: bytes, at: int, end: int, tag: int) -> tuple[int, int]:
+    found, start, stop = _tlv(data, at, end)
+    if found != tag:
+        raise BerError(f"expected tag {tag:#x}, got {found:#x}")
+    return start, stop
+
+
+def _integer(data: bytes, start: int, stop: int) -> int:
+    if start == stop:
+        raise BerError("empty integer")
+    return int.from_bytes(data[start:stop], "big", signed=True)
+
+
+def _oid(data: bytes, start: int, stop: int) -> tuple[int, ...]:
+    if start == stop:
+        raise BerError("empty OID")
+    arcs: list[int] = []
+    value = 0
+    for at in range(start, stop):
+        byte = data[at]
+        value = (value << 7) | (byte & 0x7F)
+        if not byte & 0x80:
+            arcs.append(value)
+            value = 0
+    if data[stop - 1] & 0x80:
+        raise BerError("OID ends inside an arc")
+    first = arcs[0]
+    head = (0, first) if first < 40 else (1, first - 40) if first < 80 else (2, first - 80)
+    return head + tuple(arcs[1:])
+
+
+def _value(data: bytes, tag: int, start: int, stop: int) -> SnmpValue:
+    if tag == INTEGER:
+        return _integer(data, start, stop)
+    if tag in _UNSIGNED:
+        if start == stop:
+            raise BerError("empty number")
+        value = int.from_bytes(data[start:stop], "big")
+        if value >= (1 << 64 if tag == COUNTER64 else 1 << 32):
+            raise BerError("number out of range")
+        return value
+    if tag in (OCTET_STRING, OPAQUE):
+        return data[start:stop]
+    if tag == OID:
+        return _oid(data, start, stop)
+    if tag == IP_ADDRESS:
+        if stop - start != 4:
+            raise BerError("IpAddress of the wrong length")
+        return ".".join(str(octet) for octet in data[start:stop])
+    if tag == NULL:
+        if start != stop:
+            raise BerError("NULL with contents")
+        return None
+    if tag in _ENDS:
+        return _ENDS[tag]
+    raise BerError(f"unknown value type {tag:#x}")
+
+
+def decode_response(data: bytes) -> Response:
+    end = len(data)
+    start, stop = _expect(data, 0, end, SEQUENCE)
+    if stop != end:
+        raise BerError("bytes after the message")
+    version_start, version_stop = _expect(data, start, stop, INTEGER)
+    version = _integer(data, version_start, version_stop)
+    community_start, community_stop = _expect(data, version_stop, stop, OCTET_STRING)
+    pdu_start, pdu_stop = _expect(data, community_stop, stop, RESPONSE)
+    if pdu_stop != stop:
+        raise BerError("bytes after the PDU")
+    fields = []
+    at = pdu_start
+    for _ in range(3):
+        field_start, at = _expect(data, at, pdu_stop, INTEGER)
+        fields.append(_integer(data, field_start, at))
+    list_start, list_stop = _expect(data, at, pdu_stop, SEQUENCE)
+    if list_stop != pdu_stop:
+        raise BerError("bytes after the variable bindings")
+    varbinds = []
+    at = list_start
+    while at < list_stop:
+        bind_start, bind_stop = _expect(data, at, list_stop, SEQUENCE)
+        oid_start, oid_stop = _expect(data, bind_start, bind_stop, OID)
+        tag, value_start, value_stop = _tlv(data, oid_stop, bind_stop)
+        if value_stop != bind_stop:
+            raise BerError("bytes after a value")
+        varbinds.append((_oid(data, oid_start, oid_stop), _value(data, tag, value_start, value_stop)))
+        at = bind_stop
+    return Response(version, data[community_start:community_stop], fields[0], fields[1], fields[2], varbinds)
+
+
+def _encode_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    body = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def _encode(tag: int, contents: bytes) -> bytes:
+    return bytes([tag]) + _encode_length(len(contents)) + contents
+
+
+def _encode_integer(value: int) -> bytes:
+    return _encode(INTEGER, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
+
+
+def _encode_oid(oid: tuple[int, ...]) -> bytes:
+    arcs = [oid[0] * 40 + oid[1], *oid[2:]]
+    body = bytearray()
+    for arc in arcs:
+        chunk = [arc & 0x7F]
+        arc >>= 7
+        while arc:
+            chunk.append(0x80 | (arc & 0x7F))
+            arc >>= 7
+        body += bytes(reversed(chunk))
+    return _encode(OID, bytes(body))
+
+
+def encode_request(version: int, community: bytes, pdu: int, request_id: int, oids: list[tuple[int, ...]],
+                   non_repeaters: int = 0, max_repetitions: int = 0) -> bytes:
+    """A GET, GETNEXT or GETBULK message (`version` 0 for v1, 1 for v2c); the only PDUs portmap sends."""
+    if pdu not in (GET, GET_NEXT, GET_BULK):
+        raise ValueError("portmap sends GET, GETNEXT and GETBULK only")
+    binds = b"".join(_encode(SEQUENCE, _encode_oid(oid) + b"\x05\x00") for oid in oids)
+    second, third = (non_repeaters, max_repetitions) if pdu == GET_BULK else (0, 0)
+    body = _encode_integer(request_id) + _encode_integer(second) + _encode_integer(third) + _encode(SEQUENCE, binds)
+    return _encode(SEQUENCE, _encode_integer(version) + _encode(OCTET_STRING, community) + _encode(pdu, body))

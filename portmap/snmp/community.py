@@ -1,0 +1,89 @@
+"""SNMP v1/v2c requests on one shared UDP socket per address family, read with the lean codec.
+
+v1/v2c messages need no security processing, so they skip pysnmp entirely: a request is
+encoded by portmap/snmp/ber.py, matched to its response by request-id (and community), and
+the response decoded from bytes. SNMPv3 stays with pysnmp. A datagram that is not a
+well-formed response is dropped and counted; the request it may have answered times out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import socket
+from collections.abc import Callable
+
+from portmap.snmp.ber import BerError, Response, decode_response
+
+ERROR_STATUS = (
+    "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType", "wrongLength",
+    "wrongEncoding", "wrongValue", "noCreation", "inconsistentValue", "resourceUnavailable", "commitFailed",
+    "undoFailed", "authorizationError", "notWritable", "inconsistentName",
+)
+"""RFC 3416 error-status names, by number."""
+
+
+class _Endpoint(asyncio.DatagramProtocol):
+    def __init__(self, owner: CommunityTransport) -> None:
+        self.owner = owner
+
+    def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        self.owner.received(data)
+
+    def error_received(self, exc: Exception) -> None:
+        """An ICMP error (port unreachable): the request it belongs to times out, as on a lost packet."""
+
+
+class CommunityTransport:
+    def __init__(self, on_undecodable: Callable[[], None]) -> None:
+        self._on_undecodable = on_undecodable
+        self._sockets: dict[int, asyncio.DatagramTransport] = {}
+        self._waiting: dict[int, tuple[asyncio.Future[Response], bytes]] = {}
+        self._next_id = random.randrange(1, 2**30)
+
+    async def _socket(self, family: int) -> asyncio.DatagramTransport:
+        if family not in self._sockets:
+            loop = asyncio.get_running_loop()
+            transport, _ = await loop.create_datagram_endpoint(lambda: _Endpoint(self), family=family,
+                                                               local_addr=("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+            self._sockets[family] = transport
+        return self._sockets[family]
+
+    def _request_id(self) -> int:
+        self._next_id = self._next_id % (2**31 - 1) + 1
+        return self._next_id
+
+    def received(self, data: bytes) -> None:
+        try:
+            response = decode_response(data)
+        except BerError:
+            self._on_undecodable()
+            return
+        waiting = self._waiting.get(response.request_id)
+        if waiting is not None and waiting[1] == response.community and not waiting[0].done():
+            waiting[0].set_result(response)
+
+    async def exchange(self, address: tuple[str, int], family: int, message: Callable[[int], bytes], community: bytes,
+                       timeout_s: float, retries: int) -> Response | None:
+        """Send the message built for a fresh request-id, `retries` more times if unanswered; None
+        when every try timed out. A late answer to an earlier try is as good as any."""
+        sock = await self._socket(family)
+        request_id = self._request_id()
+        data = message(request_id)
+        answer: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        self._waiting[request_id] = (answer, community)
+        try:
+            for _ in range(retries + 1):
+                sock.sendto(data, address)
+                try:
+                    return await asyncio.wait_for(asyncio.shield(answer), timeout_s)
+                except TimeoutError:
+                    continue
+            return None
+        finally:
+            del self._waiting[request_id]
+
+    def close(self) -> None:
+        for sock in self._sockets.values():
+            sock.close()
+        self._sockets.clear()

@@ -1,0 +1,113 @@
+"""The lean BER codec against pysnmp's: responses pysnmp encodes decode to the same values both
+ways; requests it encodes are what pysnmp reads; malformed bytes raise BerError, never anything else."""
+
+from __future__ import annotations
+
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyasn1.codec.ber import decoder, encoder
+from pysnmp.proto import api, rfc1902, rfc1905
+
+from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, BerError, decode_response, encode_request
+from portmap.snmp.values import to_python
+
+V1, V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_1], api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
+
+oids = st.builds(
+    lambda first, second, rest: (first, second, *rest),
+    st.integers(0, 2), st.integers(0, 39), st.lists(st.integers(0, 2**32 - 1), max_size=20),
+)
+values = st.one_of(
+    st.integers(-2**31, 2**31 - 1).map(rfc1902.Integer32),
+    st.binary(max_size=300).map(rfc1902.OctetString),
+    st.integers(0, 2**32 - 1).map(rfc1902.Counter32),
+    st.integers(0, 2**32 - 1).map(rfc1902.Gauge32),
+    st.integers(0, 2**32 - 1).map(rfc1902.TimeTicks),
+    st.integers(0, 2**64 - 1).map(rfc1902.Counter64),
+    st.binary(min_size=4, max_size=4).map(rfc1902.IpAddress),
+    oids.map(rfc1902.ObjectName),
+    st.just(rfc1905.noSuchObject), st.just(rfc1905.noSuchInstance), st.just(rfc1905.endOfMibView),
+    st.just(rfc1902.Null("")),
+)
+
+
+def pysnmp_response(community: bytes, request_id: int, status: int, index: int, binds: list) -> bytes:
+    pdu = V2C.GetResponsePDU()
+    V2C.apiPDU.set_defaults(pdu)
+    V2C.apiPDU.set_request_id(pdu, request_id)
+    V2C.apiPDU.set_error_status(pdu, status)
+    V2C.apiPDU.set_error_index(pdu, index)
+    V2C.apiPDU.set_varbinds(pdu, binds)
+    message = V2C.Message()
+    V2C.apiMessage.set_defaults(message)
+    V2C.apiMessage.set_community(message, community)
+    V2C.apiMessage.set_pdu(message, pdu)
+    return encoder.encode(message)
+
+
+@settings(max_examples=400, deadline=None)
+@given(community=st.binary(max_size=40), request_id=st.integers(-2**31, 2**31 - 1), status=st.integers(0, 18),
+       index=st.integers(0, 100), binds=st.lists(st.tuples(oids, values), max_size=30))
+def test_responses_decode_as_pysnmp_decodes_them(community, request_id, status, index, binds):
+    data = pysnmp_response(community, request_id, status, index, binds)
+    theirs, _ = decoder.decode(data, asn1Spec=V2C.Message())
+    their_pdu = V2C.apiMessage.get_pdu(theirs)
+    ours = decode_response(data)
+    assert ours.community == bytes(V2C.apiMessage.get_community(theirs))
+    assert (ours.request_id, ours.error_status, ours.error_index) == (int(their_pdu[0]), int(their_pdu[1]), int(their_pdu[2]))
+    assert ours.varbinds == [(tuple(name), to_python(value)) for name, value in V2C.apiPDU.get_varbinds(their_pdu)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(version=st.sampled_from([0, 1]), community=st.binary(max_size=40), request_id=st.integers(0, 2**31 - 1),
+       pdu=st.sampled_from([GET, GET_NEXT, GET_BULK]), names=st.lists(oids, min_size=1, max_size=20),
+       repetitions=st.integers(0, 100))
+def test_requests_are_what_pysnmp_reads(version, community, request_id, pdu, names, repetitions):
+    if version == 0 and pdu == GET_BULK:
+        return  # v1 has no GETBULK; portmap walks v1 agents with GETNEXT
+    data = encode_request(version, community, pdu, request_id, names, 0, repetitions)
+    module = V1 if version == 0 else V2C
+    message, rest = decoder.decode(data, asn1Spec=module.Message())
+    assert rest == b""
+    request = module.apiMessage.get_pdu(message)
+    assert bytes(module.apiMessage.get_community(message)) == community
+    assert int(module.apiPDU.get_request_id(request)) == request_id
+    assert [tuple(name) for name, _ in module.apiPDU.get_varbinds(request)] == names
+    assert request.tagSet.superTags[-1].tagId == pdu & 0x1F
+    if pdu == GET_BULK:
+        assert int(V2C.apiBulkPDU.get_max_repetitions(request)) == repetitions
+
+
+@settings(max_examples=3000, deadline=None)
+@given(data=st.binary(max_size=200))
+def test_random_bytes_raise_only_ber_error(data):
+    try:
+        decode_response(data)
+    except BerError:
+        pass
+
+
+@settings(max_examples=1500, deadline=None)
+@given(binds=st.lists(st.tuples(oids, values), max_size=10), cut=st.integers(0, 10_000), flip=st.integers(0, 10_000),
+       bit=st.integers(0, 7))
+def test_truncated_or_mutated_responses_raise_only_ber_error(binds, cut, flip, bit):
+    data = bytearray(pysnmp_response(b"public", 7, 0, 0, binds))
+    data[flip % len(data)] ^= 1 << bit
+    started = time.monotonic()
+    for candidate in (bytes(data), bytes(data[: cut % len(data)])):
+        try:
+            decode_response(candidate)
+        except BerError:
+            pass
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_huge_declared_length_is_refused_at_once():
+    try:
+        decode_response(b"\x30\x84\x7f\xff\xff\xff" + b"\x00" * 10)
+    except BerError as error:
+        assert "longer" in str(error) or "length" in str(error)
+    else:
+        raise AssertionError("accepted")
