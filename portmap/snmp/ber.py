@@ -27,13 +27,17 @@ class BerError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Response:
+class Message:
     version: int
     community: bytes
+    pdu: int
     request_id: int
     error_status: int
+    """In a GETBULK request: non-repeaters."""
     error_index: int
+    """In a GETBULK request: max-repetitions."""
     varbinds: list[tuple[tuple[int, ...], SnmpValue]]
+
 
 
 def _length(data: bytes, at: int, end: int) -> tuple[int, int]:
@@ -117,7 +121,12 @@ def _value(data: bytes, tag: int, start: int, stop: int) -> SnmpValue:
     raise BerError(f"unknown value type {tag:#x}")
 
 
-def decode_response(data: bytes) -> Response:
+def decode_response(data: bytes) -> Message:
+    return decode_message(data, (RESPONSE,))
+
+
+def decode_message(data: bytes, pdus: tuple[int, ...]) -> Message:
+    """A v1/v2c message whose PDU is one of `pdus` (a response, or, for test agents, a request)."""
     end = len(data)
     start, stop = _expect(data, 0, end, SEQUENCE)
     if stop != end:
@@ -125,7 +134,9 @@ def decode_response(data: bytes) -> Response:
     version_start, version_stop = _expect(data, start, stop, INTEGER)
     version = _integer(data, version_start, version_stop)
     community_start, community_stop = _expect(data, version_stop, stop, OCTET_STRING)
-    pdu_start, pdu_stop = _expect(data, community_stop, stop, RESPONSE)
+    pdu, pdu_start, pdu_stop = _tlv(data, community_stop, stop)
+    if pdu not in pdus:
+        raise BerError(f"unexpected PDU type {pdu:#x}")
     if pdu_stop != stop:
         raise BerError("bytes after the PDU")
     fields = []
@@ -146,25 +157,25 @@ def decode_response(data: bytes) -> Response:
             raise BerError("bytes after a value")
         varbinds.append((_oid(data, oid_start, oid_stop), _value(data, tag, value_start, value_stop)))
         at = bind_stop
-    return Response(version, data[community_start:community_stop], fields[0], fields[1], fields[2], varbinds)
+    return Message(version, data[community_start:community_stop], pdu, fields[0], fields[1], fields[2], varbinds)
 
 
-def _encode_length(length: int) -> bytes:
+def encode_length(length: int) -> bytes:
     if length < 0x80:
         return bytes([length])
     body = length.to_bytes((length.bit_length() + 7) // 8, "big")
     return bytes([0x80 | len(body)]) + body
 
 
-def _encode(tag: int, contents: bytes) -> bytes:
-    return bytes([tag]) + _encode_length(len(contents)) + contents
+def encode_tlv(tag: int, contents: bytes) -> bytes:
+    return bytes([tag]) + encode_length(len(contents)) + contents
 
 
-def _encode_integer(value: int) -> bytes:
-    return _encode(INTEGER, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
+def encode_integer(value: int) -> bytes:
+    return encode_tlv(INTEGER, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
 
 
-def _encode_oid(oid: tuple[int, ...]) -> bytes:
+def encode_oid(oid: tuple[int, ...]) -> bytes:
     arcs = [oid[0] * 40 + oid[1], *oid[2:]]
     body = bytearray()
     for arc in arcs:
@@ -174,7 +185,7 @@ def _encode_oid(oid: tuple[int, ...]) -> bytes:
             chunk.append(0x80 | (arc & 0x7F))
             arc >>= 7
         body += bytes(reversed(chunk))
-    return _encode(OID, bytes(body))
+    return encode_tlv(OID, bytes(body))
 
 
 def encode_request(version: int, community: bytes, pdu: int, request_id: int, oids: list[tuple[int, ...]],
@@ -182,7 +193,7 @@ def encode_request(version: int, community: bytes, pdu: int, request_id: int, oi
     """A GET, GETNEXT or GETBULK message (`version` 0 for v1, 1 for v2c); the only PDUs portmap sends."""
     if pdu not in (GET, GET_NEXT, GET_BULK):
         raise ValueError("portmap sends GET, GETNEXT and GETBULK only")
-    binds = b"".join(_encode(SEQUENCE, _encode_oid(oid) + b"\x05\x00") for oid in oids)
+    binds = b"".join(encode_tlv(SEQUENCE, encode_oid(oid) + b"\x05\x00") for oid in oids)
     second, third = (non_repeaters, max_repetitions) if pdu == GET_BULK else (0, 0)
-    body = _encode_integer(request_id) + _encode_integer(second) + _encode_integer(third) + _encode(SEQUENCE, binds)
-    return _encode(SEQUENCE, _encode_integer(version) + _encode(OCTET_STRING, community) + _encode(pdu, body))
+    body = encode_integer(request_id) + encode_integer(second) + encode_integer(third) + encode_tlv(SEQUENCE, binds)
+    return encode_tlv(SEQUENCE, encode_integer(version) + encode_tlv(OCTET_STRING, community) + encode_tlv(pdu, body))

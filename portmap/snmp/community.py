@@ -13,7 +13,7 @@ import random
 import socket
 from collections.abc import Callable
 
-from portmap.snmp.ber import BerError, Response, decode_response
+from portmap.snmp.ber import BerError, Message, decode_response
 
 ERROR_STATUS = (
     "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType", "wrongLength",
@@ -38,7 +38,7 @@ class CommunityTransport:
     def __init__(self, on_undecodable: Callable[[], None]) -> None:
         self._on_undecodable = on_undecodable
         self._sockets: dict[int, asyncio.DatagramTransport] = {}
-        self._waiting: dict[int, tuple[asyncio.Future[Response], bytes]] = {}
+        self._waiting: dict[int, tuple[asyncio.Future[Message], bytes]] = {}
         self._next_id = random.randrange(1, 2**30)
 
     async def _socket(self, family: int) -> asyncio.DatagramTransport:
@@ -64,13 +64,13 @@ class CommunityTransport:
             waiting[0].set_result(response)
 
     async def exchange(self, address: tuple[str, int], family: int, message: Callable[[int], bytes], community: bytes,
-                       timeout_s: float, retries: int) -> Response | None:
+                       timeout_s: float, retries: int) -> Message | None:
         """Send the message built for a fresh request-id, `retries` more times if unanswered; None
         when every try timed out. A late answer to an earlier try is as good as any."""
         sock = await self._socket(family)
         request_id = self._request_id()
         data = message(request_id)
-        answer: asyncio.Future[Response] = asyncio.get_running_loop().create_future()
+        answer: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
         self._waiting[request_id] = (answer, community)
         try:
             for _ in range(retries + 1):
