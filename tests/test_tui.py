@@ -58,7 +58,7 @@ async def test_the_flooding_port_is_highlighted_and_pinned_within_one_interval(f
         assert time.time() < flood_at, "the quiet phase was seen"
         assert not any(p.flagged for p in app.frame.snapshot.ports)
         assert not app.query_one("#banner").display
-        status = str(app.query_one("#status", Static).render())
+        status = str(app.query_one("#status").render())
         assert "4/4 devices answering" in status
 
         await wait_for(pilot, lambda: app.query_one("#banner").display, FLOOD_AFTER_S + 3 * INTERVAL_S)
@@ -108,6 +108,6 @@ async def test_keys_sort_filter_open_a_port_and_the_other_views(flooding_demo):
         frozen = app.frame
         await asyncio.sleep(INTERVAL_S * 1.5)
         await pilot.pause()
-        assert app.frame is frozen and app.waiting is not None and "PAUSED" in str(app.query_one("#status", Static).render())
+        assert app.frame is frozen and app.waiting is not None and "PAUSED" in str(app.query_one("#status").render())
         await pilot.press("p")
         assert app.frame is not frozen

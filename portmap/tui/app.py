@@ -16,6 +16,8 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
 from portmap.tui.screens import DevicesScreen, HelpScreen, PortScreen, TopologyScreen
@@ -41,6 +43,30 @@ class PollerFailed(Message):
         self.error = error
 
 
+class Line(Widget):
+    """One line of text whose updates never re-lay out the screen, as a Static's do."""
+
+    DEFAULT_CSS = "Line { height: 1; }"
+    text: reactive[Text] = reactive(Text(""), layout=False)
+
+    def render(self) -> Text:
+        return self.text
+
+
+class SteadyFooter(Footer):
+    """A footer that rebuilds its keys only when the keys it shows change. Textual's rebuilds them
+    on every focus move, which re-lays out the whole screen: a third of opening the filter."""
+
+    _shown: tuple[tuple[str, str, bool], ...] = ()
+
+    def bindings_changed(self, screen: Screen[object]) -> None:
+        shown = tuple((binding.key, binding.description, enabled)
+                      for _, binding, enabled, _ in screen.active_bindings.values() if binding.show)
+        if shown != self._shown or not self._bindings_ready:
+            self._shown = shown
+            super().bindings_changed(screen)
+
+
 class PortmapApp(App[None]):
     CSS_PATH = Path(__file__).with_name("portmap.tcss")
     TITLE = "portmap"
@@ -64,17 +90,19 @@ class PortmapApp(App[None]):
         """The newest frame that arrived while paused."""
         self.history = History()
         self.sort, self.needle, self.paused = "rank", "", False
+        self._banner: Text | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(status_line(None, self.devices, self.interval_s, self.sort, False), id="status")
+        yield Line(id="status")
         yield Static("", id="banner")
         yield Input(placeholder="/ filters by host, IP, MAC or port (enter keeps it, escape clears it)", id="filter")
         yield Static(Text(HEADER), id="header")
         yield PortTable(id="ports")
-        yield Static("", id="shown")
-        yield Footer()
+        yield Line(id="shown")
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
+        self.query_one("#status", Line).text = status_line(None, self.devices, self.interval_s, self.sort, False)
         # What exists now (modules, the app, its widgets) lives as long as the app: out of the
         # collector's way, a full collection stops costing a key press 200-300 ms at 10,000 ports.
         gc.freeze()
@@ -97,14 +125,16 @@ class PortmapApp(App[None]):
         self.redraw()
 
     def on_poller_failed(self, message: PollerFailed) -> None:
-        self.query_one("#status", Static).update(Text(message.error, style="bold white on red"))
+        self.query_one("#status", Line).text = Text(message.error, style="bold white on red")
 
     def redraw(self) -> None:
-        self.query_one("#status", Static).update(status_line(self.frame, self.devices, self.interval_s, self.sort, self.paused))
+        self.query_one("#status", Line).text = status_line(self.frame, self.devices, self.interval_s, self.sort, self.paused)
         incident = banner(self.frame)
         banner_widget = self.query_one("#banner", Static)
-        banner_widget.display = incident is not None
-        if incident is not None:
+        if banner_widget.display != (incident is not None):
+            banner_widget.display = incident is not None
+        if incident is not None and incident != self._banner:  # a Static's update lays the screen out again
+            self._banner = incident
             banner_widget.update(incident)
         if self.view is None:
             return
@@ -113,7 +143,7 @@ class PortmapApp(App[None]):
         shown = f"{len(rows)} of {matched} ports" + (f" matching '{self.needle}'" if self.needle else "")
         if matched > MAX_ROWS:
             shown += f" (the first {MAX_ROWS}: filter with / to see others)"
-        self.query_one("#shown", Static).update(Text(shown))  # Text, never markup: the filter is typed text
+        self.query_one("#shown", Line).text = Text(shown)  # Text, never markup: the filter is typed text
 
     def action_sort(self, sort: str) -> None:
         self.sort = sort

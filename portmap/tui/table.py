@@ -27,7 +27,7 @@ class PortTable(ScrollView, can_focus=True):
         Binding("up", "move(-1)", show=False), Binding("down", "move(1)", show=False),
         Binding("pageup", "page(-1)", show=False), Binding("pagedown", "page(1)", show=False),
         Binding("home", "move(-1_000_000)", show=False), Binding("end", "move(1_000_000)", show=False),
-        Binding("enter", "select", "open port"),
+        Binding("enter", "select", "open port", show=False),  # in the help: the footer stays alike for the filter
     ]
 
     class Selected(Message):
