@@ -38,15 +38,18 @@ class CommunityTransport:
     def __init__(self, on_undecodable: Callable[[], None]) -> None:
         self._on_undecodable = on_undecodable
         self._sockets: dict[int, asyncio.DatagramTransport] = {}
+        self._opening = asyncio.Lock()
+        """Many devices' first requests start together: one socket per family, not one each."""
         self._waiting: dict[int, tuple[asyncio.Future[Message], bytes]] = {}
         self._next_id = random.randrange(1, 2**30)
 
     async def _socket(self, family: int) -> asyncio.DatagramTransport:
-        if family not in self._sockets:
-            loop = asyncio.get_running_loop()
-            transport, _ = await loop.create_datagram_endpoint(lambda: _Endpoint(self), family=family,
-                                                               local_addr=("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-            self._sockets[family] = transport
+        async with self._opening:
+            if family not in self._sockets:
+                loop = asyncio.get_running_loop()
+                transport, _ = await loop.create_datagram_endpoint(
+                    lambda: _Endpoint(self), family=family, local_addr=("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+                self._sockets[family] = transport
         return self._sockets[family]
 
     def _request_id(self) -> int:

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.hlapi.v3arch.asyncio import (
-    CommunityData,
     SnmpEngine,
     Udp6TransportTarget,
     UdpTransportTarget,
@@ -92,12 +91,9 @@ def map_error_indication(device: Device, indication: object, oid: str | None) ->
     return SnmpMalformedResponse(device.name, str(indication), oid)
 
 
-def _auth_data(device: Device, vlan: int | None) -> CommunityData | UsmUserData:
+def _usm_data(device: Device) -> UsmUserData:
+    """SNMPv3 credentials in pysnmp's form (v1/v2c never reach pysnmp)."""
     snmp = device.snmp
-    if snmp.version in ("1", "2c"):
-        assert snmp.community is not None
-        community = snmp.community.reveal() + (f"@{vlan}" if vlan is not None else "")
-        return CommunityData(community, mpModel=0 if snmp.version == "1" else 1)
     assert snmp.user is not None
     auth_key = snmp.auth_password.reveal() if snmp.auth_password else None
     priv_key = snmp.priv_password.reveal() if snmp.priv_password else None
@@ -120,11 +116,12 @@ def _credentials(device: Device) -> tuple[object, ...]:
 
 
 class SnmpClient:
-    """The process's SNMP engine, shared by every device, with a cap on requests in flight.
+    """The process's SNMP transports, shared by every device, with a cap on requests in flight.
 
-    pysnmp keeps one USM template per SNMPv3 user name in an engine, so two devices whose
-    user has the same name but other keys cannot share one: such a device gets a further
-    engine. Every other device shares the first engine and its one socket.
+    v1/v2c devices share one socket per address family and the lean codec. SNMPv3 devices
+    share a pysnmp engine; pysnmp keeps one USM template per user name in an engine, so two
+    devices whose user has the same name but other keys cannot share one: such a device gets
+    a further engine.
     """
 
     def __init__(self, max_in_flight: int = 64) -> None:
@@ -158,11 +155,10 @@ class SnmpClient:
         self.undecodable_datagrams += 1
 
     def engine_for(self, device: Device) -> SnmpEngine:
-        snmp = device.snmp
-        if snmp.version != "3" or snmp.user is None:
-            return self._engines[0]
+        """The engine for an SNMPv3 device: the first whose user of that name has the same keys."""
+        user = device.snmp.user or ""
         for engine, users in zip(self._engines, self._v3_users):
-            if users.setdefault(snmp.user, _credentials(device)) == _credentials(device):
+            if users.setdefault(user, _credentials(device)) == _credentials(device):
                 return engine
         return self.fresh_engine(device)
 
@@ -193,13 +189,15 @@ class DeviceSession:
         self.client = client
         self.device = device
         self._community: bytes | None = None
-        """Set for v1/v2c, which go through the lean path; v3 goes through pysnmp."""
+        """Set for v1/v2c, which go through the lean codec; v3 goes through pysnmp."""
+        self._usm: UsmUserData | None = None
         if device.snmp.version in ("1", "2c"):
             assert device.snmp.community is not None
             self._community = (device.snmp.community.reveal() + (f"@{vlan}" if vlan is not None else "")).encode()
-        self._engine = client.engine_for(device)
-        self._auth = _auth_data(device, vlan)
-        self._context = f"vlan-{vlan}".encode() if vlan is not None and device.snmp.version == "3" else b""
+        else:
+            self._engine = client.engine_for(device)
+            self._usm = _usm_data(device)
+        self._context = f"vlan-{vlan}".encode() if vlan is not None else b""
         self._address: tuple[tuple[str, int], int] | None = None
         self._target: UdpTransportTarget | Udp6TransportTarget | None = None
         self._one_at_a_time = asyncio.Lock()
@@ -300,7 +298,7 @@ class DeviceSession:
         return response.varbinds
 
     def _exchange(self, kind: str, target: object, request: list[tuple[object, object]], repetitions: int):  # type: ignore[no-untyped-def]
-        address_name, _ = LCD.configure(self._engine, self._auth, target, self._context)
+        address_name, _ = LCD.configure(self._engine, self._usm, target, self._context)
         answer = asyncio.get_running_loop().create_future()
 
         def deliver(engine, handle, indication, status, index, var_binds, context):  # type: ignore[no-untyped-def]
