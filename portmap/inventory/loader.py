@@ -10,7 +10,6 @@ import difflib
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -51,14 +50,6 @@ SECRET_KEYS = ("community", "auth_password", "priv_password")
 WELL_KNOWN_COMMUNITY = "public"
 """Everyone knows it: no secret to protect (the demo network uses it)."""
 _ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
-
-
-@dataclass(frozen=True, slots=True)
-class _Value:
-    """A scalar from the YAML with where it stood."""
-
-    value: object
-    node: yaml.Node
 
 
 class _FileReader:
