@@ -18,9 +18,7 @@ from portmap.demo.mib import build_view
 from portmap.snmp.ber import (
     GET, GET_BULK, GET_NEXT, RESPONSE, SEQUENCE, BerError, decode_message, encode_integer, encode_oid, encode_tlv,
 )
-
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from agents import SteadyCounters, switch  # noqa: E402  (bench/agents.py: the same switches)
+from agents import SteadyCounters, switch  # bench/agents.py, beside this script: the same switches
 
 NO_SUCH_INSTANCE, END_OF_MIB_VIEW = b"\x81\x00", b"\x82\x00"
 COMMUNITY = b"public"

@@ -129,12 +129,13 @@ class Detector:
             if side is None:
                 continue
             held = self._dips.pop((key, direction), [])
-            if self._is_dip(key, direction, side) and len(held) < MAX_HELD_DIPS:
+            dip = self._is_dip(key, direction, side)
+            if dip and len(held) < MAX_HELD_DIPS:
                 self._dips[(key, direction)] = [*held, side]
                 continue
-            if self._is_dip(key, direction, side):
-                for dip in held:  # quiet for real: the held intervals are normal after all
-                    self._learn(key, direction, dip, now, limits)
+            if dip:
+                for interval in held:  # quiet for real: the held intervals are normal after all
+                    self._learn(key, direction, interval, now, limits)
                 held = []
             sides[direction] = _mean([*held, side])
         raised = self._flags(rates, sides, typical, limits)

@@ -19,39 +19,42 @@ from portmap.vendors import vendor
 from portmap.watch import Frame
 
 
-class FrameScreen(Screen[None]):
-    """A view of one frame, left with escape or q."""
+class BackScreen(Screen[None]):
+    """A screen left with escape or q."""
 
     BINDINGS = [Binding("escape,q", "app.pop_screen", "back")]
+
+
+class FrameScreen(BackScreen):
+    """A view of the last frame, or of none yet."""
 
     def __init__(self, frame: Frame | None) -> None:
         super().__init__()
         self.frame = frame
 
 
-class PortScreen(FrameScreen):
+class PortScreen(BackScreen):
     """One port: in/out history, the hosts behind it, its neighbour, its path to the routers."""
 
     def __init__(self, key: PortKey, frame: Frame, history: History, roles: Mapping[str, Sequence[str]]) -> None:
-        super().__init__(frame)
-        self.port_frame = frame
-        self.key, self.history, self.roles = key, history, roles
+        super().__init__()
+        self.key, self.frame, self.history, self.roles = key, frame, history, roles
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Label(Text(port_label(self.port_frame.snapshot, self.key)), classes="title")
+            yield Label(Text(port_label(self.frame.snapshot, self.key)), classes="title")
             yield Label("packets/s in (what the attached device sends)")
             yield Sparkline(list(self.history.inbound.get(self.key, [])), id="in-history")
             yield Label("packets/s out")
             yield Sparkline(list(self.history.outbound.get(self.key, [])), id="out-history")
             yield Label("behind this port", classes="title")
-            yield Static(Text("\n".join(hosts_lines(self.port_frame, self.key, vendor))), id="hosts")
+            yield Static(Text("\n".join(hosts_lines(self.frame, self.key, vendor))), id="hosts")
             yield Label("path to the routers", classes="title")
             yield Static(Text("\n".join(self._paths())), id="paths")
         yield Footer()
 
     def _paths(self) -> list[str]:
-        neighbourhood = self.port_frame.neighbourhood
+        neighbourhood = self.frame.neighbourhood
         if neighbourhood is None:
             return ["(the topology is not read yet)"]
         start = self.key[0]

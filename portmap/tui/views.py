@@ -15,7 +15,7 @@ from rich.text import Text
 
 from portmap import format as fmt
 from portmap.cli.render import host_label, port_label, unreachable
-from portmap.core.flags import RankedPort
+from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.rates import PortRates
 from portmap.poller import PortKey
 from portmap.watch import Frame
@@ -40,25 +40,9 @@ def line(cells: Sequence[str]) -> str:
 HEADER = line([title for title, _ in COLUMNS])
 
 
-def _busier_pps(rates: PortRates) -> float:
-    return max((d.pps or 0.0 for d in (rates.inbound, rates.outbound) if d is not None), default=0.0)
-
-
-def _busier_bps(rates: PortRates) -> float:
-    return max((d.bps or 0.0 for d in (rates.inbound, rates.outbound) if d is not None), default=0.0)
-
-
-def _errors(rates: PortRates) -> float:
-    return sum((d.errors_ps or 0.0) + (d.discards_ps or 0.0) for d in (rates.inbound, rates.outbound) if d is not None)
-
-
-SORTS: dict[str, Callable[[RankedPort], float] | None] = {
-    "rank": None,  # the engine's order: incidents (entry port, then its path), flagged ports, then busiest
-    "pps": lambda p: _busier_pps(p.rates),
-    "bps": lambda p: _busier_bps(p.rates),
-    "util": lambda p: p.rates.util_pct or 0.0,
-    "errors": lambda p: _errors(p.rates),
-}
+SORTS: dict[str, Callable[[PortRates], float] | None] = {"rank": None, **SORT_KEYS}
+"""The table's orders: "rank" is the engine's (incidents, entry port then its path, flagged ports,
+then the busiest); the others are `top --sort`'s keys."""
 
 
 class History:
@@ -72,7 +56,7 @@ class History:
         for port in ports:
             key = (port.rates.device, port.rates.if_index)
             for series, side in ((self.inbound, port.rates.inbound), (self.outbound, port.rates.outbound)):
-                series.setdefault(key, deque(maxlen=HISTORY)).append(side.pps or 0.0 if side is not None else 0.0)
+                series.setdefault(key, deque(maxlen=HISTORY)).append((side.pps or 0.0) if side is not None else 0.0)
 
     def busier(self, key: PortKey) -> list[float]:
         return [max(a, b) for a, b in zip(self.inbound.get(key, ()), self.outbound.get(key, ()))]
@@ -122,7 +106,7 @@ class PortView:
             ports = list(self.frame.snapshot.ports)
             key_of = SORTS[sort]
             if key_of is not None:
-                ports.sort(key=lambda p: (not p.flagged, -key_of(p)))
+                ports.sort(key=lambda p: (not p.flagged, -key_of(p.rates)))
             self._orders[sort] = ports
         return self._orders[sort]
 
@@ -148,7 +132,7 @@ def _row(port: RankedPort, frame: Frame, history: History) -> Row:
         fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
         fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
         fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
-        fmt.si(_errors(rates) if inbound else None), sparkline(history.busier(key)),
+        fmt.si(SORT_KEYS["errors"](rates) if inbound else None), sparkline(history.busier(key)),
     )
     return Row(key, cells, style)
 
