@@ -61,7 +61,7 @@ class LeanAgent(asyncio.DatagramProtocol):
             return
         if request.community != COMMUNITY:
             return
-        names = [oid for oid, _ in request.varbinds]
+        names = [oid for oid, _ in request.varbinds()]
         binds: list[tuple[tuple[int, ...], bytes]] = []
         if request.pdu == GET:
             binds = [(oid, encode_value(self.view[oid]()) if oid in self.view else NO_SUCH_INSTANCE) for oid in names]  # type: ignore[operator]

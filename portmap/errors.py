@@ -64,3 +64,8 @@ class SnmpAgentError(SnmpError):
     """The agent answered with an error status (genErr, noAccess, ...)."""
 
     reason = "agent error"
+
+    def __init__(self, device: str, detail: str, oid: str | None = None, status: str = "") -> None:
+        super().__init__(device, detail, oid)
+        self.status = status
+        """The error-status by its RFC 3416 name: 'tooBig', 'noSuchName', ..."""

@@ -48,7 +48,7 @@ class DeviceTables:
 async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
     session = client.session(device)
     try:
-        interfaces, _ = await read_interfaces(session)
+        interfaces = await read_interfaces(session)
         fdb = await read_fdb(session) if "switch" in device.roles else FdbReading()
         arp = await read_arp(session) if "router" in device.roles else []
         neighbors = await read_lldp(session, interfaces) + await read_cdp(session, interfaces)

@@ -21,7 +21,7 @@ from portmap.core.samples import DeviceSample, InterfaceInfo
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
-from portmap.snmp.ifmib import CounterPlan, read_counters, read_interfaces
+from portmap.snmp.ifmib import CounterPlan, InterfacesChanged, read_counters, read_interfaces, read_plan
 from portmap.snmp.session import DeviceSession, SnmpClient
 
 log = logging.getLogger(__name__)
@@ -151,28 +151,38 @@ class Engine:
 
     async def _read(self, state: _DeviceState) -> list[PortRates]:
         if state.plan is None:
-            state.interfaces, state.plan = await read_interfaces(state.session)
-        sample = await self._read_aligned(state, state.plan)
+            await self._plan(state)
+        try:
+            sample = await self._read_aligned(state)
+        except InterfacesChanged:
+            await self._plan(state)
+            sample = await self._read_aligned(state)
         previous = state.last_sample
-        restarted = previous is not None and agent_restarted(previous, sample)
-        if restarted or set(sample.ports) != set(state.interfaces):
-            state.interfaces, state.plan = await read_interfaces(state.session)
+        if previous is not None and agent_restarted(previous, sample):
+            await self._plan(state)
         state.last_sample = sample
         rates = compute_device_rates(previous, sample, state.interfaces)
         idle = bool(rates) and all(r.status is RateStatus.OK and not _moved(r) for r in rates)
         state.probe_next = not state.counters_live and not idle
         return rates
 
-    async def _read_aligned(self, state: _DeviceState, plan: CounterPlan) -> DeviceSample:
+    async def _plan(self, state: _DeviceState) -> None:
+        """(Re)read the interface list and plan the counter poll on it."""
+        state.interfaces = await read_interfaces(state.session)
+        state.plan = await read_plan(state.session)
+        self._port_limits = {key: limits for key, limits in self._port_limits.items() if key[0] != state.session.device.name}
+
+    async def _read_aligned(self, state: _DeviceState) -> DeviceSample:
         """A counter read stamped with the time its values are from, for agents that cache."""
-        sample = await read_counters(state.session, plan)
+        assert state.plan is not None
+        sample = await read_counters(state.session, state.plan)
         if not state.probe_next:
             return sample
-        edge = await find_refresh(state.session, plan, sample)
+        edge = await find_refresh(state.session, state.plan, sample)
         if edge.kind is CacheKind.LIVE:
             state.counters_live = True
         elif edge.kind is CacheKind.REFRESHED:
-            sample = await read_counters(state.session, plan, sampled_at=edge.time_s)
+            sample = await read_counters(state.session, state.plan, sampled_at=edge.time_s)
         return sample
 
 

@@ -1,5 +1,6 @@
 """The lean BER codec against pysnmp's: responses pysnmp encodes decode to the same values both
-ways; requests it encodes are what pysnmp reads; malformed bytes raise BerError, never anything else."""
+ways (whole, or as the values answering a GET of known names); requests it encodes are what
+pysnmp reads; malformed bytes raise BerError, never anything else."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from hypothesis import strategies as st
 from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api, rfc1902, rfc1905
 
-from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, BerError, decode_response, encode_request
+from portmap.snmp.ber import (
+    GET, GET_BULK, GET_NEXT, BerError, decode_response, decode_varbind_list, encode_request, encode_varbind_list, first_name,
+)
 from portmap.snmp.values import to_python
 
 V1, V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_1], api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
@@ -57,7 +60,37 @@ def test_responses_decode_as_pysnmp_decodes_them(community, request_id, status, 
     ours = decode_response(data)
     assert ours.community == bytes(V2C.apiMessage.get_community(theirs))
     assert (ours.request_id, ours.error_status, ours.error_index) == (int(their_pdu[0]), int(their_pdu[1]), int(their_pdu[2]))
-    assert ours.varbinds == [(tuple(name), to_python(value)) for name, value in V2C.apiPDU.get_varbinds(their_pdu)]
+    assert ours.varbinds() == [(tuple(name), to_python(value)) for name, value in V2C.apiPDU.get_varbinds(their_pdu)]
+    names = [name for name, _ in binds]
+    assert ours.values_answering(encode_varbind_list(names)) == [to_python(value) for _, value in binds]
+
+
+@settings(max_examples=300, deadline=None)
+@given(binds=st.lists(st.tuples(oids, values), min_size=1, max_size=20), other=oids, at=st.integers(0, 19),
+       drop=st.booleans())
+def test_an_answer_to_other_names_or_another_count_is_refused(binds, other, at, drop):
+    names = [name for name, _ in binds]
+    asked = list(names)
+    if drop:
+        asked.pop(at % len(asked))
+    elif other != names[at % len(names)]:
+        asked[at % len(asked)] = other
+    else:
+        asked.append(other)
+    response = decode_response(pysnmp_response(b"public", 1, 0, 0, binds))
+    try:
+        response.values_answering(encode_varbind_list(asked))
+    except BerError:
+        pass
+    else:
+        raise AssertionError("values accepted for names that were not asked")
+
+
+@settings(max_examples=100, deadline=None)
+@given(names=st.lists(oids, min_size=1, max_size=20))
+def test_an_encoded_varbind_list_reads_back_as_its_names(names):
+    assert decode_varbind_list(encode_varbind_list(names)) == [(name, None) for name in names]
+    assert first_name(encode_varbind_list(names)) == names[0]
 
 
 @settings(max_examples=200, deadline=None)
@@ -67,7 +100,7 @@ def test_responses_decode_as_pysnmp_decodes_them(community, request_id, status, 
 def test_requests_are_what_pysnmp_reads(version, community, request_id, pdu, names, repetitions):
     if version == 0 and pdu == GET_BULK:
         return  # v1 has no GETBULK; portmap walks v1 agents with GETNEXT
-    data = encode_request(version, community, pdu, request_id, names, 0, repetitions)
+    data = encode_request(version, community, pdu, request_id, encode_varbind_list(names), 0, repetitions)
     module = V1 if version == 0 else V2C
     message, rest = decoder.decode(data, asn1Spec=module.Message())
     assert rest == b""
@@ -84,7 +117,7 @@ def test_requests_are_what_pysnmp_reads(version, community, request_id, pdu, nam
 @given(data=st.binary(max_size=200))
 def test_random_bytes_raise_only_ber_error(data):
     try:
-        decode_response(data)
+        decode_response(data).varbinds()
     except BerError:
         pass
 
@@ -95,12 +128,15 @@ def test_random_bytes_raise_only_ber_error(data):
 def test_truncated_or_mutated_responses_raise_only_ber_error(binds, cut, flip, bit):
     data = bytearray(pysnmp_response(b"public", 7, 0, 0, binds))
     data[flip % len(data)] ^= 1 << bit
+    asked = encode_varbind_list([name for name, _ in binds])
     started = time.monotonic()
     for candidate in (bytes(data), bytes(data[: cut % len(data)])):
-        try:
-            decode_response(candidate)
-        except BerError:
-            pass
+        for read in ("varbinds", "values_answering"):
+            try:
+                response = decode_response(candidate)
+                response.varbinds() if read == "varbinds" else response.values_answering(asked)
+            except BerError:
+                pass
     assert time.monotonic() - started < 0.5
 
 

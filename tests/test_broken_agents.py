@@ -12,7 +12,9 @@ from portmap.demo.network import AgentFault
 from portmap.errors import SnmpMalformedResponse
 from portmap.poller import Engine
 from portmap.snmp import oids, session as session_module
-from portmap.snmp.ifmib import read_interfaces
+from portmap.snmp.ber import decode_varbind_list
+from portmap.demo.agent import TOO_BIG_ABOVE_VARBINDS
+from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network
 from tests.helpers import free_udp_ports
@@ -62,9 +64,21 @@ async def test_text_where_a_counter_belongs_names_device_and_oid(faulty):
     assert {p.rates.device for p in snapshot.ports} == {"acc1"}
 
 
+async def test_too_big_answers_split_the_counter_gets_and_the_poll_completes(faulty):
+    devices, client = faulty
+    session = client.session(devices["acc2-too-big"])
+    plan = await read_plan(session)
+    planned = len(plan.requests)
+    sample = await read_counters(session, plan)
+    assert len(sample.ports) == 14 and all(len(p.counters) == 12 for p in sample.ports.values())
+    assert len(plan.requests) > planned
+    assert all(len(decode_varbind_list(request)) <= TOO_BIG_ABOVE_VARBINDS for request in plan.requests)
+    assert await read_counters(session, plan) is not None, "the split plan serves the next poll as it is"
+
+
 async def test_too_big_answers_shrink_the_bulk_size_and_the_walk_completes(faulty):
     devices, client = faulty
     session = client.session(devices["acc2-too-big"])
-    interfaces, _ = await read_interfaces(session)
+    interfaces = await read_interfaces(session)
     assert len(interfaces) == 14
     assert session.max_repetitions <= 4

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from portmap.errors import InventoryError, SnmpError
 from portmap.inventory import load_inventory
-from portmap.snmp.ifmib import read_counters, read_interfaces
+from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
 from portmap.snmp.session import SnmpClient
 from tests.fuzz_agent import FuzzAgent
 from tests.helpers import free_udp_ports, report, v2c_device
@@ -30,7 +30,8 @@ AT_ONCE = 32
 async def one_case(client: SnmpClient, port: int, case: int) -> str:
     session = client.session(v2c_device(f"fuzz{case}", port, timeout_s=0.3, retries=0))
     try:
-        _, plan = await asyncio.wait_for(read_interfaces(session), CASE_DEADLINE_S)
+        await asyncio.wait_for(read_interfaces(session), CASE_DEADLINE_S)
+        plan = await asyncio.wait_for(read_plan(session), CASE_DEADLINE_S)
         await asyncio.wait_for(read_counters(session, plan), CASE_DEADLINE_S)
     except SnmpError as error:
         return type(error).__name__

@@ -10,7 +10,7 @@ import pytest
 from portmap.core.rates import RateStatus
 from portmap.demo.inventory import demo_inventory
 from portmap.poller import Engine
-from portmap.snmp.ifmib import read_counters, read_interfaces
+from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
 from portmap.snmp.session import SnmpClient
 from tests.helpers import v2c_device
 
@@ -66,8 +66,8 @@ async def test_snmpv1_reads_the_same_interfaces_with_32_bit_counters(lab):
     v1 = replace(v2, name="v1", snmp=replace(v2.snmp, version="1"))
     client = SnmpClient()
     try:
-        interfaces_v2, plan_v2 = await read_interfaces(client.session(v2))
-        interfaces_v1, plan_v1 = await read_interfaces(client.session(v1))
+        interfaces_v2, plan_v2 = await read_interfaces(client.session(v2)), await read_plan(client.session(v2))
+        interfaces_v1, plan_v1 = await read_interfaces(client.session(v1)), await read_plan(client.session(v1))
         sample_v1 = await read_counters(client.session(v1), plan_v1)
     finally:
         client.close()

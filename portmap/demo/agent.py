@@ -85,6 +85,7 @@ class FaultyMibView(MibView):
 
 _IF_TABLE = (1, 3, 6, 1, 2, 1, 2, 2)
 TOO_BIG_ABOVE_REPETITIONS = 4
+TOO_BIG_ABOVE_VARBINDS = 16
 
 
 def _under(oid: Oid, prefix: Oid) -> bool:
@@ -96,6 +97,15 @@ class _TooBigBulkResponder(cmdrsp.BulkCommandResponder):
 
     def handle_management_operation(self, snmpEngine, stateReference, contextName, PDU):  # type: ignore[no-untyped-def]
         if v2c.apiBulkPDU.get_max_repetitions(PDU) > TOO_BIG_ABOVE_REPETITIONS:
+            raise smi_error.TooBigError()
+        super().handle_management_operation(snmpEngine, stateReference, contextName, PDU)
+
+
+class _TooBigGetResponder(cmdrsp.GetCommandResponder):
+    """Answers tooBig to a GET asking for more than a few instances."""
+
+    def handle_management_operation(self, snmpEngine, stateReference, contextName, PDU):  # type: ignore[no-untyped-def]
+        if len(v2c.apiPDU.get_varbinds(PDU)) > TOO_BIG_ABOVE_VARBINDS:
             raise smi_error.TooBigError()
         super().handle_management_operation(snmpEngine, stateReference, contextName, PDU)
 
@@ -136,8 +146,10 @@ class SimulatedAgent:
         snmp_context = context.SnmpContext(snmp_engine)
         snmp_context.unregister_context_name(b"")
         snmp_context.register_context_name(b"", self.view)
-        bulk = _TooBigBulkResponder if AgentFault.TOO_BIG in self.device.faults else cmdrsp.BulkCommandResponder
-        for responder in (cmdrsp.GetCommandResponder, cmdrsp.NextCommandResponder, bulk):
+        too_big = AgentFault.TOO_BIG in self.device.faults
+        get = _TooBigGetResponder if too_big else cmdrsp.GetCommandResponder
+        bulk = _TooBigBulkResponder if too_big else cmdrsp.BulkCommandResponder
+        for responder in (get, cmdrsp.NextCommandResponder, bulk):
             responder(snmp_engine, snmp_context)
         self._engine = snmp_engine
         if self.reload_counters is not None:

@@ -28,6 +28,9 @@ class BerError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """A message whose header is read; its variable bindings are decoded on demand, by
+    `varbinds()`, or by `values_answering()` for the answer to a GET of known names."""
+
     version: int
     community: bytes
     pdu: int
@@ -36,8 +39,51 @@ class Message:
     """In a GETBULK request: non-repeaters."""
     error_index: int
     """In a GETBULK request: max-repetitions."""
-    varbinds: list[tuple[tuple[int, ...], SnmpValue]]
+    data: bytes
+    binds_start: int
+    binds_stop: int
+    """Where the contents of the variable-bindings list lie in `data`."""
 
+    def varbinds(self) -> list[tuple[tuple[int, ...], SnmpValue]]:
+        return _varbinds(self.data, self.binds_start, self.binds_stop)
+
+    def values_answering(self, asked: bytes) -> list[SnmpValue]:
+        """The values of an answer to a GET whose variable-bindings list was `asked`, as
+        encode_varbind_list made it. Each name must be the one asked, in the same place:
+        compared as bytes, so no OID is decoded. The poll's hot path: lengths in short form
+        (every varbind of a counter poll) are read inline."""
+        data, at, stop = self.data, self.binds_start, self.binds_stop
+        asked_at, asked_stop = _expect(asked, 0, len(asked), SEQUENCE)
+        values: list[SnmpValue] = []
+        while asked_at < asked_stop:
+            if asked[asked_at + 1] < 0x80:  # ours, well-formed: only the length's form varies
+                name_start, asked_at = asked_at + 2, asked_at + 2 + asked[asked_at + 1]
+            else:
+                name_start, asked_at = _expect(asked, asked_at, asked_stop, SEQUENCE)
+            name = asked[name_start:asked_at - 2]  # what precedes the NULL value asked
+            if at + 2 > stop or data[at] != SEQUENCE:
+                raise BerError(f"answered {len(values)} values, fewer than asked" if at >= stop else "a value is not a SEQUENCE")
+            length = data[at + 1]
+            if length < 0x80:
+                bind_start, bind_stop = at + 2, at + 2 + length
+                if bind_stop > stop:
+                    raise BerError("element longer than its container")
+            else:
+                bind_start, bind_stop = _expect(data, at, stop, SEQUENCE)
+            value_at = bind_start + len(name)
+            if data[bind_start:value_at] != name:
+                raise BerError(f"value {len(values) + 1} is not for the OID asked")
+            if value_at + 2 <= bind_stop and data[value_at + 1] < 0x80:
+                tag, value_start, value_stop = data[value_at], value_at + 2, value_at + 2 + data[value_at + 1]
+            else:
+                tag, value_start, value_stop = _tlv(data, value_at, bind_stop)
+            if value_stop != bind_stop:
+                raise BerError("bytes after a value" if value_stop < bind_stop else "element longer than its container")
+            values.append(_value(data, tag, value_start, value_stop))
+            at = bind_stop
+        if at != stop:
+            raise BerError("more values than asked")
+        return values
 
 
 def _length(data: bytes, at: int, end: int) -> tuple[int, int]:
@@ -126,7 +172,8 @@ def decode_response(data: bytes) -> Message:
 
 
 def decode_message(data: bytes, pdus: tuple[int, ...]) -> Message:
-    """A v1/v2c message whose PDU is one of `pdus` (a response, or, for test agents, a request)."""
+    """The header of a v1/v2c message whose PDU is one of `pdus` (a response, or, for test
+    agents, a request); its variable bindings are checked and decoded when asked for."""
     end = len(data)
     start, stop = _expect(data, 0, end, SEQUENCE)
     if stop != end:
@@ -147,8 +194,11 @@ def decode_message(data: bytes, pdus: tuple[int, ...]) -> Message:
     list_start, list_stop = _expect(data, at, pdu_stop, SEQUENCE)
     if list_stop != pdu_stop:
         raise BerError("bytes after the variable bindings")
+    return Message(version, data[community_start:community_stop], pdu, fields[0], fields[1], fields[2], data, list_start, list_stop)
+
+
+def _varbinds(data: bytes, at: int, list_stop: int) -> list[tuple[tuple[int, ...], SnmpValue]]:
     varbinds = []
-    at = list_start
     while at < list_stop:
         bind_start, bind_stop = _expect(data, at, list_stop, SEQUENCE)
         oid_start, oid_stop = _expect(data, bind_start, bind_stop, OID)
@@ -157,7 +207,22 @@ def decode_message(data: bytes, pdus: tuple[int, ...]) -> Message:
             raise BerError("bytes after a value")
         varbinds.append((_oid(data, oid_start, oid_stop), _value(data, tag, value_start, value_stop)))
         at = bind_stop
-    return Message(version, data[community_start:community_stop], pdu, fields[0], fields[1], fields[2], varbinds)
+    return varbinds
+
+
+def first_name(varbind_list: bytes) -> tuple[int, ...]:
+    """The first OID of an encoded variable-bindings list, the others left undecoded."""
+    start, stop = _expect(varbind_list, 0, len(varbind_list), SEQUENCE)
+    bind_start, bind_stop = _expect(varbind_list, start, stop, SEQUENCE)
+    return _oid(varbind_list, *_expect(varbind_list, bind_start, bind_stop, OID))
+
+
+def decode_varbind_list(data: bytes) -> list[tuple[tuple[int, ...], SnmpValue]]:
+    """An encoded variable-bindings list (as encode_varbind_list makes) back into names and values."""
+    start, stop = _expect(data, 0, len(data), SEQUENCE)
+    if stop != len(data):
+        raise BerError("bytes after the variable bindings")
+    return _varbinds(data, start, stop)
 
 
 def encode_length(length: int) -> bytes:
@@ -188,12 +253,17 @@ def encode_oid(oid: tuple[int, ...]) -> bytes:
     return encode_tlv(OID, bytes(body))
 
 
-def encode_request(version: int, community: bytes, pdu: int, request_id: int, oids: list[tuple[int, ...]],
+def encode_varbind_list(oids: list[tuple[int, ...]]) -> bytes:
+    """The variable-bindings list of a request: each name with a NULL value."""
+    return encode_tlv(SEQUENCE, b"".join(encode_tlv(SEQUENCE, encode_oid(oid) + b"\x05\x00") for oid in oids))
+
+
+def encode_request(version: int, community: bytes, pdu: int, request_id: int, varbind_list: bytes,
                    non_repeaters: int = 0, max_repetitions: int = 0) -> bytes:
-    """A GET, GETNEXT or GETBULK message (`version` 0 for v1, 1 for v2c); the only PDUs portmap sends."""
+    """A GET, GETNEXT or GETBULK message (`version` 0 for v1, 1 for v2c); the only PDUs portmap sends.
+    `varbind_list` is encode_varbind_list's: a poll encodes its GETs once and sends them every cycle."""
     if pdu not in (GET, GET_NEXT, GET_BULK):
         raise ValueError("portmap sends GET, GETNEXT and GETBULK only")
-    binds = b"".join(encode_tlv(SEQUENCE, encode_oid(oid) + b"\x05\x00") for oid in oids)
     second, third = (non_repeaters, max_repetitions) if pdu == GET_BULK else (0, 0)
-    body = encode_integer(request_id) + encode_integer(second) + encode_integer(third) + encode_tlv(SEQUENCE, binds)
+    body = encode_integer(request_id) + encode_integer(second) + encode_integer(third) + varbind_list
     return encode_tlv(SEQUENCE, encode_integer(version) + encode_tlv(OCTET_STRING, community) + encode_tlv(pdu, body))

@@ -2,8 +2,9 @@
 
 v1/v2c messages need no security processing, so they skip pysnmp entirely: a request is
 encoded by portmap/snmp/ber.py, matched to its response by request-id (and community), and
-the response decoded from bytes. SNMPv3 stays with pysnmp. A datagram that is not a
-well-formed response is dropped and counted; the request it may have answered times out.
+the response decoded from bytes. SNMPv3 stays with pysnmp. A datagram whose header is not
+a well-formed response is dropped and counted (the request it may have answered times out);
+malformed variable bindings are found by the requester, which decodes them.
 """
 
 from __future__ import annotations
@@ -40,16 +41,18 @@ class CommunityTransport:
         self._sockets: dict[int, asyncio.DatagramTransport] = {}
         self._opening = asyncio.Lock()
         """Many devices' first requests start together: one socket per family, not one each."""
-        self._waiting: dict[int, tuple[asyncio.Future[Message], bytes]] = {}
+        self._waiting: dict[int, tuple[asyncio.Future[Message | None], bytes]] = {}
         self._next_id = random.randrange(1, 2**30)
 
     async def _socket(self, family: int) -> asyncio.DatagramTransport:
-        async with self._opening:
-            if family not in self._sockets:
-                loop = asyncio.get_running_loop()
-                transport, _ = await loop.create_datagram_endpoint(
-                    lambda: _Endpoint(self), family=family, local_addr=("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-                self._sockets[family] = transport
+        if family not in self._sockets:
+            async with self._opening:
+                if family not in self._sockets:
+                    loop = asyncio.get_running_loop()
+                    transport, _ = await loop.create_datagram_endpoint(
+                        lambda: _Endpoint(self), family=family,
+                        local_addr=("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+                    self._sockets[family] = transport
         return self._sockets[family]
 
     def _request_id(self) -> int:
@@ -57,6 +60,8 @@ class CommunityTransport:
         return self._next_id
 
     def received(self, data: bytes) -> None:
+        """Match a datagram to its request by request-id and community; its variable bindings
+        are decoded by the requester, who knows what it asked."""
         try:
             response = decode_response(data)
         except BerError:
@@ -73,17 +78,29 @@ class CommunityTransport:
         sock = await self._socket(family)
         request_id = self._request_id()
         data = message(request_id)
-        answer: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[Message | None] = loop.create_future()
         self._waiting[request_id] = (answer, community)
+        tries_left = retries + 1
+        timer: asyncio.TimerHandle | None = None
+
+        def try_again() -> None:  # a timer, not a task per try: thousands of requests are in flight
+            nonlocal tries_left, timer
+            if answer.done():
+                return
+            if not tries_left:
+                answer.set_result(None)
+                return
+            tries_left -= 1
+            sock.sendto(data, address)
+            timer = loop.call_later(timeout_s, try_again)
+
+        try_again()
         try:
-            for _ in range(retries + 1):
-                sock.sendto(data, address)
-                try:
-                    return await asyncio.wait_for(asyncio.shield(answer), timeout_s)
-                except TimeoutError:
-                    continue
-            return None
+            return await answer
         finally:
+            if timer is not None:
+                timer.cancel()
             del self._waiting[request_id]
 
     def close(self) -> None:

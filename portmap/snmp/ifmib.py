@@ -13,8 +13,9 @@ from portmap.core.samples import (
     SystemInfo,
 )
 from portmap.core.tables import mac_text
-from portmap.errors import SnmpMalformedResponse
+from portmap.errors import SnmpAgentError, SnmpMalformedResponse
 from portmap.snmp import oids
+from portmap.snmp.ber import decode_varbind_list, encode_oid, encode_varbind_list
 from portmap.snmp.oids import MibObject, Oid
 from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
@@ -23,7 +24,7 @@ ADMIN_STATUS = {1: "up", 2: "down", 3: "testing"}
 
 _STATIC_COLUMNS = (
     oids.ifDescr, oids.ifType, oids.ifSpeed, oids.ifPhysAddress, oids.ifAdminStatus,
-    oids.ifName, oids.ifHighSpeed, oids.ifAlias, oids.ifHCInOctets,
+    oids.ifName, oids.ifHighSpeed, oids.ifAlias,
 )
 
 _HC_COUNTERS: dict[str, MibObject] = {
@@ -43,17 +44,49 @@ _ALWAYS_COUNTER32: dict[str, MibObject] = {
     "in_errors": oids.ifInErrors, "out_errors": oids.ifOutErrors,
     "in_discards": oids.ifInDiscards, "out_discards": oids.ifOutDiscards,
 }
+_STATUS = "oper_status"
+_DISCONTINUITY = "discontinuity"
+_UPTIME = oids.sysUpTime.instance(0)
+_STAMP = (oids.ifNumber.instance(0), oids.ifTableLastChange.instance(0))
+"""What tells that the interface list changed, where the agent has it; asked with sysUpTime
+first in every counter poll."""
+
+MAX_GET_RESPONSE_BYTES = 1400
+"""Instances are packed into one GET until its answer could exceed this: under an Ethernet
+MTU, and under Cisco IOS's default SNMP packet size of 1,500 bytes."""
+MAX_ANSWER_BYTES_PER_NAME = 13
+"""What one value can add to a name in an answer: a Counter64 (up to 11 bytes) in place of NULL (2)."""
+
+
+class InterfacesChanged(SnmpMalformedResponse):
+    """The interface list the counter poll was planned on is no longer the agent's: plan again.
+    Twice in a row, the agent's list does not hold still: the device's error."""
 
 
 @dataclass(frozen=True, slots=True)
 class CounterPlan:
-    """Which columns to read each cycle: 64-bit where the agent has them, else 32-bit."""
+    """What to ask every cycle: each interface's instances, packed into GETs encoded once.
+
+    Planned from a walk, so that only instances the agent has are asked (an SNMPv1 agent
+    refuses a whole GET for one it lacks); 64-bit counters where the agent has them.
+    """
 
     counters: dict[str, MibObject]
+    ports: tuple[tuple[int, tuple[str, ...]], ...]
+    """(ifIndex, the names asked for it, in order): ifOperStatus's and its counters'."""
+    requests: list[bytes]
+    """Encoded variable-bindings lists; the first starts with sysUpTime and the stamp. A
+    request the agent finds too big is split in two, for good."""
+    stamp: tuple[tuple[Oid, SnmpValue], ...]
+    """ifNumber and ifTableLastChange when the plan was made, those the agent has."""
 
     @property
     def hc(self) -> bool:
         return self.counters.get("in_octets") is oids.ifHCInOctets
+
+    @property
+    def if_indexes(self) -> tuple[int, ...]:
+        return tuple(if_index for if_index, _ in self.ports)
 
 
 def _bits(column: MibObject) -> int:
@@ -95,8 +128,8 @@ async def read_system(session: DeviceSession) -> SystemInfo:
     )
 
 
-async def read_interfaces(session: DeviceSession) -> tuple[dict[int, InterfaceInfo], CounterPlan]:
-    """The interface list, and the counter columns this agent serves."""
+async def read_interfaces(session: DeviceSession) -> dict[int, InterfaceInfo]:
+    """The interface list: names, types, speeds, addresses."""
     table = await session.walk([column.oid for column in _STATIC_COLUMNS])
     by_column = {column.name: table[column.oid] for column in _STATIC_COLUMNS}
     interfaces: dict[int, InterfaceInfo] = {}
@@ -118,47 +151,130 @@ async def read_interfaces(session: DeviceSession) -> tuple[dict[int, InterfaceIn
             mac=_mac(by_column["ifPhysAddress"].get(index)),
             admin_status=ADMIN_STATUS.get(admin or 0, "unknown"),
         )
-    counters = dict(_HC_COUNTERS) if by_column["ifHCInOctets"] else dict(_COUNTER32_FALLBACK)
+    return interfaces
+
+
+async def read_plan(session: DeviceSession) -> CounterPlan:
+    """Learn which interfaces and columns to ask, from a short walk; pack the GETs."""
+    stamp = await _stamp(session)
+    status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime, oids.ifHCInOctets)
+    table = await session.walk([column.oid for column in status_columns])
+    counters = dict(_HC_COUNTERS) if table[oids.ifHCInOctets.oid] else dict(_COUNTER32_FALLBACK)
     counters.update(_ALWAYS_COUNTER32)
-    return interfaces, CounterPlan(counters)
+    if session.device.snmp.version == "1":
+        # An SNMPv1 agent refuses a whole GET for one instance it lacks: ask only those it has.
+        # Later versions answer noSuchInstance for that instance alone, which reads as no counter.
+        table.update(await session.walk([column.oid for column in counters.values()]))
+    columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **counters}
+    known = {column: table[column.oid] for column in (oids.ifCounterDiscontinuityTime, *counters.values()) if column.oid in table}
+    ports = []
+    for index in table[oids.ifOperStatus.oid]:
+        if_index = _if_index(session, oids.ifOperStatus, index)
+        names = tuple(name for name, column in columns.items() if column not in known or index in known[column])
+        ports.append((if_index, _shared(names)))
+    instances = [_UPTIME, *(oid for oid, _ in stamp), *(columns[name].instance(if_index) for if_index, names in ports for name in names)]
+    return CounterPlan(counters, tuple(ports), _packed(instances), stamp)
+
+
+async def _stamp(session: DeviceSession) -> tuple[tuple[Oid, SnmpValue], ...]:
+    """ifNumber and ifTableLastChange, those the agent has (SNMPv1 refuses a GET naming one it lacks)."""
+    try:
+        values = await session.get(list(_STAMP))
+    except SnmpAgentError as error:
+        if error.status != "noSuchName":
+            raise
+        values = {}
+        for oid in _STAMP:
+            try:
+                values.update(await session.get([oid]))
+            except SnmpAgentError as error:
+                if error.status != "noSuchName":
+                    raise
+    return tuple((oid, value) for oid, value in values.items() if not isinstance(value, EndOfColumn))
+
+
+_NAME_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
+    """One tuple for every port asked the same columns (most ports of most devices)."""
+    return _NAME_TUPLES.setdefault(names, names)
+
+
+def _packed(instances: list[Oid]) -> list[bytes]:
+    """Consecutive instances packed into GETs whose answers stay under MAX_GET_RESPONSE_BYTES."""
+    requests, batch, size = [], [], 0
+    for oid in instances:
+        answer_size = len(encode_oid(oid)) + MAX_ANSWER_BYTES_PER_NAME + 2
+        if batch and size + answer_size > MAX_GET_RESPONSE_BYTES:
+            requests.append(encode_varbind_list(batch))
+            batch, size = [], 0
+        batch.append(oid)
+        size += answer_size
+    requests.append(encode_varbind_list(batch))
+    return requests
+
+
+async def _get_all(session: DeviceSession, plan: CounterPlan) -> tuple[list[SnmpValue], float, float]:
+    """Every planned value, and when the first and the last answer arrived."""
+    values: list[SnmpValue] = []
+    first_answer = 0.0
+    at = 0
+    while at < len(plan.requests):
+        try:
+            values += await session.get_values(plan.requests[at])
+        except SnmpAgentError as error:
+            names = [name for name, _ in decode_varbind_list(plan.requests[at])]
+            if error.status == "tooBig" and len(names) > 1:
+                plan.requests[at:at + 1] = [encode_varbind_list(names[:len(names) // 2]), encode_varbind_list(names[len(names) // 2:])]
+                continue
+            if error.status == "noSuchName":  # SNMPv1's answer to an instance that is gone
+                raise InterfacesChanged(session.device.name, "an interface counter is gone", error.oid) from None
+            raise
+        if at == 0:
+            first_answer = session.last_answer_s
+        at += 1
+    return values, first_answer, session.last_answer_s
 
 
 async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: float | None = None) -> DeviceSample:
-    """sysUpTime and every interface's counters, in one GET and one multi-column walk.
+    """sysUpTime and every planned interface's status and counters, by the plan's GETs.
 
     `sampled_at` overrides the sample's time where the agent's counter cache is known
-    to have been refreshed at that moment (see counter_cache.py).
+    to have been refreshed at that moment (see counter_cache.py). Raises InterfacesChanged
+    where the agent's interface list is no longer the plan's.
     """
-    uptime_oid = oids.sysUpTime.instance(0)
-    uptime = _integer(session, oids.sysUpTime, (0,), (await session.get([uptime_oid]))[uptime_oid])
-    uptime_read = session.last_answer_s
+    values, first_answer, last_answer = await _get_all(session, plan)
+    uptime = _integer(session, oids.sysUpTime, (0,), values[0])
     if uptime is None:
-        raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", dotted(uptime_oid))
-    status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime)
-    columns = [c.oid for c in status_columns] + [c.oid for c in plan.counters.values()]
-    table = await session.walk(columns)
-    first_answer, last_answer = session.last_walk_span
-
+        raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", dotted(_UPTIME))
+    at = 1 + len(plan.stamp)
+    if tuple(values[1:at]) != tuple(value for _, value in plan.stamp):
+        raise InterfacesChanged(session.device.name, "ifNumber or ifTableLastChange changed", dotted(_STAMP[0]))
     ports: dict[int, PortCounters] = {}
-    for index, status in table[oids.ifOperStatus.oid].items():
-        if_index = _if_index(session, oids.ifOperStatus, index)
+    columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **plan.counters}
+    for if_index, names in plan.ports:
+        answers = dict(zip(names, values[at:at + len(names)]))
+        at += len(names)
+        status = _integer(session, oids.ifOperStatus, (if_index,), answers.pop(_STATUS))
+        if status is None:
+            raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(oids.ifOperStatus.instance(if_index)))
+        discontinuity = answers.pop(_DISCONTINUITY, None)
         counters: dict[str, Counter] = {}
-        for name, column in plan.counters.items():
-            value = _integer(session, column, index, table[column.oid].get(index))
-            if value is not None:
-                counters[name] = Counter(value, _bits(column))
+        for name, value in answers.items():
+            number = _integer(session, columns[name], (if_index,), value)
+            if number is not None:
+                counters[name] = Counter(number, _bits(columns[name]))
         ports[if_index] = PortCounters(
             if_index=if_index,
-            oper_status=OPER_STATUS.get(_integer(session, oids.ifOperStatus, index, status) or 0, "unknown"),
-            discontinuity_cs=_integer(
-                session, oids.ifCounterDiscontinuityTime, index, table[oids.ifCounterDiscontinuityTime.oid].get(index)
-            ),
+            oper_status=OPER_STATUS.get(status, "unknown"),
+            discontinuity_cs=_integer(session, oids.ifCounterDiscontinuityTime, (if_index,), discontinuity),
             counters=counters,
         )
     return DeviceSample(
         device=session.device.name,
         time_s=(first_answer + last_answer) / 2 if sampled_at is None else sampled_at,
         sys_uptime_cs=uptime,
-        uptime_read_s=uptime_read,
+        uptime_read_s=first_answer,
         ports=ports,
     )

@@ -76,6 +76,7 @@ ifHCOutBroadcastPkts = _define("IF-MIB", "ifHCOutBroadcastPkts", "1.3.6.1.2.1.31
 ifHighSpeed = _define("IF-MIB", "ifHighSpeed", "1.3.6.1.2.1.31.1.1.1.15")
 ifAlias = _define("IF-MIB", "ifAlias", "1.3.6.1.2.1.31.1.1.1.18")
 ifCounterDiscontinuityTime = _define("IF-MIB", "ifCounterDiscontinuityTime", "1.3.6.1.2.1.31.1.1.1.19")
+ifTableLastChange = _define("IF-MIB", "ifTableLastChange", "1.3.6.1.2.1.31.1.5")
 
 # BRIDGE-MIB: the bridge's own address, bridge port -> ifIndex, and the learned MACs
 dot1dBaseBridgeAddress = _define("BRIDGE-MIB", "dot1dBaseBridgeAddress", "1.3.6.1.2.1.17.1.1")

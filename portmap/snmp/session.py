@@ -12,7 +12,8 @@ import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from pysnmp.entity.rfc3413 import cmdgen
 from pysnmp.hlapi.v3arch.asyncio import (
@@ -35,7 +36,7 @@ from portmap.errors import (
     SnmpTimeout,
 )
 from portmap.inventory.model import Device
-from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, encode_request
+from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, BerError, Message, decode_varbind_list, encode_request, first_name, encode_varbind_list
 from portmap.snmp.community import ERROR_STATUS, CommunityTransport
 from portmap.snmp.oids import Oid
 from portmap.snmp.values import EndOfColumn, SnmpValue, to_python
@@ -56,6 +57,7 @@ _PRIV = {
 }
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 MAX_ROWS_PER_COLUMN = 100_000
 """A table longer than this is an agent looping, not a switch."""
@@ -63,6 +65,8 @@ MAX_ROWS_PER_COLUMN = 100_000
 
 def dotted(oid: Oid) -> str:
     return ".".join(map(str, oid))
+
+
 
 
 def map_error_indication(device: Device, indication: object, oid: str | None) -> SnmpError:
@@ -207,9 +211,6 @@ class DeviceSession:
         self.last_answer_s = 0.0
         """Local monotonic time of the latest answer: when the agent read its values, give or
         take half a round trip, however many timeouts and retries came before."""
-        self.last_walk_span: tuple[float, float] = (0.0, 0.0)
-        """When the first and the last answer of the latest walk arrived."""
-        self._first_walk_answer_s: float | None = None
         self._v3_discovered = False
 
     async def _transport(self) -> UdpTransportTarget | Udp6TransportTarget:
@@ -249,7 +250,8 @@ class DeviceSession:
         directly with numeric OIDs (its high-level API would look every OID up in the MIBs).
         """
         if self._community is not None:
-            return await self._send_community(kind, oids, repetitions, oid_hint)
+            response = await self._send_community(kind, encode_varbind_list([tuple(oid) for oid in oids]), repetitions, oid_hint)
+            return self._decoded(response.varbinds, oid_hint)
         target = await self._transport()
         request = [(rfc1902.ObjectName(oid), v2c.null) for oid in oids]
         async with self._one_at_a_time, self.client.in_flight:
@@ -267,21 +269,21 @@ class DeviceSession:
         self._v3_discovered = self.device.snmp.version == "3"
         if status:
             status_name = status.prettyPrint() if hasattr(status, "prettyPrint") else str(status)
-            raise SnmpAgentError(self.device.name, f"error-status {status_name} at index {int(index)}", oid_hint)
+            raise SnmpAgentError(self.device.name, f"error-status {status_name} at index {int(index)}", oid_hint, status_name)
         self.varbinds_received += len(var_binds)
         self.last_answer_s = time.monotonic()
         return [(tuple(name), to_python(value)) for name, value in var_binds]
 
-    async def _send_community(self, kind: str, oids: Sequence[Oid], repetitions: int, oid_hint: str) -> list[tuple[Oid, SnmpValue]]:
+    async def _send_community(self, kind: str, varbind_list: bytes, repetitions: int, oid_hint: str) -> Message:
+        """A v1/v2c request through the lean codec: the response, its error-status checked."""
         assert self._community is not None
         address, family = await self._resolved()
         version = 0 if self.device.snmp.version == "1" else 1
         pdu = {"get": GET, "next": GET_NEXT, "bulk": GET_BULK}[kind]
-        names = [tuple(oid) for oid in oids]
         community = self._community
 
         def message(request_id: int) -> bytes:
-            return encode_request(version, community, pdu, request_id, names, 0, repetitions)
+            return encode_request(version, community, pdu, request_id, varbind_list, 0, repetitions)
 
         async with self._one_at_a_time, self.client.in_flight:
             self.requests_sent += 1
@@ -291,11 +293,19 @@ class DeviceSession:
         if response is None:
             raise map_error_indication(self.device, errind.requestTimedOut, oid_hint)
         if response.error_status:
-            name = ERROR_STATUS[response.error_status] if response.error_status < len(ERROR_STATUS) else str(response.error_status)
-            raise SnmpAgentError(self.device.name, f"error-status {name} at index {response.error_index}", oid_hint)
-        self.varbinds_received += len(response.varbinds)
+            name = ERROR_STATUS[response.error_status] if 0 < response.error_status < len(ERROR_STATUS) else str(response.error_status)
+            raise SnmpAgentError(self.device.name, f"error-status {name} at index {response.error_index}", oid_hint, name)
         self.last_answer_s = time.monotonic()
-        return response.varbinds
+        return response
+
+    def _decoded(self, decode: Callable[[], list[_T]], oid_hint: str) -> list[_T]:
+        """A response's variable bindings, decoded by `decode`; malformed ones are the device's error."""
+        try:
+            decoded = decode()
+        except BerError as error:
+            raise SnmpMalformedResponse(self.device.name, str(error), oid_hint) from None
+        self.varbinds_received += len(decoded)
+        return decoded
 
     def _exchange(self, kind: str, target: object, request: list[tuple[object, object]], repetitions: int):  # type: ignore[no-untyped-def]
         address_name, _ = LCD.configure(self._engine, self._usm, target, self._context)
@@ -315,15 +325,25 @@ class DeviceSession:
 
     async def get(self, oids: Sequence[Oid]) -> dict[Oid, SnmpValue]:
         """GET the given instances; a missing one maps to an EndOfColumn value."""
-        answer = await self._send("get", oids, oid_hint=dotted(oids[0]))
-        if len(answer) != len(oids):
-            raise SnmpMalformedResponse(
-                self.device.name, f"asked {len(oids)} values, got {len(answer)}", dotted(oids[0])
-            )
-        for asked, (name, _) in zip(oids, answer):
-            if name != tuple(asked):
-                raise SnmpMalformedResponse(self.device.name, f"answered {dotted(name)} instead", dotted(asked))
-        return dict(answer)
+        values = await self.get_values(encode_varbind_list([tuple(oid) for oid in oids]))
+        return dict(zip((tuple(oid) for oid in oids), values))
+
+    async def get_values(self, varbind_list: bytes) -> list[SnmpValue]:
+        """GET the instances named in an encoded variable-bindings list (encode_varbind_list,
+        made once by a poll that asks the same every cycle): their values, in that order.
+        An answer naming any other instance is a malformed response."""
+        if self._community is not None:
+            hint = dotted(first_name(varbind_list))
+            response = await self._send_community("get", varbind_list, 0, hint)
+            return self._decoded(lambda: response.values_answering(varbind_list), hint)
+        asked = [name for name, _ in decode_varbind_list(varbind_list)]
+        answer = await self._send("get", asked, oid_hint=dotted(asked[0]))
+        if len(answer) != len(asked):
+            raise SnmpMalformedResponse(self.device.name, f"asked {len(asked)} values, got {len(answer)}", dotted(asked[0]))
+        for oid, (name, _) in zip(asked, answer):
+            if name != oid:
+                raise SnmpMalformedResponse(self.device.name, f"answered {dotted(name)} instead", dotted(oid))
+        return [value for _, value in answer]
 
     async def walk(self, columns: Sequence[Oid]) -> dict[Oid, dict[Oid, SnmpValue]]:
         """Walk several table columns at once; returns {column: {index: value}}.
@@ -332,13 +352,11 @@ class DeviceSession:
         tables longer than MAX_ROWS_PER_COLUMN; halves max-repetitions on tooBig.
         """
         rows: dict[Oid, dict[Oid, SnmpValue]] = {column: {} for column in columns}
-        self._first_walk_answer_s = None
         if self.device.snmp.version == "1":
             for column in columns:
                 await self._walk_columns([column], rows)
         else:
             await self._walk_columns(list(columns), rows)
-        self.last_walk_span = (self._first_walk_answer_s or self.last_answer_s, self.last_answer_s)
         return rows
 
     async def _walk_columns(self, columns: list[Oid], rows: dict[Oid, dict[Oid, SnmpValue]]) -> None:
@@ -346,8 +364,6 @@ class DeviceSession:
         active = list(columns)
         while active:
             answer = await self._next_rows(active, cursor)
-            if self._first_walk_answer_s is None:
-                self._first_walk_answer_s = self.last_answer_s
             if not answer:
                 raise SnmpMalformedResponse(self.device.name, "empty response to a walk", dotted(active[0]))
             finished: set[Oid] = set()
@@ -379,7 +395,7 @@ class DeviceSession:
             try:
                 return await self._send("next", request, oid_hint=hint)
             except SnmpAgentError as exc:
-                if "noSuchName" in exc.detail:  # SNMPv1's way of saying end of MIB
+                if exc.status == "noSuchName":  # SNMPv1's way of saying end of MIB
                     return [(cursor[active[0]], EndOfColumn("endOfMibView"))]
                 raise
         while True:
@@ -387,6 +403,6 @@ class DeviceSession:
             try:
                 return await self._send("bulk", request, repetitions=repetitions, oid_hint=hint)
             except SnmpAgentError as exc:
-                if "tooBig" not in exc.detail or repetitions == 1:
+                if exc.status != "tooBig" or repetitions == 1:
                     raise
                 self.max_repetitions = max(1, repetitions // 2)
