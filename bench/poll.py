@@ -60,7 +60,12 @@ def start_agents(count: int) -> list[subprocess.Popen[str]]:
     return processes
 
 
+def rss_now_mib() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 async def poll_cost(devices: list[Device], cycles: int, agent_pids: list[int]) -> dict[str, float]:
+    rss_before = rss_now_mib()
     client = SnmpClient()
     engine = Engine(devices, client)
     for _ in range(2):  # first reads: interface tables, counter-cache check
@@ -80,6 +85,7 @@ async def poll_cost(devices: list[Device], cycles: int, agent_pids: list[int]) -
         "agent_cpu_s": cpu_of(agent_pids) - agents_before,
         "wall_s": time.monotonic() - started,
         "cycle_wall_s": max(walls),
+        "rss_before_mib": rss_before,
     }
 
 
@@ -118,14 +124,17 @@ def main() -> None:
         ours_ms = ours["cpu_s"] * 1000 / (ours["varbinds"] / 1000)
         theirs_ms = theirs["cpu_s"] * 1000 / (theirs["varbinds"] / 1000)
         rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        per_port_kib = (rss_mib - ours["rss_before_mib"]) * 1024 / (count * 48)
         print(f"{count} switches x 48 ports, {args.cycles} cycles: poller {ours['varbinds']:.0f} varbinds, "
               f"{ours['cpu_s']:.2f} s CPU ({ours_ms:.1f} ms/1k vb), {ours['varbinds'] / ours['wall_s']:.0f} vb/s, "
               f"slowest cycle {ours['cycle_wall_s']:.2f} s; agents {ours['agent_cpu_s']:.2f} s CPU; "
-              f"snmpbulkwalk {theirs['varbinds']:.0f} varbinds, {theirs['cpu_s']:.2f} s CPU ({theirs_ms:.1f} ms/1k vb)",
-              flush=True)
+              f"snmpbulkwalk {theirs['varbinds']:.0f} varbinds, {theirs['cpu_s']:.2f} s CPU ({theirs_ms:.1f} ms/1k vb); "
+              f"peak RSS {rss_mib:.0f} MiB, {rss_mib - ours['rss_before_mib']:.0f} MiB of it grown while polling "
+              f"({per_port_kib:.2f} KiB per port)", flush=True)
         line = (f"devices={count} ports={count * 48} varbinds={ours['varbinds']:.0f} "
                 f"poller_cpu_ms_per_1k_vb={ours_ms:.1f} netsnmp_cpu_ms_per_1k_vb={theirs_ms:.1f} "
-                f"ratio={ours_ms / theirs_ms:.1f} cycle_wall_s={ours['cycle_wall_s']:.2f} rss_mib={rss_mib:.0f}")
+                f"ratio={ours_ms / theirs_ms:.1f} cycle_wall_s={ours['cycle_wall_s']:.2f} rss_mib={rss_mib:.0f} "
+                f"rss_kib_per_port={per_port_kib:.2f}")
     print(line)
 
 

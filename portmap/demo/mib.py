@@ -21,7 +21,8 @@ Getter = Callable[[], object]
 NET_SNMP_LINUX = (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10)
 ARP_DYNAMIC, ARP_REACHABLE = 3, 1
 FDB_STATUS_CODE = {name: code for code, name in FDB_STATUS.items()}
-_COUNTER32_COLUMNS = {
+COUNTER32_COLUMNS = {
+    # What the simulated agents count, by column (the lean benchmark agents encode these directly).
     oids.ifInOctets: "in_octets", oids.ifOutOctets: "out_octets",
     oids.ifInUcastPkts: "in_ucast", oids.ifOutUcastPkts: "out_ucast",
     oids.ifInDiscards: "in_discards", oids.ifOutDiscards: "out_discards",
@@ -30,7 +31,7 @@ _COUNTER32_COLUMNS = {
     oids.ifInBroadcastPkts: "in_bcast", oids.ifOutBroadcastPkts: "out_bcast",
 }
 _IFX_COUNTER32 = (oids.ifInMulticastPkts, oids.ifOutMulticastPkts, oids.ifInBroadcastPkts, oids.ifOutBroadcastPkts)
-_COUNTER64_COLUMNS = {
+COUNTER64_COLUMNS = {
     oids.ifHCInOctets: "in_octets", oids.ifHCOutOctets: "out_octets",
     oids.ifHCInUcastPkts: "in_ucast", oids.ifHCOutUcastPkts: "out_ucast",
     oids.ifHCInMulticastPkts: "in_mcast", oids.ifHCOutMulticastPkts: "out_mcast",
@@ -179,12 +180,12 @@ def _port_view(device: DeviceSpec, port: PortSpec, counters: PortCounters) -> di
         oids.ifInNUcastPkts.instance(i): nucast("in"),
         oids.ifOutNUcastPkts.instance(i): nucast("out"),
     }
-    for column, name in _COUNTER32_COLUMNS.items():
+    for column, name in COUNTER32_COLUMNS.items():
         if column not in _IFX_COUNTER32 or not device.counter32_only:
             view[column.instance(i)] = counter(name, 32)
     if device.counter32_only:
         return view
-    for column, name in _COUNTER64_COLUMNS.items():
+    for column, name in COUNTER64_COLUMNS.items():
         view[column.instance(i)] = counter(name, 64)
     view.update({
         oids.ifName.instance(i): lambda: rfc1902.OctetString(port.name),
