@@ -13,11 +13,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagThresholds, RankedPort, rank_ports, tuned
-from portmap.core.rates import PortRates, RateStatus, agent_restarted, compute_device_rates
-from portmap.core.samples import DeviceSample, InterfaceInfo
+from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
+from portmap.core.samples import OPER_STATUS, DeviceSample, InterfaceInfo
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -25,6 +27,7 @@ from portmap.snmp.ifmib import CounterPlan, InterfacesChanged, read_counters, re
 from portmap.snmp.session import DeviceSession, SnmpClient
 
 log = logging.getLogger(__name__)
+GLITCH = STATUSES.index(RateStatus.GLITCH)
 
 PortKey = tuple[str, int]
 
@@ -67,6 +70,15 @@ class _DeviceState:
     probe_next: bool = True
     """Look for a cache refresh on the next read: not while every port is idle, since
     nothing would change to show the refresh."""
+    keys: tuple[bytes, list[PortKey]] = (b"", [])
+    """The (device, ifIndex) of each row of the last sample, made once per interface list."""
+
+    def sample_keys(self) -> list[PortKey]:
+        assert self.last_sample is not None
+        rows = self.last_sample.if_indexes
+        if self.keys[0] != rows.tobytes():
+            self.keys = (rows.tobytes(), [(self.session.device.name, i) for i in rows.tolist()])
+        return self.keys[1]
 
 
 class Engine:
@@ -84,24 +96,24 @@ class Engine:
         self.thresholds = thresholds
         self.sort = sort
         self._by_name = {d.name: d for d in self.devices}
-        self._port_limits: dict[PortKey, FlagThresholds] = {}
         self.detector = Detector(thresholds, baselines, self._limits_for)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
+        self._interfaces: dict[PortKey, InterfaceInfo] | None = None
+        """Every device's interfaces, shared by snapshots until an interface list is read again."""
         self.uplinks: frozenset[PortKey] = frozenset()
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
 
     def _limits_for(self, key: PortKey) -> FlagThresholds:
-        """The thresholds of one port: global, then its device's, then its own (by ifName or ifDescr)."""
-        if key not in self._port_limits:
-            device = self._by_name[key[0]]
-            limits = tuned(self.thresholds, device.spikes)
-            info = self._states[key[0]].interfaces.get(key[1])
-            for port, overrides in device.port_spikes:
-                if info is not None and port in (info.if_name, info.if_descr):
-                    limits = tuned(limits, overrides)
-            self._port_limits[key] = limits
-        return self._port_limits[key]
+        """The thresholds of one port: global, then its device's, then its own (by ifName or ifDescr).
+        The detector asks once per port, and again when the device's interfaces are read again."""
+        device = self._by_name[key[0]]
+        limits = tuned(self.thresholds, device.spikes)
+        info = self._states[key[0]].interfaces.get(key[1])
+        for port, overrides in device.port_spikes:
+            if info is not None and port in (info.if_name, info.if_descr):
+                limits = tuned(limits, overrides)
+        return limits
 
     def varbinds_received(self) -> int:
         """Varbinds answered by every device so far (for benchmarks and debug logs)."""
@@ -110,21 +122,19 @@ class Engine:
     async def poll(self) -> Snapshot:
         started = time.monotonic()
         results = await asyncio.gather(*(self._poll_device(d) for d in self.devices))
-        all_rates: list[PortRates] = []
-        statuses: list[DeviceStatus] = []
-        for status, rates in results:
-            statuses.append(status)
-            all_rates.extend(rates)
-        glitches = sum(1 for r in all_rates if r.status is RateStatus.GLITCH)
-        self.glitches_dropped += glitches
-        interfaces: dict[PortKey, InterfaceInfo] = {}
+        device_rates = [rates for _, rates in results if rates is not None]
+        statuses = [status for status, _ in results]
+        self.glitches_dropped += sum(int(np.count_nonzero(rates.status == GLITCH)) for rates in device_rates)
+        if self._interfaces is None:
+            self._interfaces = {(name, i): info for name, state in self._states.items() for i, info in state.interfaces.items()}
+        interfaces = self._interfaces
         oper: dict[PortKey, str] = {}
-        for name, state in self._states.items():
-            interfaces.update({(name, i): info for i, info in state.interfaces.items()})
+        for state in self._states.values():
             if state.last_sample is not None:
-                oper.update({(name, i): p.oper_status for i, p in state.last_sample.ports.items()})
+                oper.update(zip(state.sample_keys(), [OPER_STATUS.get(code, "unknown") for code in state.last_sample.oper.tolist()]))
         taken_at = time.time()
-        detections = self.detector.observe(all_rates, taken_at, oper)
+        detections = self.detector.observe(device_rates, taken_at, oper)
+        all_rates = [port for rates in device_rates for port in rates.ports()]
         ranked = rank_ports(all_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self.uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None})
         return Snapshot(
@@ -137,19 +147,19 @@ class Engine:
             glitches_dropped=self.glitches_dropped,
         )
 
-    async def _poll_device(self, device: Device) -> tuple[DeviceStatus, list[PortRates]]:
+    async def _poll_device(self, device: Device) -> tuple[DeviceStatus, DeviceRates | None]:
         state = self._states[device.name]
         started = time.monotonic()
         try:
             rates = await self._read(state)
         except SnmpError as error:
             log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
-            return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), []
+            return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), None
         log.debug("%s answered in %.2fs (%d ports, %d requests so far)", device.name,
                   time.monotonic() - started, len(rates), state.session.requests_sent)
         return DeviceStatus(device.name, True, time.monotonic() - started), rates
 
-    async def _read(self, state: _DeviceState) -> list[PortRates]:
+    async def _read(self, state: _DeviceState) -> DeviceRates:
         if state.plan is None:
             await self._plan(state)
         try:
@@ -162,7 +172,7 @@ class Engine:
             await self._plan(state)
         state.last_sample = sample
         rates = compute_device_rates(previous, sample, state.interfaces)
-        idle = bool(rates) and all(r.status is RateStatus.OK and not _moved(r) for r in rates)
+        idle = len(rates) > 0 and bool(rates.ok.all()) and not np.nan_to_num(rates.per_second[:, :, BPS]).any()
         state.probe_next = not state.counters_live and not idle
         return rates
 
@@ -170,7 +180,8 @@ class Engine:
         """(Re)read the interface list and plan the counter poll on it."""
         state.interfaces = await read_interfaces(state.session)
         state.plan = await read_plan(state.session)
-        self._port_limits = {key: limits for key, limits in self._port_limits.items() if key[0] != state.session.device.name}
+        self._interfaces = None
+        self.detector.forget_limits(state.session.device.name)
 
     async def _read_aligned(self, state: _DeviceState) -> DeviceSample:
         """A counter read stamped with the time its values are from, for agents that cache."""
@@ -184,7 +195,3 @@ class Engine:
         elif edge.kind is CacheKind.REFRESHED:
             sample = await read_counters(state.session, state.plan, sampled_at=edge.time_s)
         return sample
-
-
-def _moved(rates: PortRates) -> bool:
-    return any(side is not None and side.bps for side in (rates.inbound, rates.outbound))

@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,13 +63,13 @@ def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Base
             for device, if_index, direction, metric, level, spread, samples, updated_at in rows}
 
 
-def save_baselines(path: Path, baselines: dict[SeriesKey, Baseline]) -> None:
+def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _transaction(path) as connection:
             connection.executemany(
                 "INSERT OR REPLACE INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(*key, b.level, b.spread, b.samples, b.updated_at) for key, b in baselines.items()])
+                [(*key, b.level, b.spread, b.samples, b.updated_at) for key, b in series])
         os.chmod(path, 0o600)
     except (OSError, sqlite3.Error) as error:
         log.warning("%s: cannot save the baselines (%s): the next run starts without this one's", path, error)

@@ -78,9 +78,9 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
                 await shown
             previous_failed = snapshot.failed
             if settings.state and done % SAVE_BASELINES_EVERY == 0:
-                save_baselines(settings.state, engine.detector.baselines)
+                save_baselines(settings.state, engine.detector.baselines.items())
             await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
         client.close()
         if settings.state:
-            save_baselines(settings.state, engine.detector.baselines)
+            save_baselines(settings.state, engine.detector.baselines.items())

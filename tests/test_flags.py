@@ -10,11 +10,11 @@ from collections.abc import Collection, Sequence
 
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagKind, RankedPort, rank_ports
-from portmap.core.rates import DirectionRates, PortRates, RateStatus
+from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
 
 
 def rank(ports: Sequence[PortRates], sort: str = "pps", uplinks: Collection[tuple[str, int]] = frozenset()) -> list[RankedPort]:
-    detections = Detector().observe(ports, now=0.0)
+    detections = Detector().observe(by_device(ports), now=0.0)
     return rank_ports(ports, {k: d.flags for k, d in detections.items()}, sort, uplinks=uplinks)
 
 

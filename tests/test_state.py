@@ -17,7 +17,7 @@ def test_baselines_come_back_as_they_were_saved_and_old_ones_are_forgotten(tmp_p
     path = tmp_path / "state" / "baselines.sqlite"
     fresh = {("sw1", 5, "in", "pps"): Baseline(250.0, 31.5, 40, 1_000_000.0)}
     stale = {("sw1", 6, "in", "pps"): Baseline(10.0, 1.0, 40, 1_000_000.0 - MAX_AGE_S - 1)}
-    save_baselines(path, fresh | stale)
+    save_baselines(path, (fresh | stale).items())
     assert load_baselines(path, now=1_000_000.0) == fresh
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 

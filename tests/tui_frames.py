@@ -53,12 +53,12 @@ def scenario_frames(until_s: int = 50) -> list[Frame]:
             ports = {p.if_index: PortCounters(p.if_index, "up" if p.up else "down", None,
                                               {name: Counter(int(value), 64) for name, value in zip(FIELDS, totals[(spec.name, p.if_index)])})
                      for p in spec.ports}
-            sample = DeviceSample(spec.name, float(now), now * 100, float(now), ports)
-            rates += compute_device_rates(previous.get(spec.name), sample, interfaces[spec.name])
+            sample = DeviceSample.of(spec.name, float(now), now * 100, float(now), ports)
+            rates.append(compute_device_rates(previous.get(spec.name), sample, interfaces[spec.name]))
             previous[spec.name] = sample
         oper = {(d, i): info.admin_status for d, infos in interfaces.items() for i, info in infos.items()}
         detections = detector.observe(rates, EPOCH + now, oper)
-        ranked = rank_ports(rates, {k: d.flags for k, d in detections.items()}, uplinks=frozenset(neighbourhood.uplinks),
+        ranked = rank_ports([p for r in rates for p in r.ports()], {k: d.flags for k, d in detections.items()}, uplinks=frozenset(neighbourhood.uplinks),
                             since={k: d.since for k, d in detections.items() if d.since is not None})
         statuses = tuple(DeviceStatus(d.name, True, 0.03) for d in network.devices) + (SILENT,)
         snapshot = Snapshot(EPOCH + now, 0.12, tuple(ranked), {(d, i): info for d, infos in interfaces.items() for i, info in infos.items()},

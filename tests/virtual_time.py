@@ -111,7 +111,7 @@ class VirtualSwitch:
     def sample(self) -> DeviceSample:
         uptime_cs = (self.second - self.booted_at) * 100
         ports = {i: PortCounters(i, self.oper[i], None, {n: Counter(v, 64) for n, v in c.items()}) for i, c in self.served.items()}
-        return DeviceSample(DEVICE, float(self.second), uptime_cs, float(self.second), ports)
+        return DeviceSample.of(DEVICE, float(self.second), uptime_cs, float(self.second), ports)
 
 
 COUNTERS = ("in_octets", "out_octets", "in_ucast", "out_ucast", "in_mcast", "out_mcast", "in_bcast", "out_bcast",
@@ -142,7 +142,7 @@ class Poller:
             sample = self.switch.sample()
             rates = compute_device_rates(self.previous, sample, self.interfaces)
             oper = {(DEVICE, i): status for i, status in self.switch.oper.items()}
-            timeline.append((second, self.detector.observe(rates, float(second), oper)))
+            timeline.append((second, self.detector.observe([rates], float(second), oper)))
             self.previous, self.polled_at = sample, second
         return timeline
 

@@ -38,7 +38,7 @@ async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort
     finally:
         client.close()
     if state:
-        save_baselines(state, engine.detector.baselines)
+        save_baselines(state, engine.detector.baselines.items())
     measured = _measured_interval(second) or interval_s
     if as_json:
         print(json.dumps(render_json(second, measured, first.failed, neighbourhood), indent=2))

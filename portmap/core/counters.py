@@ -1,10 +1,11 @@
-"""Counter differences: wraps, resets and what is physically possible on a link."""
+"""Counter differences: wraps, resets and what is physically possible on a link. On arrays:
+one call covers every counter of every port of a device."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portmap.core.samples import Counter
+import numpy as np
 
 COUNTER32_MODULO = 2**32
 WIRE_BYTES_PER_MIN_FRAME = 84
@@ -14,41 +15,43 @@ PLAUSIBLE_MARGIN = 1.1
 
 
 @dataclass(frozen=True, slots=True)
-class CounterDelta:
-    value: int
-    wrapped: bool
+class CounterDeltas:
+    """Element by element: the increase, whether it is a 32-bit wrap, and where there is none."""
+
+    values: np.ndarray
+    """uint64; meaningless where `reset` or `absent`."""
+    wrapped: np.ndarray
+    reset: np.ndarray
+    """The counter went back (or changed width): reset, not wrapped."""
+    absent: np.ndarray
+    """Not read in one of the two samples (width 0)."""
 
 
-def counter_delta(prev: Counter, cur: Counter) -> CounterDelta | None:
-    """The increase between two readings; None where the counter was reset, not wrapped.
+def counter_deltas(before: np.ndarray, after: np.ndarray, widths_before: np.ndarray, widths_after: np.ndarray) -> CounterDeltas:
+    """The increases between two readings of uint64 counters of the given widths (32, 64; 0 absent).
 
     A 32-bit counter that goes down wrapped (once, as far as one can tell); a 64-bit
     counter that goes down was reset, since at 100 Gb/s it takes decades to wrap.
     A change of width (32 -> 64 bits) is a discontinuity too.
     """
-    if prev.bits != cur.bits:
-        return None
-    if cur.value >= prev.value:
-        return CounterDelta(cur.value - prev.value, wrapped=False)
-    if cur.bits == 32:
-        return CounterDelta(cur.value + COUNTER32_MODULO - prev.value, wrapped=True)
-    return None
+    absent = (widths_before == 0) | (widths_after == 0)
+    went_down = after < before
+    wrapped = went_down & (widths_after == 32) & (widths_before == 32)
+    reset = ~absent & ((widths_before != widths_after) | (went_down & ~wrapped))
+    values = after - before + np.where(wrapped, np.uint64(COUNTER32_MODULO), np.uint64(0))  # modulo 2**64: exact
+    return CounterDeltas(values, wrapped, reset, absent)
 
 
-def max_octets(speed_bps: int, interval_s: float) -> float | None:
-    """The most octets a link of this speed can carry in the interval, with margin."""
-    if speed_bps <= 0:
-        return None
-    return speed_bps / 8 * interval_s * PLAUSIBLE_MARGIN
+def max_octets(speed_bps: np.ndarray, interval_s: float) -> np.ndarray:
+    """The most octets a link of each speed can carry in the interval, with margin; inf where the speed is unknown."""
+    return np.where(speed_bps > 0, speed_bps / 8 * interval_s * PLAUSIBLE_MARGIN, np.inf)
 
 
-def max_packets(speed_bps: int, interval_s: float) -> float | None:
-    """The most packets (minimum-size frames) a link can carry in the interval, with margin."""
-    if speed_bps <= 0:
-        return None
-    return speed_bps / 8 / WIRE_BYTES_PER_MIN_FRAME * interval_s * PLAUSIBLE_MARGIN
+def max_packets(speed_bps: np.ndarray, interval_s: float) -> np.ndarray:
+    """The most packets (minimum-size frames) a link can carry in the interval, with margin; inf where unknown."""
+    return np.where(speed_bps > 0, speed_bps / 8 / WIRE_BYTES_PER_MIN_FRAME * interval_s * PLAUSIBLE_MARGIN, np.inf)
 
 
-def counter32_may_wrap_twice(speed_bps: int, interval_s: float) -> bool:
-    """True where a 32-bit octet counter can wrap more than once in the interval at line speed."""
-    return speed_bps > 0 and speed_bps / 8 * interval_s >= COUNTER32_MODULO
+def counter32_may_wrap_twice(speed_bps: np.ndarray, interval_s: float) -> np.ndarray:
+    """Where a 32-bit octet counter can wrap more than once in the interval at line speed."""
+    return (speed_bps > 0) & (speed_bps / 8 * interval_s >= COUNTER32_MODULO)

@@ -10,19 +10,24 @@ thresholds, and clears after `clear_after` quiet intervals. Intervals without a 
 (first sample, reboot, counter reset, glitch) neither flag nor teach. An agent that caches
 its counters shows near-zero intervals then a doubled or tripled one: the dips are held back
 and the run is judged by its mean, so the catching-up interval is never a spike.
+
+Most ports, most of the time, are below every floor, in no episode and not dipping: they
+are told apart on arrays and only learn. The few others are judged port by port.
 """
 
 from __future__ import annotations
 
-import statistics
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 from portmap import format as fmt
-from portmap.core.baseline import Baseline, SeriesKey
+from portmap.core.baseline import METRICS, Baseline, BaselineStore, SeriesKey
 from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
-from portmap.core.rates import DirectionRates, PortRates, RateStatus
+from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates
+from portmap.core.rates import METRICS as RATE_METRICS
 
 DIP_SHARE = 0.25
 """An interval under this share of a warm port's normal may be a cache's unrefreshed interval."""
@@ -33,6 +38,8 @@ MIN_DIP_LEVEL_PPS = 10.0
 MIN_DIP_SAMPLES = 3
 """Dips are recognised from this many intervals on, before the baseline is trusted for flags:
 a caching agent's pattern must not teach a young baseline its zeros one by one."""
+DIRECTIONS = ("in", "out")
+_PPS, _BPS, _BCAST, _ERRORS = (METRICS.index(m) for m in ("pps", "bps", "bcast_pps", "errors_ps"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,18 +56,42 @@ class _Episode:
     quiet: int = 0
 
 
-def typical_pps(all_rates: Sequence[PortRates], direction: str) -> float:
+@dataclass(frozen=True, slots=True, eq=False)
+class _Poll:
+    """One poll's ports that have a rate, on arrays: their slots and values."""
+
+    slots: np.ndarray
+    kinds: np.ndarray
+    """Each port's thresholds, as positions in Detector._limit_kinds."""
+    per_second: np.ndarray
+    """(ports, directions, rates.METRICS)."""
+    learnable: np.ndarray
+    """(ports, directions, baseline METRICS): what each direction would teach its baseline."""
+    util: np.ndarray
+    speed_bps: np.ndarray
+
+
+def _learnable(per_second: np.ndarray) -> np.ndarray:
+    """The baseline's metrics from the rates: errors_ps counts errors and discards."""
+    errors, discards = per_second[..., ERRORS], per_second[..., DISCARDS]
+    both = np.where(np.isnan(errors) & np.isnan(discards), np.nan, np.nan_to_num(errors) + np.nan_to_num(discards))
+    return np.stack([per_second[..., PPS], per_second[..., BPS], per_second[..., BCAST], both], axis=-1)
+
+
+def typical_pps(per_second: np.ndarray, direction: int) -> float:
     """Median packet rate of the ports with a rate in that direction, idle ones included.
 
     Leaving idle ports out let a small network's flood make itself typical: with a switch
     not answering, the flooding port and the router port it reaches were half of the busy
     ports, and neither stood out (seen in the namespace lab).
     """
-    values = [
-        d.pps for r in all_rates if r.status is RateStatus.OK
-        for d in [r.inbound if direction == "in" else r.outbound] if d is not None and d.pps is not None
-    ]
-    return statistics.median(values) if values else 0.0
+    values = per_second[:, direction, PPS]
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else 0.0
+
+
+def _side(values: np.ndarray) -> DirectionRates:
+    return DirectionRates(*(None if value != value else float(value) for value in values.tolist()))
 
 
 def _mean(sides: Sequence[DirectionRates]) -> DirectionRates:
@@ -82,34 +113,112 @@ def _value(side: DirectionRates, metric: str) -> float | None:
 class Detector:
     """Keeps every port's baselines and flagged episodes between polls."""
 
-    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: dict[SeriesKey, Baseline] | None = None,
+    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: Mapping[SeriesKey, Baseline] | None = None,
                  limits_for: Callable[[PortKey], FlagThresholds] | None = None) -> None:
         """`limits_for` gives a port its own thresholds (the inventory's per-device and per-port
         `spikes:`); without it every port has `limits`."""
         self.limits = limits
         self.limits_for = limits_for or (lambda key: limits)
         self._holds: dict[FlagThresholds, FlagThresholds] = {}
-        self.baselines: dict[SeriesKey, Baseline] = baselines if baselines is not None else {}
+        self.baselines = BaselineStore(baselines)
+        self._limit_kinds: list[FlagThresholds] = []
+        self._limit_kind_of: list[int] = []
+        """By slot: the port's thresholds, as a position in _limit_kinds."""
+        self._device_slots: dict[str, tuple[bytes, np.ndarray]] = {}
         self._episodes: dict[PortKey, _Episode] = {}
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
-        self._oper: dict[PortKey, tuple[str, deque[float]]] = {}
+        self._oper: dict[PortKey, str] = {}
+        self._oper_changes: dict[PortKey, deque[float]] = {}
+        """Only ports whose status changed within the flap window."""
 
-    def observe(self, all_rates: Sequence[PortRates], now: float,
-                oper_status: Mapping[PortKey, str] | None = None) -> dict[PortKey, Detection]:
-        """One poll's rates (and oper status) at wall-clock time `now` -> each port's flags."""
-        typical = {"in": typical_pps(all_rates, "in"), "out": typical_pps(all_rates, "out")}
-        flaps = self._flapping(oper_status or {}, now)
-        detections: dict[PortKey, Detection] = {}
+    def forget_limits(self, device: str) -> None:
+        """A device's interfaces were read again: its ports' own thresholds are asked anew."""
+        for key, slot in self.baselines.slots.items():
+            if key[0] == device:
+                self._limit_kind_of[slot] = self._limit_kind(key)
+
+    def _limit_kind(self, key: PortKey) -> int:
+        limits = self.limits_for(key)
+        if limits not in self._limit_kinds:
+            self._limit_kinds.append(limits)
+        return self._limit_kinds.index(limits)
+
+    def _slots(self, rates: DeviceRates) -> np.ndarray:
+        """The slots of a device's rows, looked up again only when its interface list changed."""
+        stamp = rates.if_indexes.tobytes()
+        known = self._device_slots.get(rates.device)
+        if known is not None and known[0] == stamp:
+            return known[1]
+        slots = []
+        for if_index in rates.if_indexes.tolist():
+            key = (rates.device, if_index)
+            slot = self.baselines.slot(key)
+            if slot == len(self._limit_kind_of):
+                self._limit_kind_of.append(self._limit_kind(key))
+            slots.append(slot)
+        found = np.array(slots, np.int64)
+        self._device_slots[rates.device] = (stamp, found)
+        return found
+
+    def _poll(self, all_rates: Sequence[DeviceRates]) -> _Poll:
+        slots, per_second, speeds = [], [], []
         for rates in all_rates:
-            key = (rates.device, rates.if_index)
-            flags = self._port(rates, typical, now) if rates.status is RateStatus.OK else ()
-            if key in flaps:
-                flags += (flaps[key],)
-            episode = self._episodes.get(key)
-            detections[key] = Detection(flags, episode.since if episode and flags else None)
+            ok = rates.ok
+            slots.append(self._slots(rates)[ok])
+            per_second.append(rates.per_second[ok])
+            speeds.append(rates.speed_bps[ok])
+        values = np.concatenate(per_second) if per_second else np.zeros((0, len(DIRECTIONS), len(RATE_METRICS)))
+        speed = np.concatenate(speeds) if speeds else np.zeros(0, np.int64)
+        busiest = np.fmax(np.nan_to_num(values[:, 0, BPS]), np.nan_to_num(values[:, 1, BPS]))
+        util = np.where(speed > 0, busiest / np.maximum(speed, 1) * 100, np.nan)
+        all_slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
+        kinds = np.array(self._limit_kind_of, np.int64)[all_slots] if len(all_slots) else np.zeros(0, np.int64)
+        return _Poll(all_slots, kinds, values, _learnable(values), util, speed)
+
+    def observe(self, all_rates: Sequence[DeviceRates], now: float,
+                oper_status: Mapping[PortKey, str] | None = None) -> dict[PortKey, Detection]:
+        """One poll's rates (and oper status) at wall-clock time `now` -> the flags of each port that has any."""
+        poll = self._poll(all_rates)
+        typical = {"in": typical_pps(poll.per_second, 0), "out": typical_pps(poll.per_second, 1)}
+        flaps = self._flapping(oper_status or {}, now)
+        quiet = self._quiet(poll)
+        learn = quiet.copy()
+        to_learn = poll.learnable.copy()
+        detections: dict[PortKey, Detection] = {}
+        for row in np.flatnonzero(~quiet).tolist():
+            key = self.baselines.keys[poll.slots[row]]
+            flags, learned = self._port(key, poll, row, typical, now)
+            to_learn[row] = learned
+            learn[row] = True
+            if flags:
+                episode = self._episodes.get(key)
+                detections[key] = Detection(flags, episode.since if episode else None)
+        rates = np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
+        self.baselines.learn(poll.slots[learn], to_learn[learn], rates[poll.kinds[learn]], now)
         for key, flag in flaps.items():
-            detections.setdefault(key, Detection((flag,), now))
+            found = detections.get(key)
+            detections[key] = Detection((*found.flags, flag), found.since) if found else Detection((flag,), now)
         return detections
+
+    def _quiet(self, poll: _Poll) -> np.ndarray:
+        """Ports that can only learn: no episode, no held dip, no dip now, under every floor."""
+        def floor(name: str) -> np.ndarray:
+            return np.array([getattr(kind, name) for kind in self._limit_kinds])[poll.kinds] if self._limit_kinds else np.zeros(0)
+
+        values = poll.per_second
+        with np.errstate(invalid="ignore"):
+            loud = (values[:, :, PPS] >= floor("min_flood_pps")[:, None]).any(axis=1)
+            loud |= (values[:, :, BCAST] >= floor("min_storm_pps")[:, None]).any(axis=1)
+            loud |= (poll.learnable[:, :, _ERRORS] >= floor("min_errors_ps")[:, None]).any(axis=1)
+            loud |= poll.util >= floor("saturation_pct")
+            store = self.baselines
+            level, samples = store.level[poll.slots, :, _PPS], store.samples[poll.slots, :, _PPS]
+            dips = (samples >= MIN_DIP_SAMPLES) & (level >= MIN_DIP_LEVEL_PPS) & (values[:, :, PPS] < DIP_SHARE * level)
+        loud |= dips.any(axis=1)
+        if self._episodes or self._dips:
+            involved = set(self._episodes) | {key for key, _ in self._dips}
+            loud |= np.isin(poll.slots, [store.slots[key] for key in involved if key in store.slots])
+        return ~loud
 
     def _hold(self, limits: FlagThresholds) -> FlagThresholds:
         """What keeps a flagged port flagged: `hold_fraction` of each raising threshold."""
@@ -121,31 +230,33 @@ class Detector:
                 min_errors_ps=limits.min_errors_ps * fraction, saturation_pct=limits.saturation_pct - 10.0)
         return self._holds[limits]
 
-    def _port(self, rates: PortRates, typical: Mapping[str, float], now: float) -> tuple[PortFlag, ...]:
-        key = (rates.device, rates.if_index)
-        limits = self.limits_for(key)
+    def _port(self, key: PortKey, poll: _Poll, row: int, typical: Mapping[str, float],
+              now: float) -> tuple[tuple[PortFlag, ...], np.ndarray]:
+        """One port judged on its own: its flags, and what it teaches its baselines (NaN: nothing)."""
+        limits = self._limit_kinds[poll.kinds[row]]
+        slot = int(poll.slots[row])
         sides: dict[str, DirectionRates] = {}
-        for direction, side in (("in", rates.inbound), ("out", rates.outbound)):
-            if side is None:
-                continue
-            held = self._dips.pop((key, direction), [])
-            dip = self._is_dip(key, direction, side)
+        for direction, name in enumerate(DIRECTIONS):
+            side = _side(poll.per_second[row, direction])
+            held = self._dips.pop((key, name), [])
+            dip = self._is_dip(key, name, side)
             if dip and len(held) < MAX_HELD_DIPS:
-                self._dips[(key, direction)] = [*held, side]
+                self._dips[(key, name)] = [*held, side]
                 continue
             if dip:
                 for interval in held:  # quiet for real: the held intervals are normal after all
-                    self._learn(key, direction, interval, now, limits)
+                    self._learn_now(slot, direction, interval, limits, now)
                 held = []
-            sides[direction] = _mean([*held, side])
-        raised = self._flags(rates, sides, typical, limits)
+            sides[name] = _mean([*held, side])
+        speed, util = int(poll.speed_bps[row]), poll.util[row]
+        raised = self._flags(key, sides, speed, util, typical, limits)
         episode = self._episodes.get(key)
         if raised:
             if episode is None:
                 episode = self._episodes[key] = _Episode(now, raised)
             episode.flags, episode.quiet = raised, 0
         elif episode is not None:
-            holding = self._flags(rates, sides, typical, self._hold(limits))
+            holding = self._flags(key, sides, speed, util, typical, self._hold(limits))
             if holding:
                 episode.flags, episode.quiet = holding, 0
             else:
@@ -155,26 +266,26 @@ class Detector:
                     episode = None
         flags = episode.flags if episode else ()
         troubled = {flag.direction for flag in flags}
-        for direction, side in sides.items():
-            if direction not in troubled and "both" not in troubled:
-                self._learn(key, direction, side, now, limits)
-        return flags
+        learned = np.full((len(DIRECTIONS), len(METRICS)), np.nan)
+        for direction, name in enumerate(DIRECTIONS):
+            if name in sides and name not in troubled and "both" not in troubled:
+                learned[direction] = self._teaching(sides[name])
+        return flags, learned
+
+    @staticmethod
+    def _teaching(side: DirectionRates) -> list[float]:
+        return [np.nan if value is None else value for value in (_value(side, metric) for metric in METRICS)]
+
+    def _learn_now(self, slot: int, direction: int, side: DirectionRates, limits: FlagThresholds, now: float) -> None:
+        values = np.full((1, len(DIRECTIONS), len(METRICS)), np.nan)
+        values[0, direction] = self._teaching(side)
+        self.baselines.learn(np.array([slot]), values, np.array([limits.learning_rate]), now)
 
     def _is_dip(self, key: PortKey, direction: str, side: DirectionRates) -> bool:
         baseline = self.baselines.get((*key, direction, "pps"))
         if baseline is None or not baseline.warm(MIN_DIP_SAMPLES) or baseline.level < MIN_DIP_LEVEL_PPS:
             return False
         return side.pps is not None and side.pps < DIP_SHARE * baseline.level
-
-    def _learn(self, key: PortKey, direction: str, side: DirectionRates, now: float, limits: FlagThresholds) -> None:
-        for metric in ("pps", "bps", "bcast_pps", "errors_ps"):
-            value = _value(side, metric)
-            if value is not None:
-                series = (*key, direction, metric)
-                baseline = self.baselines.get(series)
-                if baseline is None:
-                    baseline = self.baselines[series] = Baseline()
-                baseline.learn(value, limits.learning_rate, now)
 
     def _normal(self, key: PortKey, direction: str, metric: str, limits: FlagThresholds) -> Baseline | None:
         baseline = self.baselines.get((*key, direction, metric))
@@ -189,9 +300,8 @@ class Detector:
         spread = max(normal.spread, 0.1 * normal.level, 1.0)
         return value >= limits.outlier_ratio * normal.level and value - normal.level >= limits.min_score * spread
 
-    def _flags(self, rates: PortRates, sides: Mapping[str, DirectionRates], typical: Mapping[str, float],
-               limits: FlagThresholds) -> tuple[PortFlag, ...]:
-        key = (rates.device, rates.if_index)
+    def _flags(self, key: PortKey, sides: Mapping[str, DirectionRates], speed_bps: int, util: float,
+               typical: Mapping[str, float], limits: FlagThresholds) -> tuple[PortFlag, ...]:
         flags: list[PortFlag] = []
         for direction, side in sides.items():
             verb = "sending" if direction == "in" else "receiving"
@@ -211,9 +321,8 @@ class Detector:
             if errors is not None and self._above(errors, limits.min_errors_ps, self._normal(key, direction, "errors_ps", limits), 0.0, limits):
                 flags.append(PortFlag(FlagKind.ERROR_BURST, direction, errors,
                                       f"error burst: {fmt.per_second(errors)} {direction}put errors and discards"))
-        util = rates.util_pct
-        if util is not None and util >= limits.saturation_pct and sides:
-            flags.append(PortFlag(FlagKind.SATURATION, "both", util, f"saturated: {fmt.pct(util)} of {fmt.bps(rates.speed_bps)}"))
+        if util == util and util >= limits.saturation_pct and sides:
+            flags.append(PortFlag(FlagKind.SATURATION, "both", float(util), f"saturated: {fmt.pct(util)} of {fmt.bps(speed_bps)}"))
         return tuple(flags)
 
     def _how_far(self, key: PortKey, direction: str, pps: float, typical: float, limits: FlagThresholds) -> str:
@@ -228,19 +337,20 @@ class Detector:
     def _flapping(self, oper_status: Mapping[PortKey, str], now: float) -> dict[PortKey, PortFlag]:
         limits, flapping = self.limits, {}
         for key, status in oper_status.items():
-            previous = self._oper.get(key)
-            if previous is None:
-                self._oper[key] = (status, deque())
+            last = self._oper.get(key, status)
+            if status == last and key not in self._oper_changes:
+                self._oper[key] = status
                 continue
-            last, changes = previous
+            self._oper[key] = status
+            changes = self._oper_changes.setdefault(key, deque())
             if status != last:
                 changes.append(now)
             while changes and now - changes[0] > limits.flap_window_s:
                 changes.popleft()
-            self._oper[key] = (status, changes)
-            if len(changes) >= limits.flap_changes:
+            if not changes:
+                del self._oper_changes[key]
+            elif len(changes) >= limits.flap_changes:
                 minutes = max(1, round((now - changes[0]) / 60))
                 flapping[key] = PortFlag(FlagKind.FLAPPING, "both", float(len(changes)),
                                          f"flapping: oper status changed {len(changes)} times in {minutes} min, now {status}")
         return flapping
-

@@ -3,21 +3,22 @@
 An interval with a reboot, a counter reset or a changed ifCounterDiscontinuityTime has
 no rate (DISCONTINUITY); one whose counters rose faster than the link can carry is a
 GLITCH, dropped and counted. Neither is ever shown as traffic.
+
+A device's rates are computed on arrays, every port at once (DeviceRates); PortRates is
+one port's readable form, built for the faces.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
-from portmap.core.counters import (
-    counter32_may_wrap_twice,
-    counter_delta,
-    max_octets,
-    max_packets,
-)
-from portmap.core.samples import DeviceSample, InterfaceInfo, PortCounters
+import numpy as np
+
+from portmap.core.counters import CounterDeltas, counter32_may_wrap_twice, counter_deltas, max_octets, max_packets
+from portmap.core.samples import COUNTER_COLUMN, COUNTER_NAMES, NO_DISCONTINUITY, DeviceSample, InterfaceInfo
 
 SYS_UPTIME_MODULO_CS = 2**32
 UPTIME_TOLERANCE_CS = 6000
@@ -33,9 +34,20 @@ class RateStatus(StrEnum):
     GLITCH = "glitch"
 
 
-@dataclass(frozen=True, slots=True)
-class DirectionRates:
-    """One direction of a port, per second. `in` is what the attached host sends."""
+STATUSES = tuple(RateStatus)
+"""DeviceRates.status holds positions in this tuple."""
+_OK, _FIRST, _DISCONTINUITY, _GLITCH = range(4)
+
+METRICS = ("bps", "pps", "mcast_pps", "bcast_pps", "errors_ps", "discards_ps")
+"""The last axis of DeviceRates.per_second, in DirectionRates' field order."""
+BPS, PPS, MCAST, BCAST, ERRORS, DISCARDS = range(6)
+IN, OUT = 0, 1
+
+
+class DirectionRates(NamedTuple):
+    """One direction of a port, per second. `in` is what the attached host sends.
+    (Named tuples: a poll builds three of these records per port, and frozen dataclasses
+    cost three times as much to build.)"""
 
     bps: float | None
     pps: float | None
@@ -57,8 +69,7 @@ class DirectionRates:
         return self.bcast_pps / self.pps
 
 
-@dataclass(frozen=True, slots=True)
-class PortRates:
+class PortRates(NamedTuple):
     device: str
     if_index: int
     interval_s: float
@@ -78,6 +89,70 @@ class PortRates:
         return busiest / self.speed_bps * 100
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class DeviceRates:
+    """Every port of one device over one interval, a row per port."""
+
+    device: str
+    interval_s: float
+    if_indexes: np.ndarray
+    status: np.ndarray
+    """int8 positions in STATUSES."""
+    per_second: np.ndarray
+    """float64 (ports, 2 directions, METRICS); NaN where not measured, and on rows that are not OK."""
+    speed_bps: np.ndarray
+    may_have_wrapped_again: np.ndarray
+    notes: Mapping[int, str]
+    """Why, for rows that are not OK."""
+
+    def __len__(self) -> int:
+        return len(self.if_indexes)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.status == _OK
+
+    def ports(self) -> list[PortRates]:
+        """Each row's readable form (for the faces; built from plain lists, not element by element)."""
+        ports = []
+        for row, (values, code, if_index, speed, wrapped) in enumerate(zip(
+                self.per_second.tolist(), self.status.tolist(), self.if_indexes.tolist(), self.speed_bps.tolist(),
+                self.may_have_wrapped_again.tolist())):
+            status = STATUSES[code]
+            inbound: DirectionRates | None = None
+            outbound: DirectionRates | None = None
+            if status is RateStatus.OK:
+                inbound, outbound = (DirectionRates(*[None if value != value else value for value in side]) for side in values)
+            ports.append(PortRates(self.device, if_index, self.interval_s, status, self.notes.get(row, ""), inbound, outbound,
+                                   speed, wrapped))
+        return ports
+
+    @classmethod
+    def of(cls, ports: Sequence[PortRates]) -> DeviceRates:
+        """Rates from their readable form (all of one device and one interval)."""
+        per_second = np.full((len(ports), 2, len(METRICS)), np.nan)
+        for row, port in enumerate(ports):
+            for direction, side in enumerate((port.inbound, port.outbound)):
+                if side is not None:
+                    per_second[row, direction] = [np.nan if getattr(side, m) is None else getattr(side, m) for m in METRICS]
+        return cls(
+            ports[0].device if ports else "", ports[0].interval_s if ports else 0.0,
+            np.array([p.if_index for p in ports], np.int64),
+            np.array([STATUSES.index(p.status) for p in ports], np.int8),
+            per_second, np.array([p.speed_bps for p in ports], np.int64),
+            np.array([p.may_have_wrapped_again for p in ports], bool),
+            {row: p.note for row, p in enumerate(ports) if p.note},
+        )
+
+
+def by_device(ports: Sequence[PortRates]) -> list[DeviceRates]:
+    """Readable rates grouped into DeviceRates, one per device."""
+    grouped: dict[str, list[PortRates]] = {}
+    for port in ports:
+        grouped.setdefault(port.device, []).append(port)
+    return [DeviceRates.of(group) for group in grouped.values()]
+
+
 def agent_restarted(prev: DeviceSample, cur: DeviceSample) -> bool:
     """True when sysUpTime went back, or advanced far less than our clock did.
 
@@ -93,86 +168,84 @@ def agent_restarted(prev: DeviceSample, cur: DeviceSample) -> bool:
     return advanced_cs < elapsed_cs - max(UPTIME_LAG_CS, elapsed_cs * 0.05)
 
 
-def compute_device_rates(
-    prev: DeviceSample | None, cur: DeviceSample, interfaces: Mapping[int, InterfaceInfo]
-) -> list[PortRates]:
+_OCTETS = np.array(["octets" in name for name in COUNTER_NAMES])
+
+
+def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interfaces: Mapping[int, InterfaceInfo]) -> DeviceRates:
     """Rates for every port in `cur`, compared with the previous sample of the same device."""
-    rates = []
-    for if_index, port in cur.ports.items():
-        speed = interfaces[if_index].speed_bps if if_index in interfaces else 0
-        if prev is None:
-            rates.append(PortRates(cur.device, if_index, 0.0, RateStatus.FIRST, "first sample", speed_bps=speed))
-            continue
-        interval = cur.time_s - prev.time_s
-        if agent_restarted(prev, cur):
-            note = "agent restarted (sysUpTime went back or stood still): counters start again"
-            rates.append(PortRates(cur.device, if_index, interval, RateStatus.DISCONTINUITY, note, speed_bps=speed))
-            continue
-        rates.append(compute_port_rates(cur.device, prev.ports.get(if_index), port, interval, speed))
-    return rates
+    count = len(cur.if_indexes)
+    speed = np.array([interfaces[i].speed_bps if i in interfaces else 0 for i in cur.if_indexes.tolist()], np.int64)
+    status = np.full(count, _OK, np.int8)
+    notes: dict[int, str] = {}
+    per_second = np.full((count, 2, len(METRICS)), np.nan)
+    wrapped_again = np.zeros(count, bool)
+    interval = 0.0 if prev is None else cur.time_s - prev.time_s
 
-
-def compute_port_rates(
-    device: str, prev: PortCounters | None, cur: PortCounters, interval_s: float, speed_bps: int
-) -> PortRates:
-    def result(status: RateStatus, note: str) -> PortRates:
-        return PortRates(device, cur.if_index, interval_s, status, note, speed_bps=speed_bps)
+    def rates(code: int, note: str) -> DeviceRates:
+        status[:] = code
+        return DeviceRates(cur.device, interval, cur.if_indexes, status, per_second, speed, wrapped_again,
+                           dict.fromkeys(range(count), note))
 
     if prev is None:
-        return result(RateStatus.FIRST, "new interface")
-    if interval_s <= 0:
-        return result(RateStatus.GLITCH, "samples out of order")
-    if prev.discontinuity_cs is not None and cur.discontinuity_cs != prev.discontinuity_cs:
-        return result(RateStatus.DISCONTINUITY, "counter discontinuity (ifCounterDiscontinuityTime changed)")
+        return rates(_FIRST, "first sample")
+    if agent_restarted(prev, cur):
+        return rates(_DISCONTINUITY, "agent restarted (sysUpTime went back or stood still): counters start again")
+    if interval <= 0:
+        return rates(_GLITCH, "samples out of order")
 
-    octet_limit = max_octets(speed_bps, interval_s)
-    packet_limit = max_packets(speed_bps, interval_s)
-    deltas: dict[str, int] = {}
-    for name, counter in cur.counters.items():
-        before = prev.counters.get(name)
-        if before is None:
-            continue
-        delta = counter_delta(before, counter)
-        if delta is None:
-            return result(RateStatus.DISCONTINUITY, f"{name} counter went back (reset or width change)")
-        limit = octet_limit if name.endswith("octets") else packet_limit
-        if limit is not None and delta.value > limit:
-            if delta.wrapped:
-                return result(RateStatus.DISCONTINUITY, f"{name} counter went back too far for a wrap (reset)")
-            return result(RateStatus.GLITCH, f"{name} rose faster than the link's {speed_bps / 1e6:g} Mb/s")
-        deltas[name] = delta.value
+    rows = _rows_in(prev, cur)
+    new = rows < 0
+    known = rows[~new]
+    before, widths_before = np.zeros_like(cur.values), np.zeros_like(cur.widths)
+    discontinuity_before = np.full(count, NO_DISCONTINUITY, np.int64)
+    before[~new], widths_before[~new], discontinuity_before[~new] = prev.values[known], prev.widths[known], prev.discontinuity[known]
+    deltas = counter_deltas(before, cur.values, widths_before, cur.widths)
+    limits = np.where(_OCTETS, max_octets(speed, interval)[:, None], max_packets(speed, interval)[:, None])
+    amounts = deltas.values.astype(np.float64)
+    too_fast = ~deltas.absent & ~deltas.reset & (amounts > limits)
+    trouble = deltas.reset | too_fast
+    first_trouble = np.argmax(trouble, axis=1)
+    changed = ~new & (discontinuity_before != NO_DISCONTINUITY) & (cur.discontinuity != discontinuity_before)
+    for row in np.flatnonzero(new | changed | trouble.any(axis=1)).tolist():
+        status[row], notes[row] = _why(row, bool(new[row]), bool(changed[row]), int(first_trouble[row]), deltas, too_fast, speed)
 
-    bits = [counter.bits for name, counter in cur.counters.items() if name.endswith("octets")]
-    return PortRates(
-        device,
-        cur.if_index,
-        interval_s,
-        RateStatus.OK,
-        inbound=_direction(deltas, "in", interval_s),
-        outbound=_direction(deltas, "out", interval_s),
-        speed_bps=speed_bps,
-        may_have_wrapped_again=32 in bits and counter32_may_wrap_twice(speed_bps, interval_s),
-    )
+    amounts[deltas.absent | trouble] = np.nan
+    counted = amounts / interval
+    for direction, side in ((IN, "in"), (OUT, "out")):
+        def column(name: str) -> np.ndarray:
+            return counted[:, COUNTER_COLUMN[f"{side}_{name}"]]
+        ucast, mcast, bcast, nucast = column("ucast"), column("mcast"), column("bcast"), column("nucast")
+        both_kinds = ~np.isnan(mcast) & ~np.isnan(bcast)
+        per_second[:, direction, PPS] = np.where(both_kinds, ucast + mcast + bcast, ucast + np.nan_to_num(nucast))
+        per_second[:, direction, BPS] = column("octets") * 8
+        per_second[:, direction, MCAST] = mcast
+        per_second[:, direction, BCAST] = bcast
+        per_second[:, direction, ERRORS] = column("errors")
+        per_second[:, direction, DISCARDS] = column("discards")
+    per_second[status != _OK] = np.nan
+    octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
+    wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval)
+    return DeviceRates(cur.device, interval, cur.if_indexes, status, per_second, speed, wrapped_again, notes)
 
 
-def _direction(deltas: Mapping[str, int], side: str, interval_s: float) -> DirectionRates:
-    def per_second(name: str) -> float | None:
-        value = deltas.get(f"{side}_{name}")
-        return None if value is None else value / interval_s
+def _rows_in(prev: DeviceSample, cur: DeviceSample) -> np.ndarray:
+    """For each row of `cur`, the row of the same ifIndex in `prev`; -1 for a new interface."""
+    if np.array_equal(prev.if_indexes, cur.if_indexes):
+        return np.arange(len(cur.if_indexes))
+    where = {if_index: row for row, if_index in enumerate(prev.if_indexes.tolist())}
+    return np.array([where.get(if_index, -1) for if_index in cur.if_indexes.tolist()], np.int64)
 
-    ucast, mcast, bcast, nucast = (per_second(n) for n in ("ucast", "mcast", "bcast", "nucast"))
-    octets = per_second("octets")
-    if ucast is None:
-        pps = None
-    elif mcast is not None and bcast is not None:
-        pps = ucast + mcast + bcast
-    else:
-        pps = ucast + (nucast or 0.0)
-    return DirectionRates(
-        bps=None if octets is None else octets * 8,
-        pps=pps,
-        mcast_pps=mcast,
-        bcast_pps=bcast,
-        errors_ps=per_second("errors"),
-        discards_ps=per_second("discards"),
-    )
+
+def _why(row: int, new: bool, changed: bool, column: int, deltas: CounterDeltas, too_fast: np.ndarray,
+         speed: np.ndarray) -> tuple[int, str]:
+    """The status and note of a row without a rate, the first reason in the order they are checked."""
+    if new:
+        return _FIRST, "new interface"
+    if changed:
+        return _DISCONTINUITY, "counter discontinuity (ifCounterDiscontinuityTime changed)"
+    name = COUNTER_NAMES[column]
+    if not too_fast[row, column]:
+        return _DISCONTINUITY, f"{name} counter went back (reset or width change)"
+    if deltas.wrapped[row, column]:
+        return _DISCONTINUITY, f"{name} counter went back too far for a wrap (reset)"
+    return _GLITCH, f"{name} rose faster than the link's {speed[row] / 1e6:g} Mb/s"

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-from portmap.core.samples import DeviceSample
+from portmap.core.samples import COUNTER_COLUMN, DeviceSample
 from portmap.snmp.ifmib import CounterPlan
 from portmap.snmp.session import DeviceSession
 
@@ -43,10 +43,13 @@ async def _octets(session: DeviceSession, plan: CounterPlan) -> OctetValues:
 
 
 def _sample_octets(sample: DeviceSample) -> OctetValues:
-    return {
-        (name, (if_index,)): port.counters[name].value
-        for if_index, port in sample.ports.items() for name in ("in_octets", "out_octets") if name in port.counters
-    }
+    octets: OctetValues = {}
+    for name in ("in_octets", "out_octets"):
+        column = COUNTER_COLUMN[name]
+        for if_index, value, width in zip(sample.if_indexes.tolist(), sample.values[:, column].tolist(), sample.widths[:, column].tolist()):
+            if width:
+                octets[(name, (if_index,))] = value
+    return octets
 
 
 async def find_refresh(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from portmap.core.samples import (
+    COUNTER_COLUMN,
+    COUNTER_NAMES,
+    NO_DISCONTINUITY,
     OPER_STATUS,
-    Counter,
     DeviceSample,
     InterfaceInfo,
-    PortCounters,
     SystemInfo,
 )
 from portmap.core.tables import mac_text
@@ -203,7 +206,9 @@ def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
 
 def _packed(instances: list[Oid]) -> list[bytes]:
     """Consecutive instances packed into GETs whose answers stay under MAX_GET_RESPONSE_BYTES."""
-    requests, batch, size = [], [], 0
+    requests: list[bytes] = []
+    batch: list[Oid] = []
+    size = 0
     for oid in instances:
         answer_size = len(encode_oid(oid)) + MAX_ANSWER_BYTES_PER_NAME + 2
         if batch and size + answer_size > MAX_GET_RESPONSE_BYTES:
@@ -251,30 +256,36 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     at = 1 + len(plan.stamp)
     if tuple(values[1:at]) != tuple(value for _, value in plan.stamp):
         raise InterfacesChanged(session.device.name, "ifNumber or ifTableLastChange changed", dotted(_STAMP[0]))
-    ports: dict[int, PortCounters] = {}
     columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **plan.counters}
-    for if_index, names in plan.ports:
-        answers = dict(zip(names, values[at:at + len(names)]))
+    width, count = len(COUNTER_NAMES), len(plan.ports)
+    cells, bits = [0] * (count * width), bytearray(count * width)
+    oper, discontinuity = [0] * count, [NO_DISCONTINUITY] * count
+    for row, (if_index, names) in enumerate(plan.ports):
+        for name, value in zip(names, values[at:at + len(names)]):
+            column = columns[name]
+            number = _integer(session, column, (if_index,), value)
+            if name == _STATUS:
+                if number is None:
+                    raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(column.instance(if_index)))
+                oper[row] = number if number in OPER_STATUS else 0
+            elif number is None:
+                continue
+            elif number < 0:
+                raise SnmpMalformedResponse(session.device.name, f"expected a counter, got {number}", dotted(column.instance(if_index)))
+            elif name == _DISCONTINUITY:
+                discontinuity[row] = number
+            else:
+                cell = row * width + COUNTER_COLUMN[name]
+                cells[cell], bits[cell] = number, _bits(column)
         at += len(names)
-        status = _integer(session, oids.ifOperStatus, (if_index,), answers.pop(_STATUS))
-        if status is None:
-            raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(oids.ifOperStatus.instance(if_index)))
-        discontinuity = answers.pop(_DISCONTINUITY, None)
-        counters: dict[str, Counter] = {}
-        for name, value in answers.items():
-            number = _integer(session, columns[name], (if_index,), value)
-            if number is not None:
-                counters[name] = Counter(number, _bits(columns[name]))
-        ports[if_index] = PortCounters(
-            if_index=if_index,
-            oper_status=OPER_STATUS.get(status, "unknown"),
-            discontinuity_cs=_integer(session, oids.ifCounterDiscontinuityTime, (if_index,), discontinuity),
-            counters=counters,
-        )
     return DeviceSample(
         device=session.device.name,
         time_s=(first_answer + last_answer) / 2 if sampled_at is None else sampled_at,
         sys_uptime_cs=uptime,
         uptime_read_s=first_answer,
-        ports=ports,
+        if_indexes=np.array([if_index for if_index, _ in plan.ports], np.int64),
+        oper=np.array(oper, np.int8),
+        discontinuity=np.array(discontinuity, np.int64),
+        values=np.array(cells, np.uint64).reshape(count, width),
+        widths=np.frombuffer(bits, np.uint8).reshape(count, width).copy(),
     )
