@@ -1,4 +1,5 @@
-"""A real snmpd stopped and started again mid-run: reported while away, no false spike on return."""
+"""A real snmpd changing mid-run: stopped and started again (reported while away, no false spike on
+return), or given a new interface (polled from the next read of its interface list)."""
 
 from __future__ import annotations
 
@@ -75,3 +76,37 @@ async def test_snmpv1_reads_the_same_interfaces_with_32_bit_counters(lab):
     assert plan_v2.hc and not plan_v1.hc, "SNMPv1 has no Counter64: the 32-bit columns stand in"
     assert set(sample_v1.ports) == set(interfaces_v1)
     assert all(c.bits == 32 for p in sample_v1.ports.values() for c in p.counters.values())
+
+
+async def test_an_interface_added_mid_run_is_polled_without_a_false_rate(lab):
+    """The counter poll asks known instances: a new interface must make it read the list again."""
+    switch = lab.namespace("sw")
+    lab.cable(switch, "swp1", "192.0.2.1/24", lab.namespace("h1"), "eth0", "192.0.2.10/24")
+    lab.management_link(switch, "198.51.100.9/30", "198.51.100.10/30")
+    await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, "198.51.100.10", "198.51.100.8/30")
+    client = SnmpClient()
+    engine = Engine([replace(v2c_device("labsw", 161, COMMUNITY, timeout_s=0.5, retries=1), host="198.51.100.10")], client)
+    snapshots = []
+    try:
+        snapshots.append(await engine.poll())
+        lab.cable(switch, "swp2", "203.0.113.1/24", lab.namespace("h2"), "eth0", "203.0.113.10/24")
+        for _ in range(8):  # net-snmp reloads its interface list every few seconds
+            await asyncio.sleep(1.5)
+            snapshots.append(await engine.poll())
+            if any(info.if_name == "swp2" for info in snapshots[-1].interfaces.values()):
+                break
+        await asyncio.sleep(1.5)
+        snapshots.append(await engine.poll())
+    finally:
+        client.close()
+
+    def port(snapshot, name):
+        return next((p for p in snapshot.ports if snapshot.interfaces.get(("labsw", p.rates.if_index)) and
+                     snapshot.interfaces[("labsw", p.rates.if_index)].if_name == name), None)
+
+    seen = next(n for n, s in enumerate(snapshots) if port(s, "swp2") is not None)
+    assert port(snapshots[seen], "swp2").rates.status is RateStatus.FIRST, "a new interface has no rate yet"
+    assert port(snapshots[-1], "swp2").rates.status is RateStatus.OK
+    assert all(not s.failed for s in snapshots)
+    assert all(port(s, "swp1").rates.status is RateStatus.OK for s in snapshots[1:]), "the others keep their rates"
+    assert not any(p.flagged for s in snapshots for p in s.ports)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import NamedTuple
 
 from portmap.core.rates import DirectionRates, PortRates
 
@@ -73,8 +74,7 @@ class PortFlag:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
-class RankedPort:
+class RankedPort(NamedTuple):
     rates: PortRates
     flags: tuple[PortFlag, ...] = ()
     same_incident_as: tuple[str, int] | None = None
@@ -92,11 +92,13 @@ def _both(rates: PortRates) -> tuple[DirectionRates, ...]:
 
 
 def _by_pps(rates: PortRates) -> float:
-    return max((d.pps or 0.0 for d in _both(rates)), default=0.0)
+    inbound, outbound = rates.inbound, rates.outbound
+    return max(inbound.pps or 0.0 if inbound else 0.0, outbound.pps or 0.0 if outbound else 0.0)
 
 
 def _by_bps(rates: PortRates) -> float:
-    return max((d.bps or 0.0 for d in _both(rates)), default=0.0)
+    inbound, outbound = rates.inbound, rates.outbound
+    return max(inbound.bps or 0.0 if inbound else 0.0, outbound.bps or 0.0 if outbound else 0.0)
 
 
 def _by_util(rates: PortRates) -> float:
@@ -160,11 +162,18 @@ def rank_ports(
     at an edge port rank first.
     """
     key = SORT_KEYS[sort]
-    flagged = {id(r): flags.get((r.device, r.if_index), ()) for r in all_rates}
     started = since or {}
+    flagged: dict[int, tuple[PortFlag, ...]] = {}
+    """By id() of a port's rates, the flagged ports only: most ports are quiet."""
+    quiet: list[PortRates] = []
     sightings = []
     for r in all_rates:
-        floods = [flag for flag in flagged[id(r)] if flag.kind in FLOOD_KINDS]
+        port_flags = flags.get((r.device, r.if_index))
+        if not port_flags:
+            quiet.append(r)
+            continue
+        flagged[id(r)] = port_flags
+        floods = [flag for flag in port_flags if flag.kind in FLOOD_KINDS]
         if floods:
             sightings.append((max(floods, key=lambda flag: flag.rate), r))
     incidents = []
@@ -185,6 +194,7 @@ def rank_ports(
         ranked.append(ranked_port(origin))
         ranked += [ranked_port(c, origin) for c in carriers]
     in_incident = {id(p.rates) for p in ranked}
-    others = sorted((r for r in all_rates if id(r) not in in_incident), key=lambda r: (not flagged[id(r)], -key(r)))
-    ranked += [ranked_port(r) for r in others]
+    others = [r for r in all_rates if id(r) in flagged and id(r) not in in_incident]
+    ranked += [ranked_port(r) for r in sorted(others, key=key, reverse=True)]
+    ranked += [RankedPort(r) for r in sorted(quiet, key=key, reverse=True)]
     return ranked

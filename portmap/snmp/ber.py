@@ -1,8 +1,9 @@
 """A lean BER codec for SNMP v1/v2c messages: requests out, responses in, straight from bytes.
 
 pysnmp decodes every value into pyasn1 objects, most of a poll's CPU; a counter poll only
-needs the OIDs and plain values. This reads a response in one pass over the bytes and
-builds no per-value objects beyond the tuples and ints it returns. Anything that is not a
+needs plain values. This reads a response in one pass over the bytes and builds no per-value
+objects beyond the tuples and ints it returns; the answer to a GET of known names is checked
+against the request's bytes, so not even its OIDs are decoded. Anything that is not a
 well-formed response raises BerError (never another exception, never a hang: every length
 is checked against what is left). tests/test_ber.py proves it equal to pysnmp's decoder.
 """
@@ -72,7 +73,8 @@ class Message:
                 bind_start, bind_stop = _expect(data, at, stop, SEQUENCE)
             value_at = bind_start + len(name)
             if data[bind_start:value_at] != name:
-                raise BerError(f"value {len(values) + 1} is not for the OID asked")
+                asked_oid = _oid(asked, *_expect(asked, name_start, asked_at - 2, OID))
+                raise BerError(f"value {len(values) + 1} is not for {'.'.join(map(str, asked_oid))}, the OID asked there")
             if value_at + 2 <= bind_stop and data[value_at + 1] < 0x80:
                 tag, value_start, value_stop = data[value_at], value_at + 2, value_at + 2 + data[value_at + 1]
             else:

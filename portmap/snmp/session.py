@@ -36,7 +36,9 @@ from portmap.errors import (
     SnmpTimeout,
 )
 from portmap.inventory.model import Device
-from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, BerError, Message, decode_varbind_list, encode_request, first_name, encode_varbind_list
+from portmap.snmp.ber import (
+    GET, GET_BULK, GET_NEXT, BerError, Message, decode_varbind_list, encode_request, encode_varbind_list, first_name,
+)
 from portmap.snmp.community import ERROR_STATUS, CommunityTransport
 from portmap.snmp.oids import Oid
 from portmap.snmp.values import EndOfColumn, SnmpValue, to_python
@@ -65,8 +67,6 @@ MAX_ROWS_PER_COLUMN = 100_000
 
 def dotted(oid: Oid) -> str:
     return ".".join(map(str, oid))
-
-
 
 
 def map_error_indication(device: Device, indication: object, oid: str | None) -> SnmpError:
