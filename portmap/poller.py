@@ -189,7 +189,7 @@ class Engine:
         sample = await read_counters(state.session, state.plan)
         if not state.probe_next:
             return sample
-        edge = await find_refresh(state.session, state.plan, sample)
+        edge = await find_refresh(state.session, state.plan, sample, state.last_sample)
         if edge.kind is CacheKind.LIVE:
             state.counters_live = True
         elif edge.kind is CacheKind.REFRESHED:
