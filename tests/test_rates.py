@@ -149,3 +149,23 @@ def test_rates_are_never_negative_nor_above_line_speed(prev_octets, cur_octets, 
         assert side.bps >= 0 and side.pps >= 0
         if speed:
             assert side.bps <= speed * 1.1 + 1e-6
+
+
+counter_pairs = st.tuples(st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1), st.integers(0, 2**64 - 1),
+                          st.integers(0, 2**64 - 1), st.sampled_from([32, 64]), st.sampled_from([None, 0, 7]))
+
+
+@given(ports=st.lists(counter_pairs, min_size=1, max_size=8), interval=st.floats(0.5, 600),
+       speed=st.sampled_from([0, 10**7, 10**9]))
+def test_a_device_computed_at_once_equals_each_port_computed_alone(ports, interval, speed):
+    """Rows of a device are computed together on arrays: no row may change another's result."""
+    befores, afters = [], []
+    for if_index, (octets_before, octets_after, packets_before, packets_after, bits, discontinuity) in enumerate(ports, 1):
+        modulo = 2**bits
+        befores.append(port(octets_before % modulo, packets_before % modulo, bits, discontinuity, if_index))
+        afters.append(port(octets_after % modulo, packets_after % modulo, bits, 0 if discontinuity is None else discontinuity + (if_index % 2), if_index))
+    interfaces = {p.if_index: InterfaceInfo(p.if_index, "p", "p", "", 6, speed, "", "up") for p in afters}
+    prev = DeviceSample.of("sw1", 1000.0, 100_000, 1000.0, {p.if_index: p for p in befores})
+    cur = DeviceSample.of("sw1", 1000.0 + interval, 100_000 + round(interval * 100), 1000.0 + interval, {p.if_index: p for p in afters})
+    together = compute_device_rates(prev, cur, interfaces).ports()
+    assert together == [compute_port_rates(before, after, interval, speed) for before, after in zip(befores, afters)]

@@ -224,7 +224,7 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
         per_second[:, direction, DISCARDS] = column("discards")
     per_second[status != _OK] = np.nan
     octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
-    wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval)
+    wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval) & (status == _OK)
     return DeviceRates(cur.device, interval, cur.if_indexes, status, per_second, speed, wrapped_again, notes)
 
 

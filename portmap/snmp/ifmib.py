@@ -87,10 +87,6 @@ class CounterPlan:
     def hc(self) -> bool:
         return self.counters.get("in_octets") is oids.ifHCInOctets
 
-    @property
-    def if_indexes(self) -> tuple[int, ...]:
-        return tuple(if_index for if_index, _ in self.ports)
-
 
 def _bits(column: MibObject) -> int:
     return 64 if column.name.startswith("ifHC") else 32
