@@ -127,6 +127,11 @@ def _integer(data: bytes, start: int, stop: int) -> int:
 def _oid(data: bytes, start: int, stop: int) -> tuple[int, ...]:
     if start == stop:
         raise BerError("empty OID")
+    contents = data[start:stop]
+    if max(contents) < 0x80:  # every arc in one byte, as in most of the OIDs a poll reads
+        first = contents[0]
+        head = (0, first) if first < 40 else (1, first - 40) if first < 80 else (2, first - 80)
+        return head + tuple(contents[1:])
     arcs: list[int] = []
     value = 0
     for at in range(start, stop):
@@ -244,6 +249,8 @@ def encode_integer(value: int) -> bytes:
 
 def encode_oid(oid: tuple[int, ...]) -> bytes:
     arcs = [oid[0] * 40 + oid[1], *oid[2:]]
+    if max(arcs) < 0x80:  # every arc in one byte
+        return encode_tlv(OID, bytes(arcs))
     body = bytearray()
     for arc in arcs:
         chunk = [arc & 0x7F]
@@ -255,9 +262,19 @@ def encode_oid(oid: tuple[int, ...]) -> bytes:
     return encode_tlv(OID, bytes(body))
 
 
+def encode_varbind(oid: tuple[int, ...]) -> bytes:
+    """One name with a NULL value, as a request carries it."""
+    return encode_tlv(SEQUENCE, encode_oid(oid) + b"\x05\x00")
+
+
 def encode_varbind_list(oids: list[tuple[int, ...]]) -> bytes:
     """The variable-bindings list of a request: each name with a NULL value."""
-    return encode_tlv(SEQUENCE, b"".join(encode_tlv(SEQUENCE, encode_oid(oid) + b"\x05\x00") for oid in oids))
+    return join_varbinds([encode_varbind(oid) for oid in oids])
+
+
+def join_varbinds(varbinds: list[bytes]) -> bytes:
+    """A variable-bindings list of varbinds encoded one by one (encode_varbind)."""
+    return encode_tlv(SEQUENCE, b"".join(varbinds))
 
 
 def encode_request(version: int, community: bytes, pdu: int, request_id: int, varbind_list: bytes,

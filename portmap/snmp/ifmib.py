@@ -18,7 +18,7 @@ from portmap.core.samples import (
 from portmap.core.tables import mac_text
 from portmap.errors import SnmpAgentError, SnmpMalformedResponse
 from portmap.snmp import oids
-from portmap.snmp.ber import decode_varbind_list, encode_oid, encode_varbind_list
+from portmap.snmp.ber import decode_varbind_list, encode_varbind, encode_varbind_list, join_varbinds
 from portmap.snmp.oids import MibObject, Oid
 from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
@@ -57,8 +57,8 @@ first in every counter poll."""
 MAX_GET_RESPONSE_BYTES = 1400
 """Instances are packed into one GET until its answer could exceed this: under an Ethernet
 MTU, and under Cisco IOS's default SNMP packet size of 1,500 bytes."""
-MAX_ANSWER_BYTES_PER_NAME = 13
-"""What one value can add to a name in an answer: a Counter64 (up to 11 bytes) in place of NULL (2)."""
+MAX_ANSWER_GROWTH = 9
+"""What an answer adds to a varbind asked: a Counter64 (up to 11 bytes) in place of NULL (2)."""
 
 
 class InterfacesChanged(SnmpMalformedResponse):
@@ -203,16 +203,16 @@ def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
 def _packed(instances: list[Oid]) -> list[bytes]:
     """Consecutive instances packed into GETs whose answers stay under MAX_GET_RESPONSE_BYTES."""
     requests: list[bytes] = []
-    batch: list[Oid] = []
+    batch: list[bytes] = []
     size = 0
-    for oid in instances:
-        answer_size = len(encode_oid(oid)) + MAX_ANSWER_BYTES_PER_NAME + 2
+    for varbind in map(encode_varbind, instances):
+        answer_size = len(varbind) + MAX_ANSWER_GROWTH
         if batch and size + answer_size > MAX_GET_RESPONSE_BYTES:
-            requests.append(encode_varbind_list(batch))
+            requests.append(join_varbinds(batch))
             batch, size = [], 0
-        batch.append(oid)
+        batch.append(varbind)
         size += answer_size
-    requests.append(encode_varbind_list(batch))
+    requests.append(join_varbinds(batch))
     return requests
 
 
