@@ -212,16 +212,15 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
     amounts[deltas.absent | trouble] = np.nan
     counted = amounts / interval
     for direction, side in ((IN, "in"), (OUT, "out")):
-        def column(name: str) -> np.ndarray:
-            return counted[:, COUNTER_COLUMN[f"{side}_{name}"]]
-        ucast, mcast, bcast, nucast = column("ucast"), column("mcast"), column("bcast"), column("nucast")
+        octets, ucast, mcast, bcast, nucast, errors, discards = (
+            counted[:, COUNTER_COLUMN[f"{side}_{name}"]] for name in ("octets", "ucast", "mcast", "bcast", "nucast", "errors", "discards"))
         both_kinds = ~np.isnan(mcast) & ~np.isnan(bcast)
         per_second[:, direction, PPS] = np.where(both_kinds, ucast + mcast + bcast, ucast + np.nan_to_num(nucast))
-        per_second[:, direction, BPS] = column("octets") * 8
+        per_second[:, direction, BPS] = octets * 8
         per_second[:, direction, MCAST] = mcast
         per_second[:, direction, BCAST] = bcast
-        per_second[:, direction, ERRORS] = column("errors")
-        per_second[:, direction, DISCARDS] = column("discards")
+        per_second[:, direction, ERRORS] = errors
+        per_second[:, direction, DISCARDS] = discards
     per_second[status != _OK] = np.nan
     octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
     wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval) & (status == _OK)
