@@ -15,7 +15,7 @@ from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network
 from tests.faults import close_relay, silent_agent, slow_relay
-from tests.helpers import free_udp_ports, v2c_device
+from tests.helpers import free_udp_ports, report, v2c_device
 
 
 def rates_of(snapshot: Snapshot, device: str) -> dict[int, object]:
@@ -91,6 +91,33 @@ async def test_silent_device_is_reported_and_slow_device_still_answers(quiet_sce
     assert all(r.status is RateStatus.OK for r in rates_of(second, "acc1").values())
     # The silent device costs its own timeout, not the others' time: polls run side by side.
     assert elapsed < 1.0 + 2 * (2 * 0.5 + 0.5) + 2 * 1.5
+
+
+async def test_a_hundred_silent_devices_do_not_hold_up_the_one_that_answers(quiet_scenario):
+    """During an outage many switches go silent at once: more than there are places for requests in
+    flight. A request that waits stops holding its place, so the answering device is not queued
+    behind their timeouts."""
+    ports = free_udp_ports(100)
+    silent = [await silent_agent(port) for port in ports]
+    client = SnmpClient(max_in_flight=64)
+    devices = [quiet_scenario.device("acc1")] + [
+        quiet_scenario.device("acc1", name=f"dead{n}", port=port, timeout_s=2.0, retries=0) for n, port in enumerate(ports)]
+    engine = Engine(devices, client)
+    try:
+        await engine.poll()
+        snapshot = await engine.poll()
+    finally:
+        client.close()
+        for transport in silent:
+            transport.close()
+    answered = {d.name: d for d in snapshot.devices if d.answered}
+    assert set(answered) == {"acc1"} and len(snapshot.failed) == 100
+    # Queued behind 100 silent requests holding 64 places for 2 s each, each of acc1's requests
+    # would wait about 2 s; its whole poll takes a fraction of a second on its own.
+    report(f"100 silent devices (64 places for requests in flight): the answering switch polled in "
+           f"{answered['acc1'].response_s:.2f}s, the whole poll took {snapshot.poll_s:.1f}s")
+    assert answered["acc1"].response_s < 1.5, f"acc1 took {answered['acc1'].response_s:.1f}s"
+    assert all(r.status is RateStatus.OK for r in rates_of(snapshot, "acc1").values())
 
 
 async def test_snmpv3_authpriv_device_polls_and_a_wrong_password_is_named(quiet_scenario):

@@ -8,11 +8,12 @@ turns pysnmp's answers into plain values or typed `SnmpError`s. There is no SET 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
 from pysnmp.entity.rfc3413 import cmdgen
@@ -119,6 +120,35 @@ def _credentials(device: Device) -> tuple[object, ...]:
     return (snmp.security_level, snmp.auth_protocol, snmp.auth_password, snmp.priv_protocol, snmp.priv_password)
 
 
+class RequestBudget:
+    """A cap on requests in flight, so that answers never arrive in bursts bigger than the
+    socket can hold. A request stops counting once it has waited `hold_s`: an unanswered one
+    (a silent device) would otherwise keep its place for its whole timeout, and a few hundred
+    silent devices during an outage would slow every other device's poll."""
+
+    def __init__(self, size: int, hold_s: float = 0.5) -> None:
+        self._places = asyncio.Semaphore(size)
+        self.hold_s = hold_s
+
+    @contextlib.asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
+        await self._places.acquire()
+        held = True
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                held = False
+                self._places.release()
+
+        timer = asyncio.get_running_loop().call_later(self.hold_s, release)
+        try:
+            yield
+        finally:
+            timer.cancel()
+            release()
+
+
 class SnmpClient:
     """The process's SNMP transports, shared by every device, with a cap on requests in flight.
 
@@ -134,7 +164,7 @@ class SnmpClient:
         """v1/v2c: one socket per address family, the lean codec (portmap/snmp/community.py)."""
         self._engines: list[SnmpEngine] = [self._new_engine()]
         self._v3_users: list[dict[str, tuple[object, ...]]] = [{}]
-        self.in_flight = asyncio.Semaphore(max_in_flight)
+        self.in_flight = RequestBudget(max_in_flight)
 
     def _new_engine(self) -> SnmpEngine:
         engine = SnmpEngine()
@@ -254,7 +284,7 @@ class DeviceSession:
             return self._decoded(response.varbinds, oid_hint)
         target = await self._transport()
         request = [(rfc1902.ObjectName(oid), v2c.null) for oid in oids]
-        async with self._one_at_a_time, self.client.in_flight:
+        async with self._one_at_a_time, self.client.in_flight.request():
             self.requests_sent += 1
             log.debug("%s: %s from %s:%d, first OID %s", self.device.name, kind, self.device.host, self.device.port, oid_hint)
             indication, status, index, var_binds = await self._exchange(kind, target, request, repetitions)
@@ -285,7 +315,7 @@ class DeviceSession:
         def message(request_id: int) -> bytes:
             return encode_request(version, community, pdu, request_id, varbind_list, 0, repetitions)
 
-        async with self._one_at_a_time, self.client.in_flight:
+        async with self._one_at_a_time, self.client.in_flight.request():
             self.requests_sent += 1
             log.debug("%s: %s from %s:%d, first OID %s", self.device.name, kind, self.device.host, self.device.port, oid_hint)
             response = await self.client.community.exchange(
