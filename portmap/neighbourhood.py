@@ -7,8 +7,7 @@ One device failing never stops the others.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import networkx as nx

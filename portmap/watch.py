@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.flags import FlagThresholds
 from portmap.dns import ReverseDns
 from portmap.inventory.model import Device
@@ -50,15 +49,11 @@ class WatchSettings:
     """The inventory's global `spikes:`; devices' and ports' own apply on top."""
 
 
-def saved_baselines(state: Path | None) -> dict[SeriesKey, Baseline]:
-    return load_baselines(state) if state else {}
-
-
 async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
                 rounds: int | None = None) -> None:
     """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
     client = SnmpClient()
-    engine = Engine(devices, client, settings.thresholds, settings.sort, saved_baselines(settings.state))
+    engine = Engine(devices, client, settings.thresholds, settings.sort, load_baselines(settings.state) if settings.state else {})
     neighbourhood: Neighbourhood | None = None
     previous_failed: tuple[DeviceStatus, ...] = ()
     tables_read_at = float("-inf")
@@ -79,7 +74,8 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
             previous_failed = snapshot.failed
             if settings.state and done % SAVE_BASELINES_EVERY == 0:
                 save_baselines(settings.state, engine.detector.baselines.items())
-            await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
+            if rounds is None or done < rounds:
+                await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
         client.close()
         if settings.state:

@@ -6,45 +6,33 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from portmap.cli.render import render_json, render_table
-from portmap.core.flags import FlagThresholds
 from portmap.core.samples import SystemInfo
 from portmap.errors import PortmapError, SnmpError
 from portmap.inventory.model import Device
-from portmap.dns import ReverseDns
-from portmap.neighbourhood import read_neighbourhood
-from portmap.poller import Engine, Snapshot
+from portmap.poller import Snapshot
 from portmap.snmp.ifmib import read_system
 from portmap.snmp.session import SnmpClient
-from portmap.state import save_baselines
-from portmap.watch import Frame, WatchSettings, saved_baselines, watch
+from portmap.watch import Frame, WatchSettings, watch
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 
 
-async def run_top(devices: Sequence[Device], interval_s: float, limit: int, sort: str, as_json: bool,
-                  dns: ReverseDns | None, state: Path | None, thresholds: FlagThresholds) -> int:
+async def run_top(devices: Sequence[Device], limit: int, as_json: bool, settings: WatchSettings) -> int:
     """Poll, wait, poll again, print the ranked ports. Exit 1 when a device did not answer.
-    `state`: the baselines file to compare with and to add this run to (None: start blind, keep nothing)."""
-    client = SnmpClient()
-    try:
-        engine = Engine(devices, client, thresholds, sort, saved_baselines(state))
-        first, neighbourhood = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, dns))
-        engine.uplinks = frozenset(neighbourhood.uplinks)
-        await asyncio.sleep(interval_s)
-        second = await engine.poll()
-    finally:
-        client.close()
-    if state:
-        save_baselines(state, engine.detector.baselines.items())
-    measured = _measured_interval(second) or interval_s
+    The two polls are the watch loop's first two (settings.state: the baselines file to compare
+    with and to add this run to)."""
+    frames: list[Frame] = []
+    await watch(devices, settings, frames.append, rounds=2)
+    second = frames[-1]
+    snapshot = second.snapshot
+    measured = _measured_interval(snapshot) or settings.interval_s
     if as_json:
-        print(json.dumps(render_json(second, measured, first.failed, neighbourhood), indent=2))
+        print(json.dumps(render_json(snapshot, measured, second.earlier_failures, second.neighbourhood), indent=2))
     else:
-        print(render_table(second, limit, first.failed, neighbourhood))
-    return 1 if second.failed or first.failed else 0
+        print(render_table(snapshot, limit, second.earlier_failures, second.neighbourhood))
+    return 1 if snapshot.failed or second.earlier_failures else 0
 
 
 def _measured_interval(snapshot: Snapshot) -> float | None:

@@ -142,9 +142,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     devices = _devices(inventory, getattr(args, "device", None))
     from portmap.cli import commands as run_commands
 
-    if command == "top":
-        return asyncio.run(run_commands.run_top(devices, args.interval, args.limit, args.sort, args.json, _dns(args), _state(args),
-                                                tuned(FlagThresholds(), inventory.spikes)))
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
@@ -164,6 +161,8 @@ def run(argv: Sequence[str] | None = None) -> int:
 
     settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes))
+    if command == "top":
+        return asyncio.run(run_commands.run_top(devices, args.limit, args.json, settings))
     if command == "ui":
         from portmap.cli.ui_cmd import run_ui
 

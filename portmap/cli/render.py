@@ -29,7 +29,7 @@ def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
     return f"{name} {address}" if name else address
 
 
-def _reason(reason: str, who: str, since: float | None) -> str:
+def reason_line(reason: str, who: str, since: float | None) -> str:
     """'sending 40k pps ...' becomes '10.0.0.21 (52:54:..) is sending 40k pps ..., since 14:02:31' where the
     host and the start are known."""
     started = f", since {time.strftime('%H:%M:%S', time.localtime(since))}" if since is not None else ""
@@ -96,7 +96,7 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
         key = (ranked.rates.device, ranked.rates.if_index)
         who = host_label(neighbourhood, key)
         for flag in ranked.flags:
-            lines.append(f"! {port_label(snapshot, key)}: {_reason(flag.reason, who, ranked.since)}")
+            lines.append(f"! {port_label(snapshot, key)}: {reason_line(flag.reason, who, ranked.since)}")
         if key in carriers:
             lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
     return ([""] + lines) if lines else []
@@ -180,7 +180,7 @@ def render_json(
             "rate_status": str(rates.status),
             "note": rates.note,
             "flagged": ranked.flagged,
-            "reasons": [_reason(flag.reason, host_label(neighbourhood, key), ranked.since) for flag in ranked.flags],
+            "reasons": [reason_line(flag.reason, host_label(neighbourhood, key), ranked.since) for flag in ranked.flags],
             "since": ranked.since,
             "hosts": _hosts_json(neighbourhood, key),
             "neighbor": _neighbor_json(neighbourhood, key),

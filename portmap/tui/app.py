@@ -28,7 +28,8 @@ from portmap.watch import Frame
 FrameSource = Callable[[Callable[[Frame], object]], Awaitable[None]]
 """Runs the watch loop, calling its argument with every frame (portmap.watch.watch in the product)."""
 
-SORT_KEYS = {"1": "rank", "2": "pps", "3": "bps", "4": "util", "5": "errors"}
+SORT_BY_KEY = {"1": "rank", "2": "pps", "3": "bps", "4": "util", "5": "errors"}
+"""The number keys that order the table."""
 
 
 class FrameReady(Message):
@@ -71,7 +72,7 @@ class PortmapApp(App[None]):
     CSS_PATH = Path(__file__).with_name("portmap.tcss")
     TITLE = "portmap"
     BINDINGS = [
-        *(Binding(key, f"sort('{sort}')", f"sort {sort}", show=key in ("1", "2")) for key, sort in SORT_KEYS.items()),
+        *(Binding(key, f"sort('{sort}')", f"sort {sort}", show=key in ("1", "2")) for key, sort in SORT_BY_KEY.items()),
         Binding("slash", "filter", "filter"),
         Binding("escape", "clear_filter", "clear filter", show=False),
         Binding("d", "devices", "devices"),

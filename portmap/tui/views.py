@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from portmap import format as fmt
-from portmap.cli.render import host_label, port_label, unreachable
+from portmap.cli.render import host_label, port_label, reason_line, unreachable
 from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.rates import PortRates
 from portmap.poller import PortKey
@@ -164,11 +164,8 @@ def banner(frame: Frame | None) -> Text | None:
         return None
     origin = flagged[0]
     key = (origin.rates.device, origin.rates.if_index)
-    who = host_label(frame.neighbourhood, key)
-    flag = origin.flags[0]
-    reason = f"{who} is {flag.reason}" if who else flag.reason
-    since = f", since {time.strftime('%H:%M:%S', time.localtime(origin.since))}" if origin.since else ""
-    text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}{since}")
+    reason = reason_line(origin.flags[0].reason, host_label(frame.neighbourhood, key), origin.since)
+    text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}")
     carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports
                 if p.same_incident_as == key]
     if carriers:
