@@ -14,6 +14,7 @@ from portmap.snmp.lldp import CHASSIS_MAC, PORT_NAME
 from portmap.demo.tables import VLAN, DeviceTables
 from portmap.demo.traffic import TrafficModel
 from portmap.snmp import oids
+from portmap.snmp.ifmib import ALWAYS_COUNTER32, COUNTER32_FALLBACK, HC_COUNTERS
 from portmap.snmp.oids import Oid
 
 Getter = Callable[[], object]
@@ -21,22 +22,11 @@ Getter = Callable[[], object]
 NET_SNMP_LINUX = (1, 3, 6, 1, 4, 1, 8072, 3, 2, 10)
 ARP_DYNAMIC, ARP_REACHABLE = 3, 1
 FDB_STATUS_CODE = {name: code for code, name in FDB_STATUS.items()}
-COUNTER32_COLUMNS = {
-    # What the simulated agents count, by column (the lean benchmark agents encode these directly).
-    oids.ifInOctets: "in_octets", oids.ifOutOctets: "out_octets",
-    oids.ifInUcastPkts: "in_ucast", oids.ifOutUcastPkts: "out_ucast",
-    oids.ifInDiscards: "in_discards", oids.ifOutDiscards: "out_discards",
-    oids.ifInErrors: "in_errors", oids.ifOutErrors: "out_errors",
-    oids.ifInMulticastPkts: "in_mcast", oids.ifOutMulticastPkts: "out_mcast",
-    oids.ifInBroadcastPkts: "in_bcast", oids.ifOutBroadcastPkts: "out_bcast",
-}
+COUNTER32_COLUMNS = {column: name for name, column in {**COUNTER32_FALLBACK, **ALWAYS_COUNTER32}.items()
+                     if not name.endswith("nucast")}
+"""What the simulated agents count, by column (ifTable's non-unicast columns are sums, served apart)."""
 _IFX_COUNTER32 = (oids.ifInMulticastPkts, oids.ifOutMulticastPkts, oids.ifInBroadcastPkts, oids.ifOutBroadcastPkts)
-COUNTER64_COLUMNS = {
-    oids.ifHCInOctets: "in_octets", oids.ifHCOutOctets: "out_octets",
-    oids.ifHCInUcastPkts: "in_ucast", oids.ifHCOutUcastPkts: "out_ucast",
-    oids.ifHCInMulticastPkts: "in_mcast", oids.ifHCOutMulticastPkts: "out_mcast",
-    oids.ifHCInBroadcastPkts: "in_bcast", oids.ifHCOutBroadcastPkts: "out_bcast",
-}
+COUNTER64_COLUMNS = {column: name for name, column in HC_COUNTERS.items()}
 
 
 def _mac_bytes(mac: str) -> bytes:

@@ -30,20 +30,22 @@ _STATIC_COLUMNS = (
     oids.ifName, oids.ifHighSpeed, oids.ifAlias,
 )
 
-_HC_COUNTERS: dict[str, MibObject] = {
+# The counter columns by counter name: 64-bit where the agent has them, else 32-bit; errors and
+# discards are 32-bit everywhere. The demo's agents serve the same columns.
+HC_COUNTERS: dict[str, MibObject] = {
     "in_octets": oids.ifHCInOctets, "out_octets": oids.ifHCOutOctets,
     "in_ucast": oids.ifHCInUcastPkts, "out_ucast": oids.ifHCOutUcastPkts,
     "in_mcast": oids.ifHCInMulticastPkts, "out_mcast": oids.ifHCOutMulticastPkts,
     "in_bcast": oids.ifHCInBroadcastPkts, "out_bcast": oids.ifHCOutBroadcastPkts,
 }
-_COUNTER32_FALLBACK: dict[str, MibObject] = {
+COUNTER32_FALLBACK: dict[str, MibObject] = {
     "in_octets": oids.ifInOctets, "out_octets": oids.ifOutOctets,
     "in_ucast": oids.ifInUcastPkts, "out_ucast": oids.ifOutUcastPkts,
     "in_mcast": oids.ifInMulticastPkts, "out_mcast": oids.ifOutMulticastPkts,
     "in_bcast": oids.ifInBroadcastPkts, "out_bcast": oids.ifOutBroadcastPkts,
     "in_nucast": oids.ifInNUcastPkts, "out_nucast": oids.ifOutNUcastPkts,
 }
-_ALWAYS_COUNTER32: dict[str, MibObject] = {
+ALWAYS_COUNTER32: dict[str, MibObject] = {
     "in_errors": oids.ifInErrors, "out_errors": oids.ifOutErrors,
     "in_discards": oids.ifInDiscards, "out_discards": oids.ifOutDiscards,
 }
@@ -158,8 +160,8 @@ async def read_plan(session: DeviceSession) -> CounterPlan:
     stamp = await _stamp(session)
     status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime, oids.ifHCInOctets)
     table = await session.walk([column.oid for column in status_columns])
-    counters = dict(_HC_COUNTERS) if table[oids.ifHCInOctets.oid] else dict(_COUNTER32_FALLBACK)
-    counters.update(_ALWAYS_COUNTER32)
+    counters = dict(HC_COUNTERS) if table[oids.ifHCInOctets.oid] else dict(COUNTER32_FALLBACK)
+    counters.update(ALWAYS_COUNTER32)
     if session.device.snmp.version == "1":
         # An SNMPv1 agent refuses a whole GET for one instance it lacks: ask only those it has.
         # Later versions answer noSuchInstance for that instance alone, which reads as no counter.
