@@ -11,17 +11,13 @@ import argparse
 import asyncio
 import time
 
-from poll import BASE_PORT, start_agents  # bench/poll.py, beside this script
+from poll import BASE_PORT, bench_device, start_agents  # bench/poll.py, beside this script
 
-from portmap.inventory.model import Device, Secret, SnmpSettings
+from portmap.inventory.model import Device
 from portmap.poller import Engine
 from portmap.snmp.session import SnmpClient
 
 SILENT_BASE_PORT = 40000
-
-
-def device(name: str, port: int, timeout_s: float) -> Device:
-    return Device(name, "127.0.0.1", port, frozenset({"switch"}), SnmpSettings("2c", Secret("public")), timeout_s, 1)
 
 
 async def slowest_cycle(devices: list[Device], cycles: int = 3) -> float:
@@ -46,8 +42,8 @@ def main() -> None:
     args = parser.parse_args()
     agents = start_agents(args.devices)
     try:
-        answering = [device(f"sw{BASE_PORT + n}", BASE_PORT + n, args.timeout) for n in range(args.devices)]
-        silent = [device(f"dead{n}", SILENT_BASE_PORT + n, args.timeout) for n in range(args.silent)]
+        answering = [bench_device(f"sw{BASE_PORT + n}", BASE_PORT + n, args.timeout) for n in range(args.devices)]
+        silent = [bench_device(f"dead{n}", SILENT_BASE_PORT + n, args.timeout) for n in range(args.silent)]
         alone = asyncio.run(slowest_cycle(answering))
         outage = asyncio.run(slowest_cycle(answering + silent))
     finally:

@@ -48,6 +48,11 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def bench_device(name: str, port: int, timeout_s: float = 5.0) -> Device:
+    """An inventory entry for a simulated switch on 127.0.0.1 (v2c, community public, one retry)."""
+    return Device(name, "127.0.0.1", port, frozenset({"switch"}), SnmpSettings("2c", Secret("public")), timeout_s, 1)
+
+
 def start_agents(count: int) -> list[subprocess.Popen[str]]:
     processes = []
     for first in range(0, count, AGENTS_PER_PROCESS):
@@ -114,11 +119,7 @@ def main() -> None:
     for count in args.devices:
         agents = start_agents(count)
         try:
-            devices = [
-                Device(f"sw{BASE_PORT + n}", "127.0.0.1", BASE_PORT + n, frozenset({"switch"}),
-                       SnmpSettings("2c", Secret("public")), 5.0, 1)
-                for n in range(count)
-            ]
+            devices = [bench_device(f"sw{BASE_PORT + n}", BASE_PORT + n) for n in range(count)]
             ours = asyncio.run(poll_cost(devices, args.cycles, [a.pid for a in agents]))
             theirs = netsnmp_cost(devices, args.cycles)
         finally:
