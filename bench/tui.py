@@ -21,7 +21,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from portmap.core.detector import Detector
-from portmap.core.flags import rank_ports
+from portmap.core.ranking import rank_rates
 from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
 from portmap.core.samples import InterfaceInfo
 from portmap.poller import DeviceStatus, Snapshot
@@ -43,10 +43,11 @@ def make_frame(devices: int, ports_per_device: int, number: int, detector: Detec
             rates.append(PortRates(name, i, 2.0, RateStatus.OK, inbound=side, outbound=side, speed_bps=10**9))
             interfaces[(name, i)] = InterfaceInfo(i, f"Gi1/0/{i}", f"GigabitEthernet1/0/{i}", f"desk {d}-{i}", 6, 10**9, "", "up")
     now = time.time()
-    detections = detector.observe(by_device(rates), now)
-    ranked = rank_ports(rates, {k: v.flags for k, v in detections.items()})
+    device_rates = by_device(rates)
+    detections = detector.observe(device_rates, now)
+    ranked = rank_rates(device_rates, {k: v.flags for k, v in detections.items()})
     statuses = tuple(DeviceStatus(f"sw{d:03d}", True, 0.05) for d in range(devices))
-    snapshot = Snapshot(now, 0.4, tuple(ranked), interfaces, dict.fromkeys(interfaces, "up"), statuses)
+    snapshot = Snapshot(now, 0.4, ranked, interfaces, dict.fromkeys(interfaces, "up"), statuses)
     return Frame(snapshot, None, (), number)
 
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
-from portmap.core.flags import FlagThresholds, RankedPort, rank_ports, tuned
+from portmap.core.flags import FlagThresholds, tuned
+from portmap.core.ranking import RankedPorts, rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import OPER_STATUS, DeviceSample, InterfaceInfo
 from portmap.errors import SnmpError
@@ -48,7 +49,8 @@ class Snapshot:
     taken_at: float
     """Wall-clock time (epoch seconds) when the poll finished."""
     poll_s: float
-    ports: tuple[RankedPort, ...]
+    ports: RankedPorts
+    """In rank order (core/ranking.py): quiet ports' records are built when read."""
     interfaces: dict[PortKey, InterfaceInfo]
     oper_status: dict[PortKey, str]
     devices: tuple[DeviceStatus, ...]
@@ -134,13 +136,12 @@ class Engine:
                 oper.update(zip(state.sample_keys(), [OPER_STATUS.get(code, "unknown") for code in state.last_sample.oper.tolist()]))
         taken_at = time.time()
         detections = self.detector.observe(device_rates, taken_at, oper)
-        all_rates = [port for rates in device_rates for port in rates.ports()]
-        ranked = rank_ports(all_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self.uplinks,
+        ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self.uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None})
         return Snapshot(
             taken_at=taken_at,
             poll_s=time.monotonic() - started,
-            ports=tuple(ranked),
+            ports=ranked,
             interfaces=interfaces,
             oper_status=oper,
             devices=tuple(statuses),

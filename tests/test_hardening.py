@@ -77,7 +77,7 @@ async def test_a_port_added_between_polls_starts_without_a_rate(quiet_scenario):
     assert by_device(after, "acc2")[201].status is RateStatus.FIRST
     assert after.interfaces[("acc2", 201)].alias == "new card"
     assert by_device(settled, "acc2")[201].status is RateStatus.OK
-    assert not any(p.flagged for p in after.ports + settled.ports)
+    assert not any(p.flagged for p in [*after.ports, *settled.ports])
 
 
 async def test_new_community_after_a_reboot_is_reported_and_the_rest_goes_on(quiet_scenario):

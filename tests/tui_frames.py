@@ -8,7 +8,7 @@ placement): only the wall clock and the network are left out, so every run draws
 from __future__ import annotations
 
 from portmap.core.detector import Detector
-from portmap.core.flags import rank_ports
+from portmap.core.ranking import rank_rates
 from portmap.core.rates import compute_device_rates
 from portmap.core.samples import Counter, DeviceSample, InterfaceInfo, PortCounters
 from portmap.demo.network import DemoNetwork, default_network
@@ -58,10 +58,10 @@ def scenario_frames(until_s: int = 50) -> list[Frame]:
             previous[spec.name] = sample
         oper = {(d, i): info.admin_status for d, infos in interfaces.items() for i, info in infos.items()}
         detections = detector.observe(rates, EPOCH + now, oper)
-        ranked = rank_ports([p for r in rates for p in r.ports()], {k: d.flags for k, d in detections.items()}, uplinks=frozenset(neighbourhood.uplinks),
+        ranked = rank_rates(rates, {k: d.flags for k, d in detections.items()}, uplinks=frozenset(neighbourhood.uplinks),
                             since={k: d.since for k, d in detections.items() if d.since is not None})
         statuses = tuple(DeviceStatus(d.name, True, 0.03) for d in network.devices) + (SILENT,)
-        snapshot = Snapshot(EPOCH + now, 0.12, tuple(ranked), {(d, i): info for d, infos in interfaces.items() for i, info in infos.items()},
+        snapshot = Snapshot(EPOCH + now, 0.12, ranked, {(d, i): info for d, infos in interfaces.items() for i, info in infos.items()},
                             oper, statuses)
         frames.append(Frame(snapshot, neighbourhood, (), len(frames) + 1))
     return frames

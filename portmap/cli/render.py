@@ -87,11 +87,11 @@ def render_table(
 def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list[str]:
     lines: list[str] = []
     carriers: dict[PortKey, list[str]] = {}
-    for ranked in snapshot.ports:
+    for ranked in snapshot.ports.flagged:
         if ranked.same_incident_as is not None:
             carriers.setdefault(ranked.same_incident_as, []).append(port_label(snapshot, (ranked.rates.device, ranked.rates.if_index)))
-    for ranked in snapshot.ports:
-        if not ranked.flagged or ranked.same_incident_as is not None:
+    for ranked in snapshot.ports.flagged:
+        if ranked.same_incident_as is not None:
             continue
         key = (ranked.rates.device, ranked.rates.if_index)
         who = host_label(neighbourhood, key)

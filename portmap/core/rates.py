@@ -114,18 +114,22 @@ class DeviceRates:
 
     def ports(self) -> list[PortRates]:
         """Each row's readable form (for the faces; built from plain lists, not element by element)."""
-        ports = []
-        for row, (values, code, if_index, speed, wrapped) in enumerate(zip(
-                self.per_second.tolist(), self.status.tolist(), self.if_indexes.tolist(), self.speed_bps.tolist(),
-                self.may_have_wrapped_again.tolist())):
-            status = STATUSES[code]
-            inbound: DirectionRates | None = None
-            outbound: DirectionRates | None = None
-            if status is RateStatus.OK:
-                inbound, outbound = (DirectionRates(*[None if value != value else value for value in side]) for side in values)
-            ports.append(PortRates(self.device, if_index, self.interval_s, status, self.notes.get(row, ""), inbound, outbound,
-                                   speed, wrapped))
-        return ports
+        return [self._record(row, *columns) for row, columns in enumerate(zip(
+            self.per_second.tolist(), self.status.tolist(), self.if_indexes.tolist(), self.speed_bps.tolist(),
+            self.may_have_wrapped_again.tolist()))]
+
+    def port(self, row: int) -> PortRates:
+        """One row's readable form."""
+        return self._record(row, self.per_second[row].tolist(), int(self.status[row]), int(self.if_indexes[row]),
+                            int(self.speed_bps[row]), bool(self.may_have_wrapped_again[row]))
+
+    def _record(self, row: int, values: list[list[float]], code: int, if_index: int, speed: int, wrapped: bool) -> PortRates:
+        status = STATUSES[code]
+        inbound: DirectionRates | None = None
+        outbound: DirectionRates | None = None
+        if status is RateStatus.OK:
+            inbound, outbound = (DirectionRates(*[None if value != value else value for value in side]) for side in values)
+        return PortRates(self.device, if_index, self.interval_s, status, self.notes.get(row, ""), inbound, outbound, speed, wrapped)
 
     @classmethod
     def of(cls, ports: Sequence[PortRates]) -> DeviceRates:

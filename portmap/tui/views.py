@@ -98,12 +98,13 @@ class PortView:
     def __init__(self, frame: Frame) -> None:
         self.frame = frame
         self._orders: dict[str, list[RankedPort]] = {}
+        self._ports = list(frame.snapshot.ports)
         # built with the frame (every few seconds), not on the first typed letter
-        self._search = {id(p): _searchable(p, frame) for p in frame.snapshot.ports}
+        self._search = {id(p): _searchable(p, frame) for p in self._ports}
 
     def ordered(self, sort: str) -> list[RankedPort]:
         if sort not in self._orders:
-            ports = list(self.frame.snapshot.ports)
+            ports = list(self._ports)
             key_of = SORTS[sort]
             if key_of is not None:
                 ports.sort(key=lambda p: (not p.flagged, -key_of(p.rates)))
@@ -159,14 +160,14 @@ def banner(frame: Frame | None) -> Text | None:
     """The strongest incident's reason line, and the ports its flood crosses; None when nothing is flagged."""
     if frame is None:
         return None
-    flagged = [p for p in frame.snapshot.ports if p.flagged and p.same_incident_as is None]
+    flagged = [p for p in frame.snapshot.ports.flagged if p.same_incident_as is None]
     if not flagged:
         return None
     origin = flagged[0]
     key = (origin.rates.device, origin.rates.if_index)
     reason = reason_line(origin.flags[0].reason, host_label(frame.neighbourhood, key), origin.since)
     text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}")
-    carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports
+    carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports.flagged
                 if p.same_incident_as == key]
     if carriers:
         text.append(f"\n  the same flood crosses: {', '.join(carriers)}")
