@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -218,14 +219,13 @@ def _packed(instances: list[Oid]) -> list[bytes]:
     return requests
 
 
-async def _get_all(session: DeviceSession, plan: CounterPlan) -> tuple[list[SnmpValue], float, float]:
-    """Every planned value, and when the first and the last answer arrived."""
-    values: list[SnmpValue] = []
+async def _get_all(session: DeviceSession, plan: CounterPlan, take: Callable[[list[SnmpValue]], None]) -> tuple[float, float]:
+    """Every planned value, handed to `take` one answer at a time; when the first and the last answer arrived."""
     first_answer = 0.0
     at = 0
     while at < len(plan.requests):
         try:
-            values += await session.get_values(plan.requests[at])
+            take(await session.get_values(plan.requests[at]))
         except SnmpAgentError as error:
             names = [name for name, _ in decode_varbind_list(plan.requests[at])]
             if error.status == "tooBig" and len(names) > 1:
@@ -237,7 +237,67 @@ async def _get_all(session: DeviceSession, plan: CounterPlan) -> tuple[list[Snmp
         if at == 0:
             first_answer = session.last_answer_s
         at += 1
-    return values, first_answer, session.last_answer_s
+    return first_answer, session.last_answer_s
+
+
+class _SampleReader:
+    """Puts a counter poll's values into a sample's arrays as each answer arrives, so that a
+    thousand devices polled at once hold arrays rather than a number object per counter."""
+
+    def __init__(self, session: DeviceSession, plan: CounterPlan) -> None:
+        self.session, self.plan = session, plan
+        self.columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **plan.counters}
+        count = len(plan.ports)
+        self.values = np.zeros((count, len(COUNTER_NAMES)), np.uint64)
+        self.widths = np.zeros((count, len(COUNTER_NAMES)), np.uint8)
+        self.oper = np.zeros(count, np.int8)
+        self.discontinuity = np.full(count, NO_DISCONTINUITY, np.int64)
+        self.uptime: int | None = None
+        self.header: list[SnmpValue] = []
+        """sysUpTime and the stamp, until all are in."""
+        self.row = self.at = 0
+        """The port and the position in its names that the next value is for."""
+
+    def take(self, values: list[SnmpValue]) -> None:
+        header = 1 + len(self.plan.stamp)
+        if len(self.header) < header:
+            taken = header - len(self.header)
+            self.header += values[:taken]
+            values = values[taken:]
+            if len(self.header) == header:
+                self._check_header()
+        session, columns, ports = self.session, self.columns, self.plan.ports
+        row, at = self.row, self.at
+        for value in values:
+            if_index, names = ports[row]
+            name = names[at]
+            column = columns[name]
+            number = _integer(session, column, (if_index,), value)
+            if name == _STATUS:
+                if number is None:
+                    raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(column.instance(if_index)))
+                self.oper[row] = number if number in OPER_STATUS else 0
+            elif number is None:
+                pass
+            elif not 0 <= number < (2**32 if name == _DISCONTINUITY else 2**64):
+                raise SnmpMalformedResponse(session.device.name, f"expected a {'TimeTicks' if name == _DISCONTINUITY else 'counter'}, "
+                                            f"got {number}", dotted(column.instance(if_index)))
+            elif name == _DISCONTINUITY:
+                self.discontinuity[row] = number
+            else:
+                cell = COUNTER_COLUMN[name]
+                self.values[row, cell], self.widths[row, cell] = number, _bits(column)
+            at += 1
+            if at == len(names):
+                row, at = row + 1, 0
+        self.row, self.at = row, at
+
+    def _check_header(self) -> None:
+        self.uptime = _integer(self.session, oids.sysUpTime, (0,), self.header[0])
+        if self.uptime is None:
+            raise SnmpMalformedResponse(self.session.device.name, "agent has no sysUpTime", dotted(_UPTIME))
+        if tuple(self.header[1:]) != tuple(value for _, value in self.plan.stamp):
+            raise InterfacesChanged(self.session.device.name, "ifNumber or ifTableLastChange changed", dotted(_STAMP[0]))
 
 
 async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: float | None = None) -> DeviceSample:
@@ -247,43 +307,17 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     to have been refreshed at that moment (see counter_cache.py). Raises InterfacesChanged
     where the agent's interface list is no longer the plan's.
     """
-    values, first_answer, last_answer = await _get_all(session, plan)
-    uptime = _integer(session, oids.sysUpTime, (0,), values[0])
-    if uptime is None:
-        raise SnmpMalformedResponse(session.device.name, "agent has no sysUpTime", dotted(_UPTIME))
-    at = 1 + len(plan.stamp)
-    if tuple(values[1:at]) != tuple(value for _, value in plan.stamp):
-        raise InterfacesChanged(session.device.name, "ifNumber or ifTableLastChange changed", dotted(_STAMP[0]))
-    columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **plan.counters}
-    width, count = len(COUNTER_NAMES), len(plan.ports)
-    cells, bits = [0] * (count * width), bytearray(count * width)
-    oper, discontinuity = [0] * count, [NO_DISCONTINUITY] * count
-    for row, (if_index, names) in enumerate(plan.ports):
-        for name, value in zip(names, values[at:at + len(names)]):
-            column = columns[name]
-            number = _integer(session, column, (if_index,), value)
-            if name == _STATUS:
-                if number is None:
-                    raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(column.instance(if_index)))
-                oper[row] = number if number in OPER_STATUS else 0
-            elif number is None:
-                continue
-            elif number < 0:
-                raise SnmpMalformedResponse(session.device.name, f"expected a counter, got {number}", dotted(column.instance(if_index)))
-            elif name == _DISCONTINUITY:
-                discontinuity[row] = number
-            else:
-                cell = row * width + COUNTER_COLUMN[name]
-                cells[cell], bits[cell] = number, _bits(column)
-        at += len(names)
+    reader = _SampleReader(session, plan)
+    first_answer, last_answer = await _get_all(session, plan, reader.take)
+    assert reader.uptime is not None and reader.row == len(plan.ports)  # get_values answers every instance asked
     return DeviceSample(
         device=session.device.name,
         time_s=(first_answer + last_answer) / 2 if sampled_at is None else sampled_at,
-        sys_uptime_cs=uptime,
+        sys_uptime_cs=reader.uptime,
         uptime_read_s=first_answer,
         if_indexes=np.array([if_index for if_index, _ in plan.ports], np.int64),
-        oper=np.array(oper, np.int8),
-        discontinuity=np.array(discontinuity, np.int64),
-        values=np.array(cells, np.uint64).reshape(count, width),
-        widths=np.frombuffer(bits, np.uint8).reshape(count, width).copy(),
+        oper=reader.oper,
+        discontinuity=reader.discontinuity,
+        values=reader.values,
+        widths=reader.widths,
     )
