@@ -3,8 +3,10 @@ after it starts, nothing flagged in two hours of normal traffic, reboots and res
 
 from __future__ import annotations
 
+from portmap.core import detector as detector_module
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagKind, FlagThresholds
+from portmap.core.rates import DeviceRates, DirectionRates, PortRates, RateStatus, by_device
 from tests.helpers import report
 from tests.virtual_time import (
     DEVICE, Flow, Poller, Profile, VirtualSwitch, flagged, office_port, run, steady_port, with_event,
@@ -131,3 +133,26 @@ def test_a_flapping_port_is_named():
     (_, detections) = timeline[-1]
     (flag,) = detections[(DEVICE, 7)].flags
     assert flag.kind is FlagKind.FLAPPING and flag.reason.startswith("flapping: oper status changed 4 times")
+
+
+def test_judging_a_poll_device_group_by_device_group_changes_nothing(monkeypatch):
+    """Big polls are judged on arrays a few thousand ports at a time (detector.CHUNK_PORTS):
+    the flags and what every baseline learns are those of judging the whole poll at once."""
+    def poll(number: int) -> list[DeviceRates]:
+        ports = []
+        for device in range(6):
+            for if_index in range(1, 5):
+                pps = 100.0 + (device * 37 + if_index * 11 + number * 7) % 300
+                inbound = DirectionRates(pps * 4000, pps, 1.0, 2.0, 0.0, 0.0)
+                if (device, if_index) == (3, 2) and number >= 20:
+                    inbound = DirectionRates(40_000 * 480.0, 40_000.0, 0.0, 0.0, 0.0, 0.0)
+                ports.append(PortRates(f"sw{device}", if_index, 5.0, RateStatus.OK, inbound=inbound,
+                                       outbound=DirectionRates(pps * 8000, pps, 1.0, 2.0, 0.0, 0.0), speed_bps=10**9))
+        return by_device(ports)
+
+    whole, grouped = Detector(), Detector()
+    expected = [whole.observe(poll(n), 5.0 * n) for n in range(30)]
+    monkeypatch.setattr(detector_module, "CHUNK_PORTS", 5)
+    assert [grouped.observe(poll(n), 5.0 * n) for n in range(30)] == expected
+    assert list(grouped.baselines.items()) == list(whole.baselines.items())
+    assert any(("sw3", 2) in detections for detections in expected), "the slow path ran too"

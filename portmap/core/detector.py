@@ -18,7 +18,7 @@ are told apart on arrays and only learn. The few others are judged port by port.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,6 +38,8 @@ MIN_DIP_LEVEL_PPS = 10.0
 MIN_DIP_SAMPLES = 3
 """Dips are recognised from this many intervals on, before the baseline is trusted for flags:
 a caching agent's pattern must not teach a young baseline its zeros one by one."""
+CHUNK_PORTS = 4096
+"""Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
 DIRECTIONS = ("in", "out")
 _PPS, _BPS, _BCAST, _ERRORS = (METRICS.index(m) for m in ("pps", "bps", "bcast_pps", "errors_ps"))
 
@@ -58,7 +60,7 @@ class _Episode:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Poll:
-    """One poll's ports that have a rate, on arrays: their slots and values."""
+    """Some devices' ports that have a rate in one poll, on arrays: their slots and values."""
 
     slots: np.ndarray
     kinds: np.ndarray
@@ -78,14 +80,14 @@ def _learnable(per_second: np.ndarray) -> np.ndarray:
     return np.stack([per_second[..., PPS], per_second[..., BPS], per_second[..., BCAST], both], axis=-1)
 
 
-def typical_pps(per_second: np.ndarray, direction: int) -> float:
+def typical_pps(all_rates: Sequence[DeviceRates], direction: int) -> float:
     """Median packet rate of the ports with a rate in that direction, idle ones included.
 
     Leaving idle ports out let a small network's flood make itself typical: with a switch
     not answering, the flooding port and the router port it reaches were half of the busy
     ports, and neither stood out (seen in the namespace lab).
     """
-    values = per_second[:, direction, PPS]
+    values = np.concatenate([rates.per_second[rates.ok, direction, PPS] for rates in all_rates]) if all_rates else np.zeros(0)
     values = values[~np.isnan(values)]
     return float(np.median(values)) if len(values) else 0.0
 
@@ -108,6 +110,16 @@ def _value(side: DirectionRates, metric: str) -> float | None:
         return (side.errors_ps or 0.0) + (side.discards_ps or 0.0)
     value: float | None = getattr(side, metric)
     return value
+
+
+def _chunks(all_rates: Sequence[DeviceRates]) -> Iterator[Sequence[DeviceRates]]:
+    """Consecutive devices with about CHUNK_PORTS ports in all."""
+    start, ports = 0, 0
+    for end, rates in enumerate(all_rates, 1):
+        ports += len(rates)
+        if ports >= CHUNK_PORTS or end == len(all_rates):
+            yield all_rates[start:end]
+            start, ports = end, 0
 
 
 class Detector:
@@ -160,7 +172,8 @@ class Detector:
         self._device_slots[rates.device] = (stamp, found)
         return found
 
-    def _poll(self, all_rates: Sequence[DeviceRates]) -> _Poll:
+    def _poll(self, all_rates: Sequence[DeviceRates], kind_of: np.ndarray) -> _Poll:
+        """`kind_of`: _limit_kind_of as an array, made once a poll."""
         slots, per_second, speeds = [], [], []
         for rates in all_rates:
             ok = rates.ok
@@ -172,19 +185,35 @@ class Detector:
         busiest = np.fmax(np.nan_to_num(values[:, 0, BPS]), np.nan_to_num(values[:, 1, BPS]))
         util = np.where(speed > 0, busiest / np.maximum(speed, 1) * 100, np.nan)
         all_slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
-        kinds = np.array(self._limit_kind_of, np.int64)[all_slots] if len(all_slots) else np.zeros(0, np.int64)
+        kinds = kind_of[all_slots] if len(all_slots) else np.zeros(0, np.int64)
         return _Poll(all_slots, kinds, values, _learnable(values), util, speed)
 
     def observe(self, all_rates: Sequence[DeviceRates], now: float,
                 oper_status: Mapping[PortKey, str] | None = None) -> dict[PortKey, Detection]:
         """One poll's rates (and oper status) at wall-clock time `now` -> the flags of each port that has any."""
-        poll = self._poll(all_rates)
-        typical = {"in": typical_pps(poll.per_second, 0), "out": typical_pps(poll.per_second, 1)}
+        typical = {"in": typical_pps(all_rates, 0), "out": typical_pps(all_rates, 1)}
         flaps = self._flapping(oper_status or {}, now)
-        quiet = self._quiet(poll)
+        for rates in all_rates:
+            self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
+        kind_of = np.array(self._limit_kind_of, np.int64)
+        store = self.baselines
+        involved = {*self._episodes, *(key for key, _ in self._dips)}
+        judged_alone = np.array([store.slots[key] for key in involved if key in store.slots], np.int64)
+        detections: dict[PortKey, Detection] = {}
+        for chunk in _chunks(all_rates):
+            self._judge(self._poll(chunk, kind_of), judged_alone, typical, now, detections)
+        for key, flag in flaps.items():
+            found = detections.get(key)
+            detections[key] = Detection((*found.flags, flag), found.since) if found else Detection((flag,), now)
+        return detections
+
+    def _judge(self, poll: _Poll, judged_alone: np.ndarray, typical: Mapping[str, float], now: float,
+               detections: dict[PortKey, Detection]) -> None:
+        """Some devices' ports: the quiet ones learn on arrays, the others are judged one by one
+        (`judged_alone`: the slots of ports in an episode or holding dips)."""
+        quiet = self._quiet(poll, judged_alone)
         learn = quiet.copy()
         to_learn = poll.learnable.copy()
-        detections: dict[PortKey, Detection] = {}
         for row in np.flatnonzero(~quiet).tolist():
             key = self.baselines.keys[poll.slots[row]]
             flags, learned = self._port(key, poll, row, typical, now)
@@ -195,12 +224,8 @@ class Detector:
                 detections[key] = Detection(flags, episode.since if episode else None)
         rates = np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
         self.baselines.learn(poll.slots[learn], to_learn[learn], rates[poll.kinds[learn]], now)
-        for key, flag in flaps.items():
-            found = detections.get(key)
-            detections[key] = Detection((*found.flags, flag), found.since) if found else Detection((flag,), now)
-        return detections
 
-    def _quiet(self, poll: _Poll) -> np.ndarray:
+    def _quiet(self, poll: _Poll, judged_alone: np.ndarray) -> np.ndarray:
         """Ports that can only learn: no episode, no held dip, no dip now, under every floor."""
         def floor(name: str) -> np.ndarray:
             return np.array([getattr(kind, name) for kind in self._limit_kinds])[poll.kinds] if self._limit_kinds else np.zeros(0)
@@ -215,9 +240,8 @@ class Detector:
             level, samples = store.level[poll.slots, :, _PPS], store.samples[poll.slots, :, _PPS]
             dips = (samples >= MIN_DIP_SAMPLES) & (level >= MIN_DIP_LEVEL_PPS) & (values[:, :, PPS] < DIP_SHARE * level)
         loud |= dips.any(axis=1)
-        if self._episodes or self._dips:
-            involved = set(self._episodes) | {key for key, _ in self._dips}
-            loud |= np.isin(poll.slots, [store.slots[key] for key in involved if key in store.slots])
+        if len(judged_alone):
+            loud |= np.isin(poll.slots, judged_alone)
         return ~loud
 
     def _hold(self, limits: FlagThresholds) -> FlagThresholds:
