@@ -12,7 +12,8 @@ from pyasn1.codec.ber import decoder, encoder
 from pysnmp.proto import api, rfc1902, rfc1905
 
 from portmap.snmp.ber import (
-    GET, GET_BULK, GET_NEXT, BerError, decode_response, decode_varbind_list, encode_request, encode_varbind_list, first_name,
+    GET, GET_BULK, GET_NEXT, BerError, decode_response, decode_varbind_list, encode_arcs, encode_request, encode_varbind_list,
+    first_name, join_varbinds, null_varbind, oid_contents,
 )
 from portmap.snmp.values import to_python
 
@@ -91,6 +92,16 @@ def test_an_answer_to_other_names_or_another_count_is_refused(binds, other, at, 
 def test_an_encoded_varbind_list_reads_back_as_its_names(names):
     assert decode_varbind_list(encode_varbind_list(names)) == [(name, None) for name in names]
     assert first_name(encode_varbind_list(names)) == names[0]
+
+
+@settings(max_examples=200, deadline=None)
+@given(column=oids, index=st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=30))
+def test_a_column_and_an_index_encoded_apart_name_the_instance(column, index):
+    """The counter poll encodes each instance from its column's encoding and its index's, every poll."""
+    varbind_list = join_varbinds([null_varbind(oid_contents(column) + encode_arcs(index))])
+    assert decode_varbind_list(varbind_list) == [((*column, *index), None)]
+    message, _ = decoder.decode(encode_request(1, b"public", GET, 1, varbind_list), asn1Spec=V2C.Message())
+    assert [tuple(name) for name, _ in V2C.apiPDU.get_varbinds(V2C.apiMessage.get_pdu(message))] == [(*column, *index)]
 
 
 @settings(max_examples=200, deadline=None)

@@ -10,6 +10,7 @@ is checked against what is left). tests/test_ber.py proves it equal to pysnmp's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from portmap.snmp.values import EndOfColumn, SnmpValue
@@ -247,10 +248,10 @@ def encode_integer(value: int) -> bytes:
     return encode_tlv(INTEGER, value.to_bytes(max(1, (value.bit_length() + 8) // 8), "big", signed=True))
 
 
-def encode_oid(oid: tuple[int, ...]) -> bytes:
-    arcs = [oid[0] * 40 + oid[1], *oid[2:]]
+def encode_arcs(arcs: Sequence[int]) -> bytes:
+    """Sub-identifiers in base 128: an OID's contents (oid_contents), or the tail of one."""
     if max(arcs) < 0x80:  # every arc in one byte
-        return encode_tlv(OID, bytes(arcs))
+        return bytes(arcs)
     body = bytearray()
     for arc in arcs:
         chunk = [arc & 0x7F]
@@ -259,12 +260,29 @@ def encode_oid(oid: tuple[int, ...]) -> bytes:
             chunk.append(0x80 | (arc & 0x7F))
             arc >>= 7
         body += bytes(reversed(chunk))
-    return encode_tlv(OID, bytes(body))
+    return bytes(body)
+
+
+def oid_contents(oid: tuple[int, ...]) -> bytes:
+    """An OID's encoding without its tag and length."""
+    return encode_arcs([oid[0] * 40 + oid[1], *oid[2:]])
+
+
+def encode_oid(oid: tuple[int, ...]) -> bytes:
+    return encode_tlv(OID, oid_contents(oid))
+
+
+def null_varbind(contents: bytes) -> bytes:
+    """The varbind a request carries for the OID whose contents (oid_contents) these are: a NULL value.
+    A poll joins a column's contents and an index's (encode_arcs) to name an instance."""
+    if len(contents) < 0x7C:
+        return bytes((SEQUENCE, len(contents) + 4, OID, len(contents))) + contents + b"\x05\x00"
+    return encode_tlv(SEQUENCE, encode_tlv(OID, contents) + b"\x05\x00")
 
 
 def encode_varbind(oid: tuple[int, ...]) -> bytes:
     """One name with a NULL value, as a request carries it."""
-    return encode_tlv(SEQUENCE, encode_oid(oid) + b"\x05\x00")
+    return null_varbind(oid_contents(oid))
 
 
 def encode_varbind_list(oids: list[tuple[int, ...]]) -> bytes:

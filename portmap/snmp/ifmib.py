@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from portmap.core.samples import (
 from portmap.core.tables import mac_text
 from portmap.errors import SnmpAgentError, SnmpMalformedResponse
 from portmap.snmp import oids
-from portmap.snmp.ber import decode_varbind_list, encode_varbind, encode_varbind_list, join_varbinds
+from portmap.snmp.ber import encode_arcs, encode_varbind, join_varbinds, null_varbind, oid_contents
 from portmap.snmp.oids import MibObject, Oid
 from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
@@ -71,7 +72,7 @@ class InterfacesChanged(SnmpMalformedResponse):
 
 @dataclass(frozen=True, slots=True)
 class CounterPlan:
-    """What to ask every cycle: each interface's instances, packed into GETs encoded once.
+    """What to ask every cycle: each interface's instances, packed into GETs.
 
     Planned from a walk, so that only instances the agent has are asked (an SNMPv1 agent
     refuses a whole GET for one it lacks); 64-bit counters where the agent has them.
@@ -80,15 +81,46 @@ class CounterPlan:
     counters: dict[str, MibObject]
     ports: tuple[tuple[int, tuple[str, ...]], ...]
     """(ifIndex, the names asked for it, in order): ifOperStatus's and its counters'."""
-    requests: list[bytes]
-    """Encoded variable-bindings lists; the first starts with sysUpTime and the stamp. A
-    request the agent finds too big is split in two, for good."""
+    batches: list[int]
+    """How many instances each GET asks, in order; the first starts with sysUpTime and the
+    stamp. A GET the agent finds too big is split in two, for good."""
     stamp: tuple[tuple[Oid, SnmpValue], ...]
     """ifNumber and ifTableLastChange when the plan was made, those the agent has."""
 
     @property
     def hc(self) -> bool:
         return self.counters.get("in_octets") is oids.ifHCInOctets
+
+    @property
+    def columns(self) -> dict[str, MibObject]:
+        """Each name asked for a port, and its column."""
+        return _columns(self.counters)
+
+    def varbinds(self) -> Iterator[bytes]:
+        """Every instance asked, in order, encoded as a request carries it. Encoded again each
+        poll (a fifth of a microsecond an instance) rather than held: a quarter KiB a port."""
+        for oid in (_UPTIME, *(oid for oid, _ in self.stamp)):
+            yield encode_varbind(oid)
+        contents = {name: _contents(column) for name, column in self.columns.items()}
+        for if_index, names in self.ports:
+            index = encode_arcs((if_index,))
+            for name in names:
+                yield null_varbind(contents[name] + index)
+
+
+def _columns(counters: dict[str, MibObject]) -> dict[str, MibObject]:
+    return {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **counters}
+
+
+_CONTENTS: dict[Oid, bytes] = {}
+
+
+def _contents(column: MibObject) -> bytes:
+    """A column's OID encoded (oid_contents), made once."""
+    found = _CONTENTS.get(column.oid)
+    if found is None:
+        found = _CONTENTS[column.oid] = oid_contents(column.oid)
+    return found
 
 
 def _bits(column: MibObject) -> int:
@@ -167,15 +199,16 @@ async def read_plan(session: DeviceSession) -> CounterPlan:
         # An SNMPv1 agent refuses a whole GET for one instance it lacks: ask only those it has.
         # Later versions answer noSuchInstance for that instance alone, which reads as no counter.
         table.update(await session.walk([column.oid for column in counters.values()]))
-    columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **counters}
+    columns = _columns(counters)
     known = {column: table[column.oid] for column in (oids.ifCounterDiscontinuityTime, *counters.values()) if column.oid in table}
     ports = []
     for index in table[oids.ifOperStatus.oid]:
         if_index = _if_index(session, oids.ifOperStatus, index)
         names = tuple(name for name, column in columns.items() if column not in known or index in known[column])
         ports.append((if_index, _shared(names)))
-    instances = [_UPTIME, *(oid for oid, _ in stamp), *(columns[name].instance(if_index) for if_index, names in ports for name in names)]
-    return CounterPlan(counters, tuple(ports), _packed(instances), stamp)
+    plan = CounterPlan(counters, tuple(ports), [], stamp)
+    plan.batches.extend(_batches(plan.varbinds()))
+    return plan
 
 
 async def _stamp(session: DeviceSession) -> tuple[tuple[Oid, SnmpValue], ...]:
@@ -203,33 +236,33 @@ def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
     return _NAME_TUPLES.setdefault(names, names)
 
 
-def _packed(instances: list[Oid]) -> list[bytes]:
-    """Consecutive instances packed into GETs whose answers stay under MAX_GET_RESPONSE_BYTES."""
-    requests: list[bytes] = []
-    batch: list[bytes] = []
+def _batches(varbinds: Iterator[bytes]) -> list[int]:
+    """How many consecutive varbinds each GET takes, so that its answer stays under MAX_GET_RESPONSE_BYTES."""
+    batches = [0]
     size = 0
-    for varbind in map(encode_varbind, instances):
+    for varbind in varbinds:
         answer_size = len(varbind) + MAX_ANSWER_GROWTH
-        if batch and size + answer_size > MAX_GET_RESPONSE_BYTES:
-            requests.append(join_varbinds(batch))
-            batch, size = [], 0
-        batch.append(varbind)
+        if batches[-1] and size + answer_size > MAX_GET_RESPONSE_BYTES:
+            batches.append(0)
+            size = 0
+        batches[-1] += 1
         size += answer_size
-    requests.append(join_varbinds(batch))
-    return requests
+    return batches
 
 
 async def _get_all(session: DeviceSession, plan: CounterPlan, take: Callable[[list[SnmpValue]], None]) -> tuple[float, float]:
     """Every planned value, handed to `take` one answer at a time; when the first and the last answer arrived."""
     first_answer = 0.0
     at = 0
-    while at < len(plan.requests):
+    varbinds = plan.varbinds()
+    while at < len(plan.batches):
+        batch = list(islice(varbinds, plan.batches[at]))
         try:
-            take(await session.get_values(plan.requests[at]))
+            take(await session.get_values(join_varbinds(batch)))
         except SnmpAgentError as error:
-            names = [name for name, _ in decode_varbind_list(plan.requests[at])]
-            if error.status == "tooBig" and len(names) > 1:
-                plan.requests[at:at + 1] = [encode_varbind_list(names[:len(names) // 2]), encode_varbind_list(names[len(names) // 2:])]
+            if error.status == "tooBig" and len(batch) > 1:
+                plan.batches[at:at + 1] = [len(batch) // 2, len(batch) - len(batch) // 2]
+                varbinds = chain(batch, varbinds)
                 continue
             if error.status == "noSuchName":  # SNMPv1's answer to an instance that is gone
                 raise InterfacesChanged(session.device.name, "an interface counter is gone", error.oid) from None
@@ -246,7 +279,7 @@ class _SampleReader:
 
     def __init__(self, session: DeviceSession, plan: CounterPlan) -> None:
         self.session, self.plan = session, plan
-        self.columns = {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **plan.counters}
+        self.columns = plan.columns
         count = len(plan.ports)
         self.values = np.zeros((count, len(COUNTER_NAMES)), np.uint64)
         self.widths = np.zeros((count, len(COUNTER_NAMES)), np.uint8)
