@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +20,7 @@ from portmap.core.detector import Detector
 from portmap.core.flags import FlagThresholds, tuned
 from portmap.core.ranking import RankedPorts, rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
-from portmap.core.samples import OPER_STATUS, DeviceSample, InterfaceInfo
+from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -51,8 +51,8 @@ class Snapshot:
     poll_s: float
     ports: RankedPorts
     """In rank order (core/ranking.py): quiet ports' records are built when read."""
-    interfaces: dict[PortKey, InterfaceInfo]
-    oper_status: dict[PortKey, str]
+    interfaces: Mapping[PortKey, InterfaceInfo]
+    oper_status: Mapping[PortKey, str]
     devices: tuple[DeviceStatus, ...]
     glitches_dropped: int = 0
 
@@ -72,15 +72,6 @@ class _DeviceState:
     probe_next: bool = True
     """Look for a cache refresh on the next read: not while every port is idle, since
     nothing would change to show the refresh."""
-    keys: tuple[bytes, list[PortKey]] = (b"", [])
-    """The (device, ifIndex) of each row of the last sample, made once per interface list."""
-
-    def sample_keys(self) -> list[PortKey]:
-        assert self.last_sample is not None
-        rows = self.last_sample.if_indexes
-        if self.keys[0] != rows.tobytes():
-            self.keys = (rows.tobytes(), [(self.session.device.name, i) for i in rows.tolist()])
-        return self.keys[1]
 
 
 class Engine:
@@ -101,7 +92,7 @@ class Engine:
         self.detector = Detector(thresholds, baselines, self._limits_for)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
-        self._interfaces: dict[PortKey, InterfaceInfo] | None = None
+        self._interfaces: InterfacesByPort | None = None
         """Every device's interfaces, shared by snapshots until an interface list is read again."""
         self.uplinks: frozenset[PortKey] = frozenset()
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
@@ -128,14 +119,11 @@ class Engine:
         statuses = [status for status, _ in results]
         self.glitches_dropped += sum(int(np.count_nonzero(rates.status == GLITCH)) for rates in device_rates)
         if self._interfaces is None:
-            self._interfaces = {(name, i): info for name, state in self._states.items() for i, info in state.interfaces.items()}
+            self._interfaces = InterfacesByPort({name: state.interfaces for name, state in self._states.items()})
         interfaces = self._interfaces
-        oper: dict[PortKey, str] = {}
-        for state in self._states.values():
-            if state.last_sample is not None:
-                oper.update(zip(state.sample_keys(), [OPER_STATUS.get(code, "unknown") for code in state.last_sample.oper.tolist()]))
+        samples = [state.last_sample for state in self._states.values() if state.last_sample is not None]
         taken_at = time.time()
-        detections = self.detector.observe(device_rates, taken_at, oper)
+        detections = self.detector.observe(device_rates, taken_at, samples)
         ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self.uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None})
         return Snapshot(
@@ -143,7 +131,7 @@ class Engine:
             poll_s=time.monotonic() - started,
             ports=ranked,
             interfaces=interfaces,
-            oper_status=oper,
+            oper_status=OperStatus(samples),
             devices=tuple(statuses),
             glitches_dropped=self.glitches_dropped,
         )

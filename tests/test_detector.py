@@ -7,6 +7,7 @@ from portmap.core import detector as detector_module
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagKind, FlagThresholds
 from portmap.core.rates import DeviceRates, DirectionRates, PortRates, RateStatus, by_device
+from portmap.core.samples import DeviceSample, PortCounters
 from tests.helpers import report
 from tests.virtual_time import (
     DEVICE, Flow, Poller, Profile, VirtualSwitch, flagged, office_port, run, steady_port, with_event,
@@ -133,6 +134,21 @@ def test_a_flapping_port_is_named():
     (_, detections) = timeline[-1]
     (flag,) = detections[(DEVICE, 7)].flags
     assert flag.kind is FlagKind.FLAPPING and flag.reason.startswith("flapping: oper status changed 4 times")
+
+
+def test_flapping_counts_while_interfaces_come_and_go_and_a_silent_device_keeps_its_last_status():
+    def sample(statuses: dict[int, str]) -> DeviceSample:
+        return DeviceSample.of("sw1", 0.0, 0, 0.0, {i: PortCounters(i, status, None, {}) for i, status in statuses.items()})
+
+    detector = Detector()
+    polls = [{1: "up", 2: "up"}, {1: "down", 2: "up", 3: "up"}, {1: "up", 3: "down"}, {1: "down", 2: "up", 3: "down"}]
+    detections = [detector.observe([], 10.0 * n, [sample(statuses)]) for n, statuses in enumerate(polls)]
+    assert [set(found) for found in detections] == [set(), set(), set(), {("sw1", 1)}]
+    assert detections[-1][("sw1", 1)].flags[0].reason == "flapping: oper status changed 3 times in 1 min, now down"
+    last = sample(polls[-1])
+    assert detector.observe([], 40.0, [last])[("sw1", 1)].flags == detector.observe([], 50.0, [last])[("sw1", 1)].flags, \
+        "no answer, no change counted"
+    assert ("sw1", 1) not in detector.observe([], 400.0, [last]), "the changes left the window"
 
 
 def test_judging_a_poll_device_group_by_device_group_changes_nothing(monkeypatch):

@@ -57,7 +57,7 @@ def scenario_frames(until_s: int = 50) -> list[Frame]:
             rates.append(compute_device_rates(previous.get(spec.name), sample, interfaces[spec.name]))
             previous[spec.name] = sample
         oper = {(d, i): info.admin_status for d, infos in interfaces.items() for i, info in infos.items()}
-        detections = detector.observe(rates, EPOCH + now, oper)
+        detections = detector.observe(rates, EPOCH + now, list(previous.values()))
         ranked = rank_rates(rates, {k: d.flags for k, d in detections.items()}, uplinks=frozenset(neighbourhood.uplinks),
                             since={k: d.since for k, d in detections.items() if d.since is not None})
         statuses = tuple(DeviceStatus(d.name, True, 0.03) for d in network.devices) + (SILENT,)

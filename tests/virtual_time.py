@@ -141,8 +141,7 @@ class Poller:
             self.switch.run_until(second)
             sample = self.switch.sample()
             rates = compute_device_rates(self.previous, sample, self.interfaces)
-            oper = {(DEVICE, i): status for i, status in self.switch.oper.items()}
-            timeline.append((second, self.detector.observe([rates], float(second), oper)))
+            timeline.append((second, self.detector.observe([rates], float(second), [sample])))
             self.previous, self.polled_at = sample, second
         return timeline
 

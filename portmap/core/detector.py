@@ -27,6 +27,7 @@ from portmap import format as fmt
 from portmap.core.baseline import METRICS, Baseline, BaselineStore, SeriesKey
 from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
 from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates
+from portmap.core.samples import OPER_CODE, OPER_STATUS, DeviceSample, OperStatus
 from portmap.core.rates import METRICS as RATE_METRICS
 
 DIP_SHARE = 0.25
@@ -41,6 +42,8 @@ a caching agent's pattern must not teach a young baseline its zeros one by one."
 CHUNK_PORTS = 4096
 """Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
 DIRECTIONS = ("in", "out")
+_STATUS_OF = np.array([code if code in OPER_STATUS else OPER_CODE["unknown"] for code in range(max(OPER_STATUS) + 1)], np.int8)
+"""DeviceSample.oper to the status shown: 0 (not a known code) is "unknown", as 4 is."""
 _PPS, _BPS, _BCAST, _ERRORS = (METRICS.index(m) for m in ("pps", "bps", "bcast_pps", "errors_ps"))
 
 
@@ -139,7 +142,8 @@ class Detector:
         self._device_slots: dict[str, tuple[bytes, np.ndarray]] = {}
         self._episodes: dict[PortKey, _Episode] = {}
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
-        self._oper: dict[PortKey, str] = {}
+        self._oper: dict[str, DeviceSample] = {}
+        """Each device's last sample, for its ports' oper status."""
         self._oper_changes: dict[PortKey, deque[float]] = {}
         """Only ports whose status changed within the flap window."""
 
@@ -189,10 +193,11 @@ class Detector:
         return _Poll(all_slots, kinds, values, _learnable(values), util, speed)
 
     def observe(self, all_rates: Sequence[DeviceRates], now: float,
-                oper_status: Mapping[PortKey, str] | None = None) -> dict[PortKey, Detection]:
-        """One poll's rates (and oper status) at wall-clock time `now` -> the flags of each port that has any."""
+                samples: Sequence[DeviceSample] = ()) -> dict[PortKey, Detection]:
+        """One poll's rates at wall-clock time `now` -> the flags of each port that has any.
+        `samples`: each device's last sample, for flapping (a device that did not answer keeps its last)."""
         typical = {"in": typical_pps(all_rates, 0), "out": typical_pps(all_rates, 1)}
-        flaps = self._flapping(oper_status or {}, now)
+        flaps = self._flapping(samples, now)
         for rates in all_rates:
             self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
         kind_of = np.array(self._limit_kind_of, np.int64)
@@ -358,17 +363,28 @@ class Detector:
             return f", {pps / baseline.level:.0f}x its normal{young}"
         return f", {pps / typical:.0f}x the typical port" if typical else ""
 
-    def _flapping(self, oper_status: Mapping[PortKey, str], now: float) -> dict[PortKey, PortFlag]:
+    def _flapping(self, samples: Sequence[DeviceSample], now: float) -> dict[PortKey, PortFlag]:
+        """Ports whose oper status changed `flap_changes` times within the window. Each device's
+        sample is compared with its last on arrays: most ports never change."""
         limits, flapping = self.limits, {}
-        for key, status in oper_status.items():
-            last = self._oper.get(key, status)
-            if status == last and key not in self._oper_changes:
-                self._oper[key] = status
+        for sample in samples:
+            before = self._oper.get(sample.device, sample)
+            self._oper[sample.device] = sample
+            status, was = _STATUS_OF[sample.oper], _STATUS_OF[before.oper]
+            if np.array_equal(before.if_indexes, sample.if_indexes):
+                changed = np.flatnonzero(status != was).tolist()
+            else:
+                was_of = dict(zip(before.if_indexes.tolist(), was.tolist()))
+                changed = [row for row, (if_index, code) in enumerate(zip(sample.if_indexes.tolist(), status.tolist()))
+                           if was_of.get(if_index, code) != code]
+            for row in changed:
+                self._oper_changes.setdefault((sample.device, int(sample.if_indexes[row])), deque()).append(now)
+        statuses = OperStatus(samples)
+        for key in list(self._oper_changes):
+            status = statuses.get(key)
+            if status is None:
                 continue
-            self._oper[key] = status
-            changes = self._oper_changes.setdefault(key, deque())
-            if status != last:
-                changes.append(now)
+            changes = self._oper_changes[key]
             while changes and now - changes[0] > limits.flap_window_s:
                 changes.popleft()
             if not changes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,6 +110,50 @@ class DeviceSample:
             for if_index, oper, discontinuity, values, widths in zip(
                 self.if_indexes, self.oper, self.discontinuity, self.values, self.widths)
         }
+
+
+PortKey = tuple[str, int]
+
+
+class OperStatus(Mapping[PortKey, str]):
+    """Every port's ifOperStatus in its device's last sample, read by (device, ifIndex) from the
+    samples' arrays: a poll of 50,000 ports makes no key or entry per port for it."""
+
+    def __init__(self, samples: Iterable[DeviceSample]) -> None:
+        self._samples = {sample.device: sample for sample in samples}
+
+    def __getitem__(self, key: PortKey) -> str:
+        sample = self._samples.get(key[0])
+        if sample is not None:
+            for row in np.flatnonzero(sample.if_indexes == key[1])[:1].tolist():
+                return OPER_STATUS.get(int(sample.oper[row]), "unknown")
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[PortKey]:
+        for device, sample in self._samples.items():
+            for if_index in sample.if_indexes.tolist():
+                yield device, if_index
+
+    def __len__(self) -> int:
+        return sum(len(sample.if_indexes) for sample in self._samples.values())
+
+
+class InterfacesByPort(Mapping[PortKey, InterfaceInfo]):
+    """Every device's interfaces read by (device, ifIndex), from the devices' own maps."""
+
+    def __init__(self, by_device: Mapping[str, Mapping[int, InterfaceInfo]]) -> None:
+        self._by_device = by_device
+
+    def __getitem__(self, key: PortKey) -> InterfaceInfo:
+        return self._by_device[key[0]][key[1]]
+
+    def __iter__(self) -> Iterator[PortKey]:
+        for device, interfaces in self._by_device.items():
+            for if_index in interfaces:
+                yield device, if_index
+
+    def __len__(self) -> int:
+        return sum(len(interfaces) for interfaces in self._by_device.values())
 
 
 @dataclass(frozen=True, slots=True)
