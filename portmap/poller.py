@@ -8,6 +8,7 @@ over the longer interval rather than a lost or invented one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
@@ -25,12 +26,18 @@ from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
 from portmap.snmp.ifmib import CounterPlan, InterfacesChanged, read_counters, read_interfaces, read_plan
-from portmap.snmp.session import DeviceSession, SnmpClient
+from portmap.snmp.session import DeviceSession, RequestBudget, SnmpClient
 
 log = logging.getLogger(__name__)
 GLITCH = STATUSES.index(RateStatus.GLITCH)
 
 PortKey = tuple[str, int]
+
+DEVICES_AT_ONCE = 64
+"""Devices read at the same moment. Read all at once, each device's GETs were spread over the
+whole cycle (its counters read seconds apart), and a thousand devices' reads in progress held
+their buffers and state all at the same time. One that takes longer than the budget's hold
+(0.5 s) stops holding its place."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +76,8 @@ class _DeviceState:
     last_sample: DeviceSample | None = None
     counters_live: bool = False
     """Shown not to cache its counters: no need to look for refreshes."""
+    failed_last: bool = False
+    """The last poll failed: most likely a silent device, whose poll should not wait for a place."""
     probe_next: bool = True
     """Look for a cache refresh on the next read: not while every port is idle, since
     nothing would change to show the refresh."""
@@ -92,6 +101,8 @@ class Engine:
         self.detector = Detector(thresholds, baselines, self._limits_for)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
+        self._places = RequestBudget(DEVICES_AT_ONCE)
+        """Devices being read at once (those that failed their last poll do not wait for a place)."""
         self._interfaces: InterfacesByPort | None = None
         """Every device's interfaces, shared by snapshots until an interface list is read again."""
         self.uplinks: frozenset[PortKey] = frozenset()
@@ -138,12 +149,15 @@ class Engine:
 
     async def _poll_device(self, device: Device) -> tuple[DeviceStatus, DeviceRates | None]:
         state = self._states[device.name]
-        started = time.monotonic()
-        try:
-            rates = await self._read(state)
-        except SnmpError as error:
-            log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
-            return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), None
+        async with contextlib.nullcontext() if state.failed_last else self._places.request():
+            started = time.monotonic()  # how long the device takes, not the wait for a place
+            try:
+                rates = await self._read(state)
+            except SnmpError as error:
+                state.failed_last = True
+                log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
+                return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), None
+        state.failed_last = False
         log.debug("%s answered in %.2fs (%d ports, %d requests so far)", device.name,
                   time.monotonic() - started, len(rates), state.session.requests_sent)
         return DeviceStatus(device.name, True, time.monotonic() - started), rates

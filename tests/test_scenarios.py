@@ -10,6 +10,7 @@ from portmap.core.rates import RateStatus
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.inventory.model import Secret
+from portmap import poller
 from portmap.poller import Engine, Snapshot
 from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
@@ -91,6 +92,29 @@ async def test_silent_device_is_reported_and_slow_device_still_answers(quiet_sce
     assert all(r.status is RateStatus.OK for r in rates_of(second, "acc1").values())
     # The silent device costs its own timeout, not the others' time: polls run side by side.
     assert elapsed < 1.0 + 2 * (2 * 0.5 + 0.5) + 2 * 1.5
+
+
+async def test_devices_silent_last_poll_do_not_queue_for_a_place(quiet_scenario, monkeypatch):
+    """Devices are read a few at a time (poller.DEVICES_AT_ONCE, here one); a device that failed its
+    last poll does not wait for a place, so its timeout runs beside the others' reads."""
+    monkeypatch.setattr(poller, "DEVICES_AT_ONCE", 1)
+    ports = free_udp_ports(5)
+    silent = [await silent_agent(port) for port in ports]
+    client = SnmpClient()
+    devices = [quiet_scenario.device("acc1", name=f"dead{n}", port=port, timeout_s=2.0, retries=0)
+               for n, port in enumerate(ports)] + [quiet_scenario.device("acc1")]
+    engine = Engine(devices, client)
+    try:
+        first = await engine.poll()
+        second = await engine.poll()
+    finally:
+        client.close()
+        for transport in silent:
+            transport.close()
+    # First: each silent device holds the one place for half a second before the next may start.
+    assert first.poll_s >= 2.0 + 4 * 0.5 - 0.1, first.poll_s
+    assert [d.name for d in second.devices if d.answered] == ["acc1"]
+    assert second.poll_s < 3.0, f"queued behind the silent devices: {second.poll_s:.1f}s"
 
 
 async def test_a_hundred_silent_devices_do_not_hold_up_the_one_that_answers(quiet_scenario):

@@ -122,9 +122,10 @@ def _credentials(device: Device) -> tuple[object, ...]:
 
 class RequestBudget:
     """A cap on requests in flight, so that answers never arrive in bursts bigger than the
-    socket can hold. A request stops counting once it has waited `hold_s`: an unanswered one
-    (a silent device) would otherwise keep its place for its whole timeout, and a few hundred
-    silent devices during an outage would slow every other device's poll."""
+    socket can hold (the engine uses one for devices read at once, too). A request stops
+    counting once it has waited `hold_s`: an unanswered one (a silent device) would otherwise
+    keep its place for its whole timeout, and a few hundred silent devices during an outage
+    would slow every other device's poll."""
 
     def __init__(self, size: int, hold_s: float = 0.5) -> None:
         self._places = asyncio.Semaphore(size)
