@@ -118,11 +118,12 @@ class PortmapApp(App[None]):
             self.post_message(PollerFailed(f"polling stopped: {type(error).__name__}: {error}"))
 
     def on_frame_ready(self, message: FrameReady) -> None:
-        self.history.add(message.frame.snapshot.ports)
+        ports = list(message.frame.snapshot.ports)  # each record built once, for the history and the view
+        self.history.add(ports)
         if self.paused:
             self.waiting = message.frame
             return
-        self.frame, self.view = message.frame, PortView(message.frame)
+        self.frame, self.view = message.frame, PortView(message.frame, ports)
         self.redraw()
 
     def on_poller_failed(self, message: PollerFailed) -> None:

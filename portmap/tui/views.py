@@ -95,10 +95,11 @@ class PortView:
     """One frame's ports sorted and searched, each order and the search text computed once per
     frame, so that a key press or a typed letter costs a pass over 10,000 ports at most."""
 
-    def __init__(self, frame: Frame) -> None:
+    def __init__(self, frame: Frame, ports: list[RankedPort] | None = None) -> None:
+        """`ports`: the frame's ports, where the caller has them already (they are built when read)."""
         self.frame = frame
         self._orders: dict[str, list[RankedPort]] = {}
-        self._ports = list(frame.snapshot.ports)
+        self._ports = list(frame.snapshot.ports) if ports is None else ports
         # built with the frame (every few seconds), not on the first typed letter
         self._search = {id(p): _searchable(p, frame) for p in self._ports}
 
