@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -79,10 +80,11 @@ async def poll_cost(devices: list[Device], cycles: int, agent_pids: list[int]) -
     await engine.poll()
     varbinds_before = engine.varbinds_received()
     cpu_before, agents_before, started = own_cpu(), cpu_of(agent_pids), time.monotonic()
-    walls = []
+    walls, responses = [], []
     for _ in range(cycles):
         snapshot = await engine.poll()
         walls.append(snapshot.poll_s)
+        responses += [device.response_s for device in snapshot.devices]
         assert not snapshot.failed, [d.error for d in snapshot.failed]
     client.close()
     varbinds = engine.varbinds_received() - varbinds_before
@@ -92,6 +94,8 @@ async def poll_cost(devices: list[Device], cycles: int, agent_pids: list[int]) -
         "agent_cpu_s": cpu_of(agent_pids) - agents_before,
         "wall_s": time.monotonic() - started,
         "cycle_wall_s": max(walls),
+        "device_median_s": statistics.median(responses),
+        "device_max_s": max(responses),
         "rss_before_mib": rss_before,
         **first,
     }
@@ -131,7 +135,8 @@ def main() -> None:
         per_port_kib = (rss_mib - ours["rss_before_mib"]) * 1024 / (count * 48)
         print(f"{count} switches x 48 ports, {args.cycles} cycles: poller {ours['varbinds']:.0f} varbinds, "
               f"{ours['cpu_s']:.2f} s CPU ({ours_ms:.1f} ms/1k vb), {ours['varbinds'] / ours['wall_s']:.0f} vb/s, "
-              f"slowest cycle {ours['cycle_wall_s']:.2f} s; agents {ours['agent_cpu_s']:.2f} s CPU; "
+              f"slowest cycle {ours['cycle_wall_s']:.2f} s (a device's read: median {ours['device_median_s']:.2f} s, "
+              f"slowest {ours['device_max_s']:.2f} s); agents {ours['agent_cpu_s']:.2f} s CPU; "
               f"snmpbulkwalk {theirs['varbinds']:.0f} varbinds, {theirs['cpu_s']:.2f} s CPU ({theirs_ms:.1f} ms/1k vb); "
               f"peak RSS {rss_mib:.0f} MiB, {rss_mib - ours['rss_before_mib']:.0f} MiB of it grown while polling "
               f"({per_port_kib:.2f} KiB per port); the first poll (interface lists, plans) took {ours['first_wall_s']:.1f} s, "
