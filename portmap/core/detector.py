@@ -27,8 +27,8 @@ from portmap import format as fmt
 from portmap.core.baseline import METRICS, Baseline, BaselineStore, SeriesKey
 from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
 from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates
-from portmap.core.samples import OPER_CODE, OPER_STATUS, DeviceSample, OperStatus
 from portmap.core.rates import METRICS as RATE_METRICS
+from portmap.core.samples import OPER_CODE, OPER_STATUS, DeviceSample, OperStatus
 
 DIP_SHARE = 0.25
 """An interval under this share of a warm port's normal may be a cache's unrefreshed interval."""

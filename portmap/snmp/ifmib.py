@@ -98,7 +98,7 @@ class CounterPlan:
 
     def varbinds(self) -> Iterator[bytes]:
         """Every instance asked, in order, encoded as a request carries it. Encoded again each
-        poll (a fifth of a microsecond an instance) rather than held: a quarter KiB a port."""
+        poll (a third of a microsecond an instance) rather than held: a quarter KiB a port."""
         for oid in (_UPTIME, *(oid for oid, _ in self.stamp)):
             yield encode_varbind(oid)
         contents = {name: _contents(column) for name, column in self.columns.items()}
