@@ -21,7 +21,7 @@ from portmap.core.detector import Detector
 from portmap.core.flags import FlagThresholds, tuned
 from portmap.core.ranking import RankedPorts, rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
-from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus
+from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus, PortKey
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -30,8 +30,6 @@ from portmap.snmp.session import DeviceSession, RequestBudget, SnmpClient
 
 log = logging.getLogger(__name__)
 GLITCH = STATUSES.index(RateStatus.GLITCH)
-
-PortKey = tuple[str, int]
 
 DEVICES_AT_ONCE = 64
 """Devices read at the same moment. Read all at once, each device's GETs were spread over the

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from portmap.core.samples import PortKey
+
 METRICS = ("pps", "bps", "bcast_pps", "errors_ps")
 """errors_ps here counts errors and discards together."""
 DIRECTIONS = ("in", "out")
 
 SeriesKey = tuple[str, int, str, str]
 """(device, ifIndex, direction 'in'|'out', metric)."""
-PortKey = tuple[str, int]
 
 
 @dataclass(slots=True)

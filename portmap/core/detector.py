@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from portmap import format as fmt
-from portmap.core.baseline import METRICS, Baseline, BaselineStore, SeriesKey
+from portmap.core.baseline import DIRECTIONS, METRICS, Baseline, BaselineStore, SeriesKey
 from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
 from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates
 from portmap.core.rates import METRICS as RATE_METRICS
@@ -41,7 +41,6 @@ MIN_DIP_SAMPLES = 3
 a caching agent's pattern must not teach a young baseline its zeros one by one."""
 CHUNK_PORTS = 4096
 """Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
-DIRECTIONS = ("in", "out")
 _STATUS_OF = np.array([code if code in OPER_STATUS else OPER_CODE["unknown"] for code in range(max(OPER_STATUS) + 1)], np.int8)
 """DeviceSample.oper to the status shown: 0 (not a known code) is "unknown", as 4 is."""
 _PPS, _BPS, _BCAST, _ERRORS = (METRICS.index(m) for m in ("pps", "bps", "bcast_pps", "errors_ps"))

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from portmap.core.rates import DirectionRates, PortRates
+from portmap.core.samples import PortKey
 
 
 class FlagKind(StrEnum):
@@ -142,9 +143,6 @@ def _origin(group: list[tuple[PortFlag, PortRates]], uplinks: Collection[tuple[s
     inbound = [item for item in group if item[0].direction == "in"] or group
     edge = [item for item in inbound if (item[1].device, item[1].if_index) not in uplinks] or inbound
     return min(edge, key=lambda item: (_reverse_pps(item[1], item[0]), item[0].rate))
-
-
-PortKey = tuple[str, int]
 
 
 def rank_ports(

@@ -21,9 +21,9 @@ from collections import Counter as Tally
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from portmap.core.samples import PortKey
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor, neighbor_device
 
-PortKey = tuple[str, int]
 _VIRTUAL_PREFIXES = ("00:00:5e:00:01:", "00:00:5e:00:02:", "00:00:0c:07:ac:", "00:00:0c:9f:f")
 
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+PortKey = tuple[str, int]
+"""(device name, ifIndex): a port anywhere in the network."""
+
 OPER_STATUS = {1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant", 6: "notPresent", 7: "lowerLayerDown"}
 
 COUNTER_NAMES = (
@@ -110,9 +113,6 @@ class DeviceSample:
             for if_index, oper, discontinuity, values, widths in zip(
                 self.if_indexes, self.oper, self.discontinuity, self.values, self.widths)
         }
-
-
-PortKey = tuple[str, int]
 
 
 class OperStatus(Mapping[PortKey, str]):

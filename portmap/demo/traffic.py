@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from portmap.core.samples import PortKey
 from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec
 
 FIELDS = (
@@ -24,7 +25,6 @@ FIELDS = (
 )
 _AT = {name: i for i, name in enumerate(FIELDS)}
 BROADCAST_BYTES = 64.0
-PortKey = tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
