@@ -26,7 +26,7 @@ import numpy as np
 from portmap import format as fmt
 from portmap.core.baseline import DIRECTIONS, METRICS, Baseline, BaselineStore, SeriesKey
 from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
-from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates
+from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates, util_pct
 from portmap.core.rates import METRICS as RATE_METRICS
 from portmap.core.samples import OPER_CODE, OPER_STATUS, DeviceSample, OperStatus
 
@@ -185,8 +185,7 @@ class Detector:
             speeds.append(rates.speed_bps[ok])
         values = np.concatenate(per_second) if per_second else np.zeros((0, len(DIRECTIONS), len(RATE_METRICS)))
         speed = np.concatenate(speeds) if speeds else np.zeros(0, np.int64)
-        busiest = np.fmax(np.nan_to_num(values[:, 0, BPS]), np.nan_to_num(values[:, 1, BPS]))
-        util = np.where(speed > 0, busiest / np.maximum(speed, 1) * 100, np.nan)
+        util = util_pct(values, speed)
         all_slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
         kinds = kind_of[all_slots] if len(all_slots) else np.zeros(0, np.int64)
         return _Poll(all_slots, kinds, values, _learnable(values), util, speed)

@@ -14,16 +14,7 @@ from typing import overload
 import numpy as np
 
 from portmap.core.flags import FlagThresholds, PortFlag, PortKey, RankedPort, rank_ports
-from portmap.core.rates import BPS, DISCARDS, ERRORS, PPS, DeviceRates, PortRates
-
-
-def _busier(rates: DeviceRates, metric: int) -> np.ndarray:
-    return np.nan_to_num(rates.per_second[:, :, metric]).max(axis=1, initial=0.0)
-
-
-def _util(rates: DeviceRates) -> np.ndarray:
-    measured = rates.ok & (rates.speed_bps > 0)
-    return np.where(measured, _busier(rates, BPS) / np.maximum(rates.speed_bps, 1) * 100, 0.0)
+from portmap.core.rates import BPS, DISCARDS, ERRORS, PPS, DeviceRates, PortRates, busier, util_pct
 
 
 def _errors(rates: DeviceRates) -> np.ndarray:
@@ -32,7 +23,10 @@ def _errors(rates: DeviceRates) -> np.ndarray:
 
 
 SORT_COLUMNS: dict[str, Callable[[DeviceRates], np.ndarray]] = {
-    "pps": lambda rates: _busier(rates, PPS), "bps": lambda rates: _busier(rates, BPS), "util": _util, "errors": _errors,
+    "pps": lambda rates: busier(rates.per_second, PPS),
+    "bps": lambda rates: busier(rates.per_second, BPS),
+    "util": lambda rates: np.nan_to_num(util_pct(rates.per_second, rates.speed_bps)),  # rows without rates are 0
+    "errors": _errors,
 }
 """flags.SORT_KEYS for every row of a device at once (equal row by row: tests/test_ranking.py)."""
 

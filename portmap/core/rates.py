@@ -149,6 +149,16 @@ class DeviceRates:
         )
 
 
+def busier(per_second: np.ndarray, metric: int) -> np.ndarray:
+    """Each row's busier direction in `metric` (a position in METRICS), unmeasured as 0."""
+    return np.nan_to_num(per_second[:, :, metric]).max(axis=1)
+
+
+def util_pct(per_second: np.ndarray, speed_bps: np.ndarray) -> np.ndarray:
+    """PortRates.util_pct for every row at once; NaN where the speed is not known."""
+    return np.where(speed_bps > 0, busier(per_second, BPS) / np.maximum(speed_bps, 1) * 100, np.nan)
+
+
 def by_device(ports: Sequence[PortRates]) -> list[DeviceRates]:
     """Readable rates grouped into DeviceRates, one per device."""
     grouped: dict[str, list[PortRates]] = {}

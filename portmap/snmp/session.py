@@ -360,8 +360,8 @@ class DeviceSession:
         return dict(zip((tuple(oid) for oid in oids), values))
 
     async def get_values(self, varbind_list: bytes) -> list[SnmpValue]:
-        """GET the instances named in an encoded variable-bindings list (encode_varbind_list,
-        made once by a poll that asks the same every cycle): their values, in that order.
+        """GET the instances named in an encoded variable-bindings list (as encode_varbind_list
+        makes it, or the counter poll joins it): their values, in that order.
         An answer naming any other instance is a malformed response."""
         if self._community is not None:
             hint = dotted(first_name(varbind_list))
