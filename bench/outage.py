@@ -14,7 +14,7 @@ import time
 from poll import BASE_PORT, bench_device, start_agents  # bench/poll.py, beside this script
 
 from portmap.inventory.model import Device
-from portmap.poller import Engine
+from portmap.engine.poller import Engine
 from portmap.snmp.session import SnmpClient
 
 SILENT_BASE_PORT = 40000

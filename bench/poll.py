@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from portmap.inventory.model import Device, Secret, SnmpSettings
-from portmap.poller import Engine
+from portmap.engine.poller import Engine
 from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 

@@ -24,9 +24,9 @@ from portmap.core.detector import Detector
 from portmap.core.ranking import rank_rates
 from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
 from portmap.core.samples import InterfaceInfo
-from portmap.poller import DeviceStatus, Snapshot
+from portmap.core.snapshot import DeviceStatus, Snapshot
 from portmap.tui.app import PortmapApp
-from portmap.watch import Frame
+from portmap.core.snapshot import Frame
 
 KEYS = ["2", "3", "4", "5", "1", "down", "down", "down", "pagedown", "slash", "s", "w", "1", "7", "escape", "p", "p"]
 

@@ -1,3 +1,3 @@
-from portmap.cli.main import main
+from portmap.main import main
 
 main()

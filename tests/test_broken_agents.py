@@ -10,7 +10,7 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import AgentFault
 from portmap.errors import SnmpMalformedResponse
-from portmap.poller import Engine
+from portmap.engine.poller import Engine
 from portmap.snmp import oids, session as session_module
 from portmap.demo.agent import TOO_BIG_ABOVE_VARBINDS
 from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan

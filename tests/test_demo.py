@@ -13,7 +13,7 @@ import yaml
 
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
-from portmap.poller import Engine
+from portmap.engine.poller import Engine
 from portmap.snmp.session import SnmpClient
 from tests.helpers import REPO, free_udp_ports
 from tests.conftest import scenario_network

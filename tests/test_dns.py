@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 
-from portmap.dns import ReverseDns
+from portmap.engine.dns import ReverseDns
 from tests.helpers import REPO, require, require_root
 
 WEB1_IP, WEB1_NAME = "10.0.0.21", "www-prod.lab.example"

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from portmap.core.rates import RateStatus
 from portmap.demo.network import PortSpec
-from portmap.poller import Engine, Snapshot
+from portmap.core.snapshot import Snapshot
+from portmap.engine.poller import Engine
 from portmap.snmp.session import SnmpClient
 from tests.faults import close_relay, slow_relay
 from tests.helpers import free_udp_ports

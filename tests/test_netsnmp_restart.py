@@ -10,7 +10,7 @@ import pytest
 
 from portmap.core.rates import RateStatus
 from portmap.demo.inventory import demo_inventory
-from portmap.poller import Engine
+from portmap.engine.poller import Engine
 from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
 from portmap.snmp.session import SnmpClient
 from tests.helpers import v2c_device

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from portmap.core.placement import find_uplinks, place_hosts
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
-from portmap.neighbourhood import map_neighbourhood, read_all_tables_once
+from portmap.core.neighbourhood import map_neighbourhood
+from portmap.engine.tables import read_once
 
 
 def learned(mac: str, if_index: int | None, bridge_port: int = 1) -> FdbEntry:
@@ -62,7 +63,7 @@ def test_hosts_land_on_edge_ports_and_none_vanish():
 
 
 async def test_every_demo_host_is_placed_on_its_access_port(demo_running):
-    tables, failed = await read_all_tables_once(list(demo_running.devices.values()))
+    tables, failed = await read_once(list(demo_running.devices.values()))
     assert failed == []
     neighbourhood = map_neighbourhood(tables)
     placed = {mac: (h.port, h.ips) for mac, h in neighbourhood.hosts.items()}

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from portmap.cli.tables_cmd import Inventoried, tables_json
-from portmap.neighbourhood import DeviceTables, read_tables
+from portmap.present.tables import Inventoried, tables_json
+from portmap.core.neighbourhood import DeviceTables
+from portmap.engine.tables import read_tables
 from portmap.snmp.session import SnmpClient
 from tests.helpers import REPO, report, v2c_device
 from tests.recordings import (

@@ -10,8 +10,9 @@ from portmap.core.rates import RateStatus
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.inventory.model import Secret
-from portmap import poller
-from portmap.poller import Engine, Snapshot
+from portmap.engine import poller
+from portmap.core.snapshot import Snapshot
+from portmap.engine.poller import Engine
 from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network

@@ -9,7 +9,7 @@ import sqlite3
 import sys
 
 from portmap.core.baseline import Baseline
-from portmap.state import MAX_AGE_S, load_baselines, save_baselines
+from portmap.engine.state import MAX_AGE_S, load_baselines, save_baselines
 from tests.helpers import REPO
 
 

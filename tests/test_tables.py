@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from portmap.core.samples import InterfaceInfo
-from portmap.neighbourhood import read_all_tables_once
+from portmap.engine.tables import read_once
 from portmap.snmp.lldp import CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS, PORT_ALIAS, PORT_LOCAL, PORT_MAC, PORT_NAME, decode_id, local_if_index
 
 
@@ -14,7 +14,7 @@ async def test_tables_of_the_demo_network(demo_running):
     devices = list(demo_running.devices.values())
     # rtr1 listed once more as a switch: it answers nothing for BRIDGE-MIB, which must be no error.
     devices.append(replace(devices[3], name="rtr1-as-switch", roles=frozenset({"switch"})))
-    read, failed = await read_all_tables_once(devices)
+    read, failed = await read_once(devices)
     results = {r.device: r for r in read}
     assert failed == [] and set(results) == {"core1", "acc1", "acc2", "rtr1", "rtr1-as-switch"}
     acc1 = results["acc1"]

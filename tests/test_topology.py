@@ -9,17 +9,18 @@ import subprocess
 
 import networkx as nx
 
-from portmap.cli.map_cmd import render
+from portmap.present.map import render
 from portmap.core.topology import path_between
-from portmap.neighbourhood import read_all_tables_once, topology
+from portmap.core.neighbourhood import topology
+from portmap.engine.tables import read_once, roles_of
 from tests.helpers import require
 
 
 async def demo_graph(demo_running, hosts: bool) -> nx.Graph:
     devices = list(demo_running.devices.values())
-    tables, failed = await read_all_tables_once(devices)
+    tables, failed = await read_once(devices)
     assert failed == []
-    return topology(devices, tables, hosts)
+    return topology(tables, roles_of(devices), hosts)
 
 
 async def test_links_are_the_lldp_cables_and_the_path_from_web1_reaches_the_router(demo_running):

@@ -12,11 +12,11 @@ from textual.widgets import DataTable, Static, Tree
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import default_network
-from portmap.neighbourhood import roles_of
+from portmap.engine.tables import roles_of
 from portmap.tui.app import PortmapApp
 from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
-from portmap.watch import WatchSettings, watch
+from portmap.engine.watch import WatchSettings, watch
 from tests.helpers import free_udp_ports, report
 
 INTERVAL_S = 2.0

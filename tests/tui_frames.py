@@ -14,9 +14,9 @@ from portmap.core.samples import Counter, DeviceSample, InterfaceInfo, PortCount
 from portmap.demo.network import DemoNetwork, default_network
 from portmap.demo.tables import device_tables
 from portmap.demo.traffic import FIELDS, TrafficModel
-from portmap.neighbourhood import DeviceTables, map_neighbourhood
-from portmap.poller import DeviceStatus, Snapshot
-from portmap.watch import Frame
+from portmap.core.neighbourhood import DeviceTables, map_neighbourhood
+from portmap.core.snapshot import DeviceStatus, Snapshot
+from portmap.core.snapshot import Frame
 
 EPOCH = 1_795_770_000.0
 """Model second 0 on the wall clock (2026-11-26 20:20:00 UTC): snapshots show times from it."""

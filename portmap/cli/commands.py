@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Sequence
 
-from portmap.cli.render import render_json, render_table
-from portmap.core.samples import SystemInfo
-from portmap.errors import PortmapError, SnmpError
+from portmap.core.snapshot import Frame, Snapshot
+from portmap.engine.tables import probe_system
+from portmap.engine.watch import WatchSettings, watch
+from portmap.errors import SnmpError
 from portmap.inventory.model import Device
-from portmap.poller import Snapshot
-from portmap.snmp.ifmib import read_system
-from portmap.snmp.session import SnmpClient
-from portmap.watch import Frame, WatchSettings, watch
+from portmap.present.check import check_lines
+from portmap.present.top import render_json, render_table
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 
@@ -59,37 +57,8 @@ async def run_live(devices: Sequence[Device], limit: int, settings: WatchSetting
     return 0
 
 
-async def _check_one(client: SnmpClient, device: Device) -> SystemInfo | SnmpError:
-    try:
-        return await read_system(client.session(device))
-    except SnmpError as error:
-        return error
-
-
 async def run_inventory_check(devices: Sequence[Device]) -> int:
-    client = SnmpClient()
-    try:
-        results = await asyncio.gather(*(_check_one(client, d) for d in devices))
-    finally:
-        client.close()
-    print(f"{'DEVICE':12}  {'ADDRESS':21}  {'SYSNAME':16}  {'UPTIME':>10}  {'IFS':>4}  RESULT")
-    failures = 0
-    for device, result in zip(devices, results):
-        address = f"{device.host}:{device.port}"
-        if isinstance(result, PortmapError):
-            failures += 1
-            print(f"{device.name:12}  {address:21}  {'-':16}  {'-':>10}  {'-':>4}  FAILED: {str(result).removeprefix(device.name + ': ')}")
-            continue
-        uptime = _uptime(result.sys_uptime_cs)
-        interfaces = "-" if result.if_number is None else str(result.if_number)
-        descr = result.sys_descr.splitlines()[0][:50] if result.sys_descr else ""
-        print(f"{device.name:12}  {address:21}  {result.sys_name[:16]:16}  {uptime:>10}  {interfaces:>4}  ok: {descr}")
-    print(f"{len(devices) - failures}/{len(devices)} devices answered")
-    return 1 if failures else 0
-
-
-def _uptime(centiseconds: int) -> str:
-    seconds = centiseconds // 100
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    return f"{days}d{hours:02d}h{seconds // 60:02d}m" if days else f"{hours}h{seconds // 60:02d}m{seconds % 60:02d}s"
+    """Ask every device who it is; exit 1 when one did not say."""
+    results = await probe_system(devices)
+    print("\n".join(check_lines(devices, results)))
+    return 1 if any(isinstance(result, SnmpError) for result in results) else 0

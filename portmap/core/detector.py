@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from portmap import format as fmt
+from portmap.present import numbers as fmt
 from portmap.core.baseline import DIRECTIONS, METRICS, Baseline, BaselineStore, SeriesKey
 from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
 from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates, util_pct

@@ -23,7 +23,7 @@ from textual.widgets import Footer, Input, Static
 from portmap.tui.screens import DevicesScreen, HelpScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
 from portmap.tui.views import HEADER, MAX_ROWS, SORTS, History, PortView, banner, status_line
-from portmap.watch import Frame
+from portmap.core.snapshot import Frame
 
 FrameSource = Callable[[Callable[[Frame], object]], Awaitable[None]]
 """Runs the watch loop, calling its argument with every frame (portmap.watch.watch in the product)."""

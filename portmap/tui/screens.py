@@ -11,12 +11,12 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Label, Sparkline, Static, Tree
 
-from portmap.cli.render import port_label
+from portmap.present.labels import port_label
 from portmap.core.topology import path_between
-from portmap.poller import PortKey
+from portmap.core.snapshot import PortKey
 from portmap.tui.views import History, devices_rows, hosts_lines, routers
-from portmap.vendors import vendor
-from portmap.watch import Frame
+from portmap.present.vendors import vendor
+from portmap.core.snapshot import Frame
 
 
 class BackScreen(Screen[None]):

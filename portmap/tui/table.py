@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from portmap.poller import PortKey
+from portmap.core.snapshot import PortKey
 
 CURSOR = Style(reverse=True)
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
-from portmap import format as fmt
-from portmap.cli.render import host_label, port_label, reason_line, unreachable
+from portmap.present import numbers as fmt
+from portmap.present.labels import host_label, port_label, reason_line, unreachable
 from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.rates import PortRates
-from portmap.poller import PortKey
-from portmap.watch import Frame
+from portmap.core.snapshot import PortKey
+from portmap.core.snapshot import Frame
 
 MAX_ROWS = 100
 """More than a console shows at once; the filter searches every port."""

@@ -15,26 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from portmap.core.flags import FlagThresholds
-from portmap.dns import ReverseDns
+from portmap.core.neighbourhood import Neighbourhood
+from portmap.core.snapshot import DeviceStatus, Frame
+from portmap.engine.dns import ReverseDns
+from portmap.engine.poller import Engine
+from portmap.engine.state import load_baselines, save_baselines
+from portmap.engine.tables import read_neighbourhood
 from portmap.inventory.model import Device
-from portmap.neighbourhood import Neighbourhood, read_neighbourhood
-from portmap.poller import DeviceStatus, Engine, Snapshot
 from portmap.snmp.session import SnmpClient
-from portmap.state import load_baselines, save_baselines
 
 TABLES_EVERY_S = 60.0
 """Forwarding tables, ARP, LLDP and CDP change slowly: by default read them this often, not every poll."""
 SAVE_BASELINES_EVERY = 12
 """Save the baselines every this many polls (and when the watch stops)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    snapshot: Snapshot
-    neighbourhood: Neighbourhood | None
-    earlier_failures: tuple[DeviceStatus, ...]
-    """Devices that failed the first poll: on the second frame they are still worth naming."""
-    number: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +56,7 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
             started = time.monotonic()
             if started - tables_read_at >= settings.tables_every_s:
                 snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns))
-                engine.uplinks = frozenset(fresh.uplinks)
+                engine.set_uplinks(fresh.uplinks)
                 neighbourhood, tables_read_at = fresh, started
             else:
                 snapshot = await engine.poll()
@@ -73,10 +66,10 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
                 await shown
             previous_failed = snapshot.failed
             if settings.state and done % SAVE_BASELINES_EVERY == 0:
-                save_baselines(settings.state, engine.detector.baselines.items())
+                save_baselines(settings.state, engine.baselines())
             if rounds is None or done < rounds:
                 await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
         client.close()
         if settings.state:
-            save_baselines(settings.state, engine.detector.baselines.items())
+            save_baselines(settings.state, engine.baselines())

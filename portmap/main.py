@@ -1,4 +1,6 @@
-"""`portmap` command line: argument parsing and exit codes (0 ok, 1 a device failed, 2 usage)."""
+"""`portmap`'s entry point: parses the arguments, hands the command to its face (the command
+line in portmap/cli/, the TUI in portmap/tui/) and turns the outcome into an exit code (0 ok,
+1 a device failed, 2 usage). The only module that imports a face."""
 
 from __future__ import annotations
 
@@ -11,11 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from portmap.core.flags import SORT_KEYS, FlagThresholds, tuned
-from portmap.dns import ReverseDns
+from portmap.engine.dns import ReverseDns
+from portmap.engine.state import default_state_path
+from portmap.engine.watch import TABLES_EVERY_S, WatchSettings
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
 from portmap.inventory.model import Device, Inventory
-from portmap.state import default_state_path
 
 log = logging.getLogger("portmap")
 
@@ -133,8 +136,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="portmap: %(levelname)s: %(message)s", stream=sys.stderr)
     command = args.command or ("ui" if sys.stdout.isatty() else "live")
     if command == "demo":
-        from portmap.cli.demo_cmd import run_demo
-
         return asyncio.run(run_demo(args))
     inventory = load_inventory(_inventory_location(args.inventory if "inventory" in args else None))
     for warning in inventory.warnings:
@@ -157,17 +158,59 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "inventory":
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
-    from portmap.watch import TABLES_EVERY_S, WatchSettings
-
     settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes))
     if command == "top":
         return asyncio.run(run_commands.run_top(devices, args.limit, args.json, settings))
     if command == "ui":
-        from portmap.cli.ui_cmd import run_ui
+        from portmap.tui.run import run_ui  # Textual loads only for this face
 
         return asyncio.run(run_ui(devices, settings))
     return asyncio.run(run_commands.run_live(devices, getattr(args, "limit", 20), settings, as_json=getattr(args, "json", False)))
+
+
+DEMO_INVENTORY = Path("inventory/demo.yaml")
+
+
+class DemoError(PortmapError):
+    pass
+
+
+async def run_demo(args: argparse.Namespace) -> int:
+    """Serve the simulated network, and open the TUI (or the text view) on it."""
+    from portmap.demo.inventory import demo_inventory  # the simulated agents load only for the demo
+    from portmap.demo.lab import SimulatedNetwork
+    from portmap.demo.network import default_network
+
+    network = default_network(flood_after_s=args.flood_after)
+    simulator = SimulatedNetwork(network)
+    try:
+        simulator.start()
+    except Exception as exc:  # pysnmp wraps the bind failure in its own error types
+        raise DemoError(f"cannot start the demo agents on 127.0.0.1:{network.devices[0].agent_port}+: {exc}") from None
+    try:
+        if args.no_ui:
+            for spec in network.devices:
+                print(f"serving {spec.name} on udp 127.0.0.1:{spec.agent_port} (community {spec.community})")
+            print(f"web1 starts flooding {args.flood_after:g}s after start; Ctrl-C to stop", flush=True)
+            await asyncio.sleep(args.duration if args.duration else float("inf"))
+            return 0
+        location = getattr(args, "inventory", None) or (DEMO_INVENTORY if DEMO_INVENTORY.exists() else None)
+        inventory = load_inventory(location) if location else demo_inventory(network)
+        # the demo's hosts have documentation addresses no resolver knows (no reverse DNS), and its
+        # device names must not mix with a real network's saved baselines (no state)
+        settings = WatchSettings(args.interval)
+        if sys.stdout.isatty():
+            from portmap.tui.run import run_ui
+
+            return await run_ui(inventory.devices, settings, args.duration)
+        rounds = None if args.duration is None else max(1, int(args.duration // args.interval))
+        from portmap.cli.commands import run_live
+
+        return await run_live(inventory.devices, args.limit, settings, rounds=rounds)
+    finally:
+        simulator.stop()
+        sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

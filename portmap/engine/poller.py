@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,9 +19,10 @@ import numpy as np
 from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagThresholds, tuned
-from portmap.core.ranking import RankedPorts, rank_rates
+from portmap.core.ranking import rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus, PortKey
+from portmap.core.snapshot import DeviceStatus, Snapshot
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -36,34 +37,6 @@ DEVICES_AT_ONCE = 64
 whole cycle (its counters read seconds apart), and a thousand devices' reads in progress held
 their buffers and state all at the same time. One that takes longer than the budget's hold
 (0.5 s) stops holding its place."""
-
-
-@dataclass(frozen=True, slots=True)
-class DeviceStatus:
-    name: str
-    answered: bool
-    response_s: float
-    error: str = ""
-    error_kind: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Everything a face shows for one poll; immutable."""
-
-    taken_at: float
-    """Wall-clock time (epoch seconds) when the poll finished."""
-    poll_s: float
-    ports: RankedPorts
-    """In rank order (core/ranking.py): quiet ports' records are built when read."""
-    interfaces: Mapping[PortKey, InterfaceInfo]
-    oper_status: Mapping[PortKey, str]
-    devices: tuple[DeviceStatus, ...]
-    glitches_dropped: int = 0
-
-    @property
-    def failed(self) -> tuple[DeviceStatus, ...]:
-        return tuple(d for d in self.devices if not d.answered)
 
 
 @dataclass
@@ -103,8 +76,16 @@ class Engine:
         """Devices being read at once (those that failed their last poll do not wait for a place)."""
         self._interfaces: InterfacesByPort | None = None
         """Every device's interfaces, shared by snapshots until an interface list is read again."""
-        self.uplinks: frozenset[PortKey] = frozenset()
+        self._uplinks: frozenset[PortKey] = frozenset()
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
+
+    def set_uplinks(self, uplinks: Iterable[PortKey]) -> None:
+        """The ports the neighbourhood tables show linking two devices, from the next poll on."""
+        self._uplinks = frozenset(uplinks)
+
+    def baselines(self) -> Iterator[tuple[SeriesKey, Baseline]]:
+        """Every series learned so far, to be kept between runs."""
+        return self.detector.baselines.items()
 
     def _limits_for(self, key: PortKey) -> FlagThresholds:
         """The thresholds of one port: global, then its device's, then its own (by ifName or ifDescr).
@@ -133,7 +114,7 @@ class Engine:
         samples = [state.last_sample for state in self._states.values() if state.last_sample is not None]
         taken_at = time.time()
         detections = self.detector.observe(device_rates, taken_at, samples)
-        ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self.uplinks,
+        ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self._uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None})
         return Snapshot(
             taken_at=taken_at,

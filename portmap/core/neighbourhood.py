@@ -1,31 +1,19 @@
-"""Read what each device knows of its neighbourhood: interfaces, learned MACs, ARP, LLDP and CDP.
+"""Who is behind each port, from every device's tables at once: uplinks, placed hosts, links.
 
-These tables change slowly, so they are read on their own, not with every counter poll.
-One device failing never stops the others.
+Pure: the tables come in read (portmap/engine/tables.py reads them), the neighbourhood goes out.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import networkx as nx
 
 from portmap.core.placement import HostLocation, PortKey, find_uplinks, place_hosts
 from portmap.core.samples import InterfaceInfo
-from portmap.core.topology import build_topology
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
-from portmap.dns import ReverseDns
-from portmap.errors import SnmpError
-from portmap.inventory.model import Device
-from portmap.snmp.bridge import FdbReading, read_fdb
-from portmap.snmp.cdp import read_cdp
-from portmap.snmp.ifmib import read_interfaces
-from portmap.snmp.ipmib import read_arp
-from portmap.snmp.lag import read_aggregates
-from portmap.snmp.lldp import read_local_chassis, read_lldp
-from portmap.snmp.session import SnmpClient
+from portmap.core.topology import build_topology
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,49 +32,13 @@ class DeviceTables:
     """What was read only in part, or could not be tied together, in words for the operator."""
 
 
-async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
-    session = client.session(device)
-    try:
-        interfaces = await read_interfaces(session)
-        fdb = await read_fdb(session) if "switch" in device.roles else FdbReading()
-        arp = await read_arp(session) if "router" in device.roles else []
-        neighbors = await read_lldp(session, interfaces) + await read_cdp(session, interfaces)
-        chassis_id = await read_local_chassis(session)
-        aggregates = await read_aggregates(session)
-    except SnmpError as error:
-        return error
-    return DeviceTables(device.name, interfaces, fdb.entries, arp, neighbors, chassis_id, fdb.source, aggregates,
-                        tuple(fdb.problems))
-
-
-async def read_all_tables(
-    client: SnmpClient, devices: Sequence[Device]
-) -> tuple[list[DeviceTables], list[SnmpError]]:
-    """Every device's tables, read side by side: those read, and the errors of those that failed."""
-    results = await asyncio.gather(*(read_tables(client, d) for d in devices))
-    return [r for r in results if isinstance(r, DeviceTables)], [r for r in results if isinstance(r, SnmpError)]
-
-
-async def read_all_tables_once(devices: Sequence[Device]) -> tuple[list[DeviceTables], list[SnmpError]]:
-    """read_all_tables on an SNMP client of its own, closed afterwards (for one-shot commands)."""
-    client = SnmpClient()
-    try:
-        return await read_all_tables(client, devices)
-    finally:
-        client.close()
-
-
 def port_names(tables: Sequence[DeviceTables]) -> dict[PortKey, str]:
     return {(t.device, i): info.if_name for t in tables for i, info in t.interfaces.items()}
 
 
-def roles_of(devices: Sequence[Device]) -> dict[str, list[str]]:
-    return {d.name: sorted(d.roles) for d in devices}
-
-
-def topology(devices: Sequence[Device], tables: Sequence[DeviceTables], with_hosts: bool) -> nx.Graph:
+def topology(tables: Sequence[DeviceTables], roles: Mapping[str, Sequence[str]], with_hosts: bool) -> nx.Graph:
     """The inventoried devices, the LLDP/CDP links between them and, if asked, the placed hosts."""
-    graph = map_neighbourhood(tables, roles_of(devices)).graph
+    graph = map_neighbourhood(tables, roles).graph
     if not with_hosts:
         graph.remove_nodes_from([node for node, kind in graph.nodes(data="kind") if kind == "host"])
     return graph
@@ -109,20 +61,6 @@ class Neighbourhood:
 
     def name_of(self, host: HostLocation) -> str | None:
         return next((self.names[ip] for ip in host.ips if ip in self.names), None)
-
-
-async def with_names(neighbourhood: Neighbourhood, dns: ReverseDns | None) -> Neighbourhood:
-    """The neighbourhood with its hosts' reverse DNS names (none when `dns` is None: --no-dns)."""
-    if dns is None:
-        return neighbourhood
-    names = await dns.names(ip for host in neighbourhood.hosts.values() for ip in host.ips)
-    return replace(neighbourhood, names=names)
-
-
-async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns: ReverseDns | None) -> Neighbourhood:
-    """Who is behind each port, from the devices that answered; the failures show in the poll."""
-    tables, _ = await read_all_tables(client, devices)
-    return await with_names(map_neighbourhood(tables, roles_of(devices)), dns)
 
 
 def device_macs(tables: Sequence[DeviceTables]) -> dict[str, str]:

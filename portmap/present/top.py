@@ -1,46 +1,22 @@
-"""Turn a Snapshot into the `top` table or its JSON document."""
+"""A Snapshot as the `top`/`live` table or its JSON document."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
 
-from portmap import format as fmt
 from portmap.core.flags import RankedPort
+from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rates import RateStatus
-from portmap.neighbourhood import Neighbourhood
-from portmap.poller import DeviceStatus, PortKey, Snapshot
-from portmap.vendors import vendor
+from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
+from portmap.present import numbers as fmt
+from portmap.present.labels import host_label, port_label, reason_line, unreachable
+from portmap.present.vendors import vendor
 
 COLUMNS = (
     ("DEVICE", 8), ("PORT", 10), ("ALIAS", 16), ("STATUS", 6), ("IN PPS", 10), ("OUT PPS", 10),
     ("IN BPS", 11), ("OUT BPS", 11), ("UTIL", 5), ("AVG IN", 7), ("AVG OUT", 7), ("ERR/S", 6),
 )
-
-
-def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
-    """The one host behind a port, by IP (or MAC); '' where there is none or several."""
-    hosts = neighbourhood.hosts_on(key) if neighbourhood else []
-    if len(hosts) != 1:
-        return ""
-    host = hosts[0]
-    name = neighbourhood.name_of(host) if neighbourhood else None
-    address = f"{', '.join(host.ips)} ({host.mac})" if host.ips else host.mac
-    return f"{name} {address}" if name else address
-
-
-def reason_line(reason: str, who: str, since: float | None) -> str:
-    """'sending 40k pps ...' becomes '10.0.0.21 (52:54:..) is sending 40k pps ..., since 14:02:31' where the
-    host and the start are known."""
-    started = f", since {time.strftime('%H:%M:%S', time.localtime(since))}" if since is not None else ""
-    return (f"{who} is {reason}" if who else reason) + started
-
-
-def port_label(snapshot: Snapshot, key: PortKey) -> str:
-    info = snapshot.interfaces.get(key)
-    name = info.if_name if info else f"ifIndex {key[1]}"
-    alias = f" ({info.alias})" if info and info.alias else ""
-    return f"{key[0]} {name}{alias}"
 
 
 def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
@@ -119,19 +95,6 @@ def _note_lines(snapshot: Snapshot) -> list[str]:
 def _unreachable_lines(snapshot: Snapshot, previous_failures: Sequence[DeviceStatus]) -> list[str]:
     lines = [f"x {d.name}: {d.error.removeprefix(d.name + ': ')}" for d in unreachable(snapshot, previous_failures)]
     return ([""] + ["NOT ANSWERING:"] + lines) if lines else []
-
-
-def unreachable(snapshot: Snapshot, previous_failures: Sequence[DeviceStatus]) -> list[DeviceStatus]:
-    """Devices that failed now, and those that failed the earlier poll (so have no rates yet)."""
-    failed = {d.name: d for d in snapshot.failed}
-    for earlier in previous_failures:
-        if earlier.name not in failed:
-            failed[earlier.name] = DeviceStatus(
-                earlier.name, False, earlier.response_s,
-                f"did not answer the first poll, so no rates yet: {earlier.error.removeprefix(earlier.name + ': ')}",
-                earlier.error_kind,
-            )
-    return [failed[name] for name in sorted(failed)]
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

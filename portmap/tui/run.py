@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from portmap.engine.tables import roles_of
+from portmap.engine.watch import WatchSettings, watch
 from portmap.inventory.model import Device
-from portmap.neighbourhood import roles_of
-from portmap.watch import WatchSettings, watch
+from portmap.tui.app import PortmapApp
 
 
 async def run_ui(devices: Sequence[Device], settings: WatchSettings, duration_s: float | None = None) -> int:
     """Run the TUI until the operator quits (or for `duration_s`, for demos and tests)."""
-    from portmap.tui.app import PortmapApp  # Textual loads only for this face
-
     app = PortmapApp(lambda show: watch(devices, settings, show), len(devices), settings.interval_s, roles_of(devices))
     if duration_s is not None:
         app.call_later(lambda: app.set_timer(duration_s, app.exit))

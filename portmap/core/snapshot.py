@@ -1,0 +1,53 @@
+"""What every face reads: one poll's Snapshot, how each device answered, and a Frame (a
+snapshot with the neighbourhood last read). Plain data, no I/O: a face can draw a label
+without loading SNMP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from portmap.core.neighbourhood import Neighbourhood
+from portmap.core.ranking import RankedPorts
+from portmap.core.samples import InterfaceInfo, PortKey
+
+__all__ = ["DeviceStatus", "Frame", "PortKey", "Snapshot"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceStatus:
+    name: str
+    answered: bool
+    response_s: float
+    error: str = ""
+    error_kind: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a face shows for one poll; immutable."""
+
+    taken_at: float
+    """Wall-clock time (epoch seconds) when the poll finished."""
+    poll_s: float
+    ports: RankedPorts
+    """In rank order (core/ranking.py): quiet ports' records are built when read."""
+    interfaces: Mapping[PortKey, InterfaceInfo]
+    oper_status: Mapping[PortKey, str]
+    devices: tuple[DeviceStatus, ...]
+    glitches_dropped: int = 0
+
+    @property
+    def failed(self) -> tuple[DeviceStatus, ...]:
+        return tuple(d for d in self.devices if not d.answered)
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One poll's snapshot with the neighbourhood last read, as the live faces get it."""
+
+    snapshot: Snapshot
+    neighbourhood: Neighbourhood | None
+    earlier_failures: tuple[DeviceStatus, ...]
+    """Devices that failed the first poll: on the second frame they are still worth naming."""
+    number: int

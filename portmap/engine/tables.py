@@ -1,0 +1,95 @@
+"""Reading what each device knows of its neighbourhood: interfaces, learned MACs, ARP, LLDP and CDP.
+
+These tables change slowly, so they are read on their own, not with every counter poll.
+One device failing never stops the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+
+from portmap.core.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood
+from portmap.core.samples import SystemInfo
+from portmap.engine.dns import ReverseDns
+from portmap.errors import SnmpError
+from portmap.inventory.model import Device
+from portmap.snmp.bridge import FdbReading, read_fdb
+from portmap.snmp.cdp import read_cdp
+from portmap.snmp.ifmib import read_interfaces, read_system
+from portmap.snmp.ipmib import read_arp
+from portmap.snmp.lag import read_aggregates
+from portmap.snmp.lldp import read_local_chassis, read_lldp
+from portmap.snmp.session import SnmpClient
+
+
+async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
+    session = client.session(device)
+    try:
+        interfaces = await read_interfaces(session)
+        fdb = await read_fdb(session) if "switch" in device.roles else FdbReading()
+        arp = await read_arp(session) if "router" in device.roles else []
+        neighbors = await read_lldp(session, interfaces) + await read_cdp(session, interfaces)
+        chassis_id = await read_local_chassis(session)
+        aggregates = await read_aggregates(session)
+    except SnmpError as error:
+        return error
+    return DeviceTables(device.name, interfaces, fdb.entries, arp, neighbors, chassis_id, fdb.source, aggregates,
+                        tuple(fdb.problems))
+
+
+async def read_all_tables(
+    client: SnmpClient, devices: Sequence[Device]
+) -> tuple[list[DeviceTables], list[SnmpError]]:
+    """Every device's tables, read side by side: those read, and the errors of those that failed."""
+    results = await asyncio.gather(*(read_tables(client, d) for d in devices))
+    return [r for r in results if isinstance(r, DeviceTables)], [r for r in results if isinstance(r, SnmpError)]
+
+
+@contextmanager
+def _own_client() -> Iterator[SnmpClient]:
+    """An SNMP client for one command, closed afterwards."""
+    client = SnmpClient()
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+async def read_once(devices: Sequence[Device]) -> tuple[list[DeviceTables], list[SnmpError]]:
+    """read_all_tables on an SNMP client of its own (for one-shot commands)."""
+    with _own_client() as client:
+        return await read_all_tables(client, devices)
+
+
+def roles_of(devices: Sequence[Device]) -> dict[str, list[str]]:
+    return {d.name: sorted(d.roles) for d in devices}
+
+
+async def with_names(neighbourhood: Neighbourhood, dns: ReverseDns | None) -> Neighbourhood:
+    """The neighbourhood with its hosts' reverse DNS names (none when `dns` is None: --no-dns)."""
+    if dns is None:
+        return neighbourhood
+    names = await dns.names(ip for host in neighbourhood.hosts.values() for ip in host.ips)
+    return replace(neighbourhood, names=names)
+
+
+async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns: ReverseDns | None) -> Neighbourhood:
+    """Who is behind each port, from the devices that answered; the failures show in the poll."""
+    tables, _ = await read_all_tables(client, devices)
+    return await with_names(map_neighbourhood(tables, roles_of(devices)), dns)
+
+
+async def _system_of(client: SnmpClient, device: Device) -> SystemInfo | SnmpError:
+    try:
+        return await read_system(client.session(device))
+    except SnmpError as error:
+        return error
+
+
+async def probe_system(devices: Sequence[Device]) -> list[SystemInfo | SnmpError]:
+    """Who each device says it is (sysName, sysDescr, uptime, ifNumber), or why it did not say, in order."""
+    with _own_client() as client:
+        return list(await asyncio.gather(*(_system_of(client, d) for d in devices)))

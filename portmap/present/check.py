@@ -1,0 +1,35 @@
+"""`portmap inventory check`: who each device says it is, or why it did not say."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from portmap.core.samples import SystemInfo
+from portmap.errors import SnmpError
+from portmap.inventory.model import Device
+
+
+def check_lines(devices: Sequence[Device], results: Sequence[SystemInfo | SnmpError]) -> list[str]:
+    """A line per device (in the inventory's order), then how many answered."""
+    lines = [f"{'DEVICE':12}  {'ADDRESS':21}  {'SYSNAME':16}  {'UPTIME':>10}  {'IFS':>4}  RESULT"]
+    failures = 0
+    for device, result in zip(devices, results):
+        address = f"{device.host}:{device.port}"
+        if isinstance(result, SnmpError):
+            failures += 1
+            lines.append(f"{device.name:12}  {address:21}  {'-':16}  {'-':>10}  {'-':>4}  "
+                         f"FAILED: {str(result).removeprefix(device.name + ': ')}")
+            continue
+        uptime = _uptime(result.sys_uptime_cs)
+        interfaces = "-" if result.if_number is None else str(result.if_number)
+        descr = result.sys_descr.splitlines()[0][:50] if result.sys_descr else ""
+        lines.append(f"{device.name:12}  {address:21}  {result.sys_name[:16]:16}  {uptime:>10}  {interfaces:>4}  ok: {descr}")
+    lines.append(f"{len(devices) - failures}/{len(devices)} devices answered")
+    return lines
+
+
+def _uptime(centiseconds: int) -> str:
+    seconds = centiseconds // 100
+    days, seconds = divmod(seconds, 86400)
+    hours, seconds = divmod(seconds, 3600)
+    return f"{days}d{hours:02d}h{seconds // 60:02d}m" if days else f"{hours}h{seconds // 60:02d}m{seconds % 60:02d}s"

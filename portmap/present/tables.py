@@ -1,0 +1,60 @@
+"""What portmap read from each device, normalised: `portmap tables` as text or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from portmap.core.tables import Neighbor, neighbor_device
+from portmap.core.neighbourhood import DeviceTables, device_macs
+
+
+class Inventoried:
+    """Tells whether a neighbour is a device of the inventory, as placement and the map decide it."""
+
+    def __init__(self, known: Collection[str], read: Sequence[DeviceTables]) -> None:
+        self.known = set(known)
+        self.macs = device_macs(read)
+
+    def __call__(self, neighbor: Neighbor) -> bool:
+        return neighbor_device(neighbor, self.known, self.macs) is not None
+
+
+def tables_json(tables: DeviceTables, inventoried: Inventoried) -> dict[str, object]:
+    names = {i: info.if_name for i, info in tables.interfaces.items()}
+    return {
+        "device": tables.device,
+        "interfaces": [
+            {"if_index": i.if_index, "if_name": i.if_name, "if_descr": i.if_descr, "alias": i.alias,
+             "type": i.if_type, "speed": i.speed_bps, "mac": i.mac or None, "aggregate": tables.aggregates.get(i.if_index)}
+            for i in tables.interfaces.values()
+        ],
+        "fdb_source": tables.fdb_source,
+        "fdb": [
+            {"mac": e.mac, "vlan": e.vlan, "bridge_port": e.bridge_port, "if_index": e.if_index,
+             "if_name": names.get(e.if_index or -1), "status": e.status}
+            for e in tables.fdb
+        ],
+        "arp": [{"ip": e.ip, "mac": e.mac, "if_index": e.if_index} for e in tables.arp],
+        "neighbors": [
+            {"local_if_index": n.local_if_index, "local_if_name": names.get(n.local_if_index or -1), "protocol": n.protocol,
+             "remote_sysname": n.remote_sysname, "remote_chassis_id": n.remote_chassis_id or None, "remote_port": n.remote_port,
+             "remote_port_desc": n.remote_port_desc or None, "remote_address": n.remote_address or None,
+             "platform": n.platform or None, "inventoried": inventoried(n)}
+            for n in tables.neighbors
+        ],
+        "problems": list(tables.problems),
+    }
+
+
+def tables_text(tables: DeviceTables, inventoried: Inventoried) -> list[str]:
+    names = {i: info.if_name for i, info in tables.interfaces.items()}
+    lines = [f"{tables.device}: {len(tables.interfaces)} interfaces, {len(tables.fdb)} FDB entries ({tables.fdb_source}), "
+             f"{len(tables.arp)} ARP entries, {len(tables.neighbors)} neighbours"]
+    lines += [f"  fdb  {e.mac}  vlan {e.vlan}  {names.get(e.if_index or -1, f'(bridge port {e.bridge_port}, no interface)')}  {e.status}"
+              for e in tables.fdb]
+    lines += [f"  arp  {e.ip}  {e.mac}  ifIndex {e.if_index}" for e in tables.arp]
+    lines += [f"  {n.protocol:4} {names.get(n.local_if_index or -1, f'(port {n.local_port_num})')} -> "
+              f"{n.remote_sysname or n.remote_chassis_id} {n.remote_port}{'' if inventoried(n) else '  (not in the inventory)'}"
+              for n in tables.neighbors]
+    lines += [f"  ! {problem}" for problem in tables.problems]
+    return lines
