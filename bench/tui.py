@@ -39,7 +39,7 @@ def make_frame(devices: int, ports_per_device: int, number: int, detector: Detec
             pps = 50.0 + (d * 31 + i * 17 + number * 7) % 900
             if (d, i) == (7, 5) and number > 3:
                 pps = 40_000.0  # a flood appears in the fourth frame
-            side = DirectionRates(pps * 600 * 8, pps, 0.0, 0.0, 0.0, 0.0)
+            side = DirectionRates.measured(pps * 600 * 8, pps, 0.0, 0.0, 0.0, 0.0)
             rates.append(PortRates(name, i, 2.0, RateStatus.OK, inbound=side, outbound=side, speed_bps=10**9))
             interfaces[(name, i)] = InterfaceInfo(i, f"Gi1/0/{i}", f"GigabitEthernet1/0/{i}", f"desk {d}-{i}", 6, 10**9, "", "up")
     now = time.time()

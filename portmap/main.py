@@ -12,7 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from portmap.core.flags import SORT_KEYS, FlagThresholds, tuned
+from portmap.core.flags import SORT_KEYS
+from portmap.core.thresholds import FlagThresholds, tuned
 from portmap.engine.dns import ReverseDns
 from portmap.engine.state import default_state_path
 from portmap.engine.watch import TABLES_EVERY_S, WatchSettings

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.engine.poller import Engine
 from portmap.snmp.session import SnmpClient
+from portmap.present.reasons import reason
 from tests.helpers import REPO, free_udp_ports
 from tests.conftest import scenario_network
 
@@ -46,7 +48,7 @@ async def test_nothing_flagged_before_the_flood_and_web1_first_during_it():
     assert (first.rates.device, first.rates.if_index) == ("acc1", 5)
     assert during.interfaces[("acc1", 5)].alias == "web1"
     assert 36_000 < first.flags[0].rate < 44_000, "web1 floods at 40k pps"
-    assert first.flags[0].reason.startswith("sending ") and "small-packet flood" in first.flags[0].reason
+    assert reason(first.flags[0]).startswith("sending ") and "small-packet flood" in reason(first.flags[0])
     carriers = {(p.rates.device, p.rates.if_index) for p in during.ports if p.same_incident_as == ("acc1", 5)}
     assert carriers == {("acc1", 101), ("core1", 101), ("core1", 104), ("rtr1", 1), ("rtr1", 2)}
     assert not [p for p in during.ports if p.flagged and p.same_incident_as is None and p is not first]
@@ -80,6 +82,12 @@ def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
         assert (top["device"], top["if_name"], top["alias"]) == ("acc1", "Gi1/0/5", "web1")
         assert top["flagged"] and top["in_pps"] > 30_000 and top["in_avg_pkt_bytes"] < 100
         assert top["reasons"][0].startswith("10.0.0.21 (52:54:00:12:34:56) is sending ") and "small-packet flood" in top["reasons"][0]
+        evidence = top["evidence"][0]  # the reason's facts as data: a script never parses the sentence
+        assert (evidence["kind"], evidence["direction"], evidence["metric"]) == ("small-packet flood", "in", "pps")
+        assert evidence["value"] > 30_000 and evidence["avg_pkt_bytes"] < 100 and evidence["ratio"] >= 10
+        assert evidence["reference"] in ("own baseline", "young baseline", "typical port") and evidence["since"] == top["since"]
+        said = re.search(r", (\d+)x (its normal|the typical port)", top["reasons"][0])
+        assert said is not None and abs(int(said.group(1)) - evidence["ratio"]) <= 0.5
         assert top["hosts"] == [{"mac": "52:54:00:12:34:56", "ips": ["10.0.0.21"], "name": None, "vendor": None, "vlan": 1}]
         assert top["neighbor"] is None
         uplink = next(p for p in doc["ports"] if (p["device"], p["if_name"]) == ("acc1", "Te1/1/1"))

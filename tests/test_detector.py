@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from portmap.core import detector as detector_module
 from portmap.core.detector import Detector
-from portmap.core.flags import FlagKind, FlagThresholds
+from portmap.core.flags import FlagKind
+from portmap.core.thresholds import FlagThresholds
 from portmap.core.rates import DeviceRates, DirectionRates, PortRates, RateStatus, by_device
 from portmap.core.samples import DeviceSample, PortCounters
+from portmap.present.reasons import reason
 from tests.helpers import report
 from tests.virtual_time import (
     DEVICE, Flow, Poller, Profile, VirtualSwitch, flagged, office_port, run, steady_port, with_event,
@@ -58,7 +60,7 @@ def test_a_syn_flood_is_flagged_in_its_first_interval_against_the_ports_own_norm
     assert first_flag(timeline, 5, FlagKind.SMALL_PACKET_FLOOD, FLOOD_AT) == FLOOD_AT - FLOOD_AT % 5 + 5
     at = dict(timeline)[FLOOD_AT - FLOOD_AT % 5 + 10][(DEVICE, 5)]
     assert at.since == FLOOD_AT - FLOOD_AT % 5 + 5
-    assert "its normal" in at.flags[0].reason and at.flags[0].reason.startswith("sending 40.0k pps of 60 B packets")
+    assert "its normal" in reason(at.flags[0]) and reason(at.flags[0]).startswith("sending 40.0k pps of 60 B packets")
     flags = flagged(timeline)
     assert {key for _, key, _ in flags} == {(DEVICE, 5)}, "no other port is flagged"
     last = max(second for second, _, _ in flags)
@@ -133,7 +135,7 @@ def test_a_flapping_port_is_named():
         timeline = poller.until(600 + 10 * (step + 1))
     (_, detections) = timeline[-1]
     (flag,) = detections[(DEVICE, 7)].flags
-    assert flag.kind is FlagKind.FLAPPING and flag.reason.startswith("flapping: oper status changed 4 times")
+    assert flag.kind is FlagKind.FLAPPING and reason(flag).startswith("flapping: oper status changed 4 times")
 
 
 def test_flapping_counts_while_interfaces_come_and_go_and_a_silent_device_keeps_its_last_status():
@@ -144,7 +146,7 @@ def test_flapping_counts_while_interfaces_come_and_go_and_a_silent_device_keeps_
     polls = [{1: "up", 2: "up"}, {1: "down", 2: "up", 3: "up"}, {1: "up", 3: "down"}, {1: "down", 2: "up", 3: "down"}]
     detections = [detector.observe([], 10.0 * n, [sample(statuses)]) for n, statuses in enumerate(polls)]
     assert [set(found) for found in detections] == [set(), set(), set(), {("sw1", 1)}]
-    assert detections[-1][("sw1", 1)].flags[0].reason == "flapping: oper status changed 3 times in 1 min, now down"
+    assert reason(detections[-1][("sw1", 1)].flags[0]) == "flapping: oper status changed 3 times in 1 min, now down"
     last = sample(polls[-1])
     assert detector.observe([], 40.0, [last])[("sw1", 1)].flags == detector.observe([], 50.0, [last])[("sw1", 1)].flags, \
         "no answer, no change counted"
@@ -159,11 +161,11 @@ def test_judging_a_poll_device_group_by_device_group_changes_nothing(monkeypatch
         for device in range(6):
             for if_index in range(1, 5):
                 pps = 100.0 + (device * 37 + if_index * 11 + number * 7) % 300
-                inbound = DirectionRates(pps * 4000, pps, 1.0, 2.0, 0.0, 0.0)
+                inbound = DirectionRates.measured(pps * 4000, pps, 1.0, 2.0, 0.0, 0.0)
                 if (device, if_index) == (3, 2) and number >= 20:
-                    inbound = DirectionRates(40_000 * 480.0, 40_000.0, 0.0, 0.0, 0.0, 0.0)
+                    inbound = DirectionRates.measured(40_000 * 480.0, 40_000.0, 0.0, 0.0, 0.0, 0.0)
                 ports.append(PortRates(f"sw{device}", if_index, 5.0, RateStatus.OK, inbound=inbound,
-                                       outbound=DirectionRates(pps * 8000, pps, 1.0, 2.0, 0.0, 0.0), speed_bps=10**9))
+                                       outbound=DirectionRates.measured(pps * 8000, pps, 1.0, 2.0, 0.0, 0.0), speed_bps=10**9))
         return by_device(ports)
 
     whole, grouped = Detector(), Detector()

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagKind, RankedPort, rank_ports
 from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
+from portmap.present.reasons import reason
 
 
 def rank(ports: Sequence[PortRates], sort: str = "pps", uplinks: Collection[tuple[str, int]] = frozenset()) -> list[RankedPort]:
@@ -19,7 +20,7 @@ def rank(ports: Sequence[PortRates], sort: str = "pps", uplinks: Collection[tupl
 
 
 def side(pps: float, size: float = 500.0, bcast: float = 0.0, errors: float = 0.0) -> DirectionRates:
-    return DirectionRates(bps=pps * size * 8, pps=pps, mcast_pps=0.0, bcast_pps=bcast, errors_ps=errors, discards_ps=0.0)
+    return DirectionRates.measured(bps=pps * size * 8, pps=pps, mcast_pps=0.0, bcast_pps=bcast, errors_ps=errors, discards_ps=0.0)
 
 
 def port(device: str, if_index: int, inbound: DirectionRates, outbound: DirectionRates, speed: int = 10**9) -> PortRates:
@@ -45,7 +46,7 @@ def test_flood_origin_ranks_first_and_its_uplinks_join_the_same_incident():
     first = ranked[0]
     assert (first.rates.device, first.rates.if_index) == ("acc1", 5)
     assert first.flags[0].kind is FlagKind.SMALL_PACKET_FLOOD
-    assert first.flags[0].reason.startswith("sending 40.0k pps of 60 B packets: small-packet flood")
+    assert reason(first.flags[0]).startswith("sending 40.0k pps of 60 B packets: small-packet flood")
     assert [(p.rates.device, p.rates.if_index, p.same_incident_as) for p in ranked[1:3]] == [
         ("acc1", 101, ("acc1", 5)), ("core1", 101, ("acc1", 5)),
     ]

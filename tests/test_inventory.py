@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from portmap.core.flags import FlagThresholds, tuned
+from portmap.core.thresholds import FlagThresholds, tuned
 from portmap.errors import InventoryError
 from portmap.inventory import Secret, load_inventory
 from portmap.demo.inventory import demo_inventory

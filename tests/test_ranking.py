@@ -5,12 +5,14 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from portmap.core.flags import SORT_KEYS, FlagKind, PortFlag, rank_ports
-from portmap.core.ranking import SORT_COLUMNS, rank_rates
+from portmap.core.flags import SORT_KEYS, Evidence, FlagKind, PortFlag, rank_ports
+from portmap.core.ranking import rank_rates
+from portmap.core.rates import SORT_COLUMNS
 from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
 
 rate = st.one_of(st.none(), st.sampled_from([0.0, 1.0, 250.0, 6000.0]), st.floats(0, 1e7))
-sides = st.builds(DirectionRates, rate, rate, rate, rate, rate, rate)
+EVIDENCE = Evidence("pps", 1.0)
+sides = st.builds(DirectionRates.measured, rate, rate, rate, rate, rate, rate)
 
 
 @st.composite
@@ -27,9 +29,9 @@ def polls(draw: st.DrawFn) -> tuple[list[PortRates], dict[tuple[str, int], tuple
     flags: dict[tuple[str, int], tuple[PortFlag, ...]] = {}
     for key in draw(st.lists(st.sampled_from(keys), unique=True)) if keys else []:
         kinds = draw(st.lists(st.sampled_from(list(FlagKind)), max_size=2))
-        flags[key] = tuple(PortFlag(kind, draw(st.sampled_from(["in", "out"])), draw(st.sampled_from([5000.0, 6000.0, 40_000.0])), "x")
+        flags[key] = tuple(PortFlag(kind, draw(st.sampled_from(["in", "out"])), draw(st.sampled_from([5000.0, 6000.0, 40_000.0])), EVIDENCE)
                            for kind in kinds)
-    flags[("gone", 1)] = (PortFlag(FlagKind.FLAPPING, "both", 3.0, "a device that did not answer this poll"),)
+    flags[("gone", 1)] = (PortFlag(FlagKind.FLAPPING, "both", 3.0, EVIDENCE),)  # a device that did not answer this poll
     uplinks = frozenset(draw(st.lists(st.sampled_from(keys), max_size=3))) if keys else frozenset()
     return ports, flags, uplinks
 
@@ -50,4 +52,4 @@ def test_ranking_on_arrays_equals_ranking_records(poll, sort):
 def test_sort_columns_equal_the_sort_keys_row_by_row(poll):
     ports = poll[0]
     for sort, key in SORT_KEYS.items():
-        assert [float(value) for rates in by_device(ports) for value in SORT_COLUMNS[sort](rates)] == [key(p) for p in ports]
+        assert [float(value) for rates in by_device(ports) for value in SORT_COLUMNS[sort](rates.per_second, rates.speed_bps)] == [key(p) for p in ports]

@@ -22,6 +22,12 @@ def test_baselines_come_back_as_they_were_saved_and_old_ones_are_forgotten(tmp_p
     assert oct(path.stat().st_mode & 0o777) == "0o600"
 
 
+def test_errors_and_discards_saved_under_their_earlier_name_come_back_as_trouble(tmp_path):
+    path = tmp_path / "baselines.sqlite"
+    save_baselines(path, [(("sw1", 5, "in", "errors_ps"), Baseline(3.0, 1.0, 40, 1_000_000.0))])
+    assert load_baselines(path, now=1_000_000.0) == {("sw1", 5, "in", "trouble_ps"): Baseline(3.0, 1.0, 40, 1_000_000.0)}
+
+
 def test_an_unreadable_state_file_is_one_warning_and_no_baselines(tmp_path, caplog):
     path = tmp_path / "baselines.sqlite"
     path.write_bytes(b"this is not a database" * 100)

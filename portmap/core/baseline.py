@@ -15,11 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from portmap.core.metrics import DIRECTIONS, LEARNED_NAMES
 from portmap.core.samples import PortKey
-
-METRICS = ("pps", "bps", "bcast_pps", "errors_ps")
-"""errors_ps here counts errors and discards together."""
-DIRECTIONS = ("in", "out")
 
 SeriesKey = tuple[str, int, str, str]
 """(device, ifIndex, direction 'in'|'out', metric)."""
@@ -41,14 +38,14 @@ class Baseline:
 
 
 class BaselineStore:
-    """Every port's series: arrays of shape (slots, directions, metrics)."""
+    """Every port's series: arrays of shape (slots, DIRECTIONS, LEARNED_NAMES)."""
 
     def __init__(self, saved: Mapping[SeriesKey, Baseline] | None = None) -> None:
         """`saved`: what an earlier run learned; a port takes its series when it gets its slot."""
         self._saved = dict(saved or {})
         self.slots: dict[PortKey, int] = {}
         self.keys: list[PortKey] = []
-        shape = (64, len(DIRECTIONS), len(METRICS))
+        shape = (64, len(DIRECTIONS), len(LEARNED_NAMES))
         self.level, self.spread, self.updated_at = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.samples = np.zeros(shape, np.int32)
 
@@ -65,7 +62,7 @@ class BaselineStore:
                 grown = getattr(self, name)
                 setattr(self, name, np.concatenate([grown, np.zeros((more, *grown.shape[1:]), grown.dtype)]))
         for d, direction in enumerate(DIRECTIONS):
-            for m, metric in enumerate(METRICS):
+            for m, metric in enumerate(LEARNED_NAMES):
                 saved = self._saved.pop((*key, direction, metric), None)
                 if saved is not None:
                     self.level[slot, d, m], self.spread[slot, d, m] = saved.level, saved.spread
@@ -94,7 +91,7 @@ class BaselineStore:
         if slot is None:
             saved = self._saved.get(key)
             return None if saved is None else Baseline(saved.level, saved.spread, saved.samples, saved.updated_at)
-        at = (slot, DIRECTIONS.index(key[2]), METRICS.index(key[3]))
+        at = (slot, DIRECTIONS.index(key[2]), LEARNED_NAMES.index(key[3]))
         if not self.samples[at]:
             return None
         return Baseline(float(self.level[at]), float(self.spread[at]), int(self.samples[at]), float(self.updated_at[at]))
@@ -109,7 +106,7 @@ class BaselineStore:
         """Every series that has learned something (to save), and the saved ones no port took yet."""
         for slot, key in enumerate(self.keys):
             for d, direction in enumerate(DIRECTIONS):
-                for m, metric in enumerate(METRICS):
+                for m, metric in enumerate(LEARNED_NAMES):
                     if self.samples[slot, d, m]:
                         yield (*key, direction, metric), Baseline(float(self.level[slot, d, m]), float(self.spread[slot, d, m]),
                                                                   int(self.samples[slot, d, m]), float(self.updated_at[slot, d, m]))

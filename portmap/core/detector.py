@@ -17,18 +17,18 @@ are told apart on arrays and only learn. The few others are judged port by port.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from portmap.present import numbers as fmt
-from portmap.core.baseline import DIRECTIONS, METRICS, Baseline, BaselineStore, SeriesKey
-from portmap.core.flags import FlagKind, FlagThresholds, PortFlag, PortKey
-from portmap.core.rates import BCAST, BPS, DISCARDS, ERRORS, PPS, DeviceRates, DirectionRates, util_pct
-from portmap.core.rates import METRICS as RATE_METRICS
-from portmap.core.samples import OPER_CODE, OPER_STATUS, DeviceSample, OperStatus
+from portmap.core.baseline import Baseline, BaselineStore, SeriesKey
+from portmap.core.flags import Evidence, FlagKind, PortFlag, PortKey, Reference
+from portmap.core.flapping import Flapping
+from portmap.core.metrics import BCAST, DIRECTIONS, LEARNED, LEARNED_NAMES, METRICS, PPS, TROUBLE
+from portmap.core.rates import DeviceRates, DirectionRates, util_pct
+from portmap.core.samples import DeviceSample
+from portmap.core.thresholds import DeviceThresholds, FlagThresholds, holding
 
 DIP_SHARE = 0.25
 """An interval under this share of a warm port's normal may be a cache's unrefreshed interval."""
@@ -41,9 +41,8 @@ MIN_DIP_SAMPLES = 3
 a caching agent's pattern must not teach a young baseline its zeros one by one."""
 CHUNK_PORTS = 4096
 """Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
-_STATUS_OF = np.array([code if code in OPER_STATUS else OPER_CODE["unknown"] for code in range(max(OPER_STATUS) + 1)], np.int8)
-"""DeviceSample.oper to the status shown: 0 (not a known code) is "unknown", as 4 is."""
-_PPS, _BPS, _BCAST, _ERRORS = (METRICS.index(m) for m in ("pps", "bps", "bcast_pps", "errors_ps"))
+_PPS = LEARNED.index(PPS)
+"""The packet rate's position in a baseline's metrics."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,18 +67,11 @@ class _Poll:
     kinds: np.ndarray
     """Each port's thresholds, as positions in Detector._limit_kinds."""
     per_second: np.ndarray
-    """(ports, directions, rates.METRICS)."""
+    """(ports, directions, METRICS)."""
     learnable: np.ndarray
-    """(ports, directions, baseline METRICS): what each direction would teach its baseline."""
+    """(ports, directions, LEARNED): what each direction would teach its baseline."""
     util: np.ndarray
     speed_bps: np.ndarray
-
-
-def _learnable(per_second: np.ndarray) -> np.ndarray:
-    """The baseline's metrics from the rates: errors_ps counts errors and discards."""
-    errors, discards = per_second[..., ERRORS], per_second[..., DISCARDS]
-    both = np.where(np.isnan(errors) & np.isnan(discards), np.nan, np.nan_to_num(errors) + np.nan_to_num(discards))
-    return np.stack([per_second[..., PPS], per_second[..., BPS], per_second[..., BCAST], both], axis=-1)
 
 
 def typical_pps(all_rates: Sequence[DeviceRates], direction: int) -> float:
@@ -99,19 +91,9 @@ def _side(values: np.ndarray) -> DirectionRates:
 
 
 def _mean(sides: Sequence[DirectionRates]) -> DirectionRates:
-    def avg(name: str) -> float | None:
-        values = [getattr(side, name) for side in sides]
-        return None if any(v is None for v in values) else sum(values) / len(values)
-    return DirectionRates(avg("bps"), avg("pps"), avg("mcast_pps"), avg("bcast_pps"), avg("errors_ps"), avg("discards_ps"))
-
-
-def _value(side: DirectionRates, metric: str) -> float | None:
-    if metric == "errors_ps":
-        if side.errors_ps is None and side.discards_ps is None:
-            return None
-        return (side.errors_ps or 0.0) + (side.discards_ps or 0.0)
-    value: float | None = getattr(side, metric)
-    return value
+    def avg(values: Sequence[float | None]) -> float | None:
+        return None if any(v is None for v in values) else sum(values) / len(values)  # type: ignore[arg-type]
+    return DirectionRates(*(avg(values) for values in zip(*sides)))
 
 
 def _chunks(all_rates: Sequence[DeviceRates]) -> Iterator[Sequence[DeviceRates]]:
@@ -127,33 +109,30 @@ def _chunks(all_rates: Sequence[DeviceRates]) -> Iterator[Sequence[DeviceRates]]
 class Detector:
     """Keeps every port's baselines and flagged episodes between polls."""
 
-    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: Mapping[SeriesKey, Baseline] | None = None,
-                 limits_for: Callable[[PortKey], FlagThresholds] | None = None) -> None:
-        """`limits_for` gives a port its own thresholds (the inventory's per-device and per-port
-        `spikes:`); without it every port has `limits`."""
+    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: Mapping[SeriesKey, Baseline] | None = None) -> None:
+        """`limits`: every port's thresholds until its device's own are set (set_limits)."""
         self.limits = limits
-        self.limits_for = limits_for or (lambda key: limits)
         self._holds: dict[FlagThresholds, FlagThresholds] = {}
         self.baselines = BaselineStore(baselines)
+        self._device_limits: dict[str, DeviceThresholds] = {}
         self._limit_kinds: list[FlagThresholds] = []
         self._limit_kind_of: list[int] = []
         """By slot: the port's thresholds, as a position in _limit_kinds."""
         self._device_slots: dict[str, tuple[bytes, np.ndarray]] = {}
         self._episodes: dict[PortKey, _Episode] = {}
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
-        self._oper: dict[str, DeviceSample] = {}
-        """Each device's last sample, for its ports' oper status."""
-        self._oper_changes: dict[PortKey, deque[float]] = {}
-        """Only ports whose status changed within the flap window."""
+        self._flapping = Flapping(limits)
 
-    def forget_limits(self, device: str) -> None:
-        """A device's interfaces were read again: its ports' own thresholds are asked anew."""
+    def set_limits(self, device: str, limits: DeviceThresholds) -> None:
+        """A device's thresholds (core/thresholds.py), resolved when its interfaces were read."""
+        self._device_limits[device] = limits
         for key, slot in self.baselines.slots.items():
             if key[0] == device:
                 self._limit_kind_of[slot] = self._limit_kind(key)
 
     def _limit_kind(self, key: PortKey) -> int:
-        limits = self.limits_for(key)
+        device = self._device_limits.get(key[0])
+        limits = self.limits if device is None else device.of(key[1])
         if limits not in self._limit_kinds:
             self._limit_kinds.append(limits)
         return self._limit_kinds.index(limits)
@@ -183,19 +162,19 @@ class Detector:
             slots.append(self._slots(rates)[ok])
             per_second.append(rates.per_second[ok])
             speeds.append(rates.speed_bps[ok])
-        values = np.concatenate(per_second) if per_second else np.zeros((0, len(DIRECTIONS), len(RATE_METRICS)))
+        values = np.concatenate(per_second) if per_second else np.zeros((0, len(DIRECTIONS), len(METRICS)))
         speed = np.concatenate(speeds) if speeds else np.zeros(0, np.int64)
         util = util_pct(values, speed)
         all_slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
         kinds = kind_of[all_slots] if len(all_slots) else np.zeros(0, np.int64)
-        return _Poll(all_slots, kinds, values, _learnable(values), util, speed)
+        return _Poll(all_slots, kinds, values, values[..., LEARNED], util, speed)
 
     def observe(self, all_rates: Sequence[DeviceRates], now: float,
                 samples: Sequence[DeviceSample] = ()) -> dict[PortKey, Detection]:
         """One poll's rates at wall-clock time `now` -> the flags of each port that has any.
         `samples`: each device's last sample, for flapping (a device that did not answer keeps its last)."""
         typical = {"in": typical_pps(all_rates, 0), "out": typical_pps(all_rates, 1)}
-        flaps = self._flapping(samples, now)
+        flaps = self._flapping.observe(samples, now)
         for rates in all_rates:
             self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
         kind_of = np.array(self._limit_kind_of, np.int64)
@@ -237,7 +216,7 @@ class Detector:
         with np.errstate(invalid="ignore"):
             loud = (values[:, :, PPS] >= floor("min_flood_pps")[:, None]).any(axis=1)
             loud |= (values[:, :, BCAST] >= floor("min_storm_pps")[:, None]).any(axis=1)
-            loud |= (poll.learnable[:, :, _ERRORS] >= floor("min_errors_ps")[:, None]).any(axis=1)
+            loud |= (values[:, :, TROUBLE] >= floor("min_errors_ps")[:, None]).any(axis=1)
             loud |= poll.util >= floor("saturation_pct")
             store = self.baselines
             level, samples = store.level[poll.slots, :, _PPS], store.samples[poll.slots, :, _PPS]
@@ -248,13 +227,8 @@ class Detector:
         return ~loud
 
     def _hold(self, limits: FlagThresholds) -> FlagThresholds:
-        """What keeps a flagged port flagged: `hold_fraction` of each raising threshold."""
         if limits not in self._holds:
-            fraction = limits.hold_fraction
-            self._holds[limits] = replace(
-                limits, min_flood_pps=limits.min_flood_pps * fraction, outlier_ratio=max(1.0, limits.outlier_ratio * fraction),
-                min_score=limits.min_score * fraction, min_storm_pps=limits.min_storm_pps * fraction,
-                min_errors_ps=limits.min_errors_ps * fraction, saturation_pct=limits.saturation_pct - 10.0)
+            self._holds[limits] = holding(limits)
         return self._holds[limits]
 
     def _port(self, key: PortKey, poll: _Poll, row: int, typical: Mapping[str, float],
@@ -293,7 +267,7 @@ class Detector:
                     episode = None
         flags = episode.flags if episode else ()
         troubled = {flag.direction for flag in flags}
-        learned = np.full((len(DIRECTIONS), len(METRICS)), np.nan)
+        learned = np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
         for direction, name in enumerate(DIRECTIONS):
             if name in sides and name not in troubled and "both" not in troubled:
                 learned[direction] = self._teaching(sides[name])
@@ -301,10 +275,10 @@ class Detector:
 
     @staticmethod
     def _teaching(side: DirectionRates) -> list[float]:
-        return [np.nan if value is None else value for value in (_value(side, metric) for metric in METRICS)]
+        return [np.nan if value is None else value for value in (getattr(side, metric) for metric in LEARNED_NAMES)]
 
     def _learn_now(self, slot: int, direction: int, side: DirectionRates, limits: FlagThresholds, now: float) -> None:
-        values = np.full((1, len(DIRECTIONS), len(METRICS)), np.nan)
+        values = np.full((1, len(DIRECTIONS), len(LEARNED)), np.nan)
         values[0, direction] = self._teaching(side)
         self.baselines.learn(np.array([slot]), values, np.array([limits.learning_rate]), now)
 
@@ -331,64 +305,36 @@ class Detector:
                typical: Mapping[str, float], limits: FlagThresholds) -> tuple[PortFlag, ...]:
         flags: list[PortFlag] = []
         for direction, side in sides.items():
-            verb = "sending" if direction == "in" else "receiving"
             normal = self._normal(key, direction, "pps", limits)
             if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, typical[direction], limits):
                 size = side.avg_pkt_bytes
                 kind = FlagKind.SMALL_PACKET_FLOOD if size is not None and size < limits.small_packet_bytes else FlagKind.PACKET_FLOOD
-                times = self._how_far(key, direction, side.pps, typical[direction], limits)
-                flags.append(PortFlag(kind, direction, side.pps, f"{verb} {fmt.pps(side.pps)} of {fmt.nbytes(size)} packets: {kind}{times}"))
+                reference, level = self._reference(key, direction, typical[direction], limits)
+                flags.append(PortFlag(kind, direction, side.pps, Evidence("pps", side.pps, reference, level, size)))
             share = side.bcast_share
             storm_normal = self._normal(key, direction, "bcast_pps", limits)
             if (side.bcast_pps is not None and share is not None and share >= limits.storm_share
                     and self._above(side.bcast_pps, limits.min_storm_pps, storm_normal, 0.0, limits)):
                 flags.append(PortFlag(FlagKind.BROADCAST_STORM, direction, side.bcast_pps,
-                                      f"broadcast storm: {verb} {fmt.pps(side.bcast_pps)} of broadcasts ({share:.0%} of packets)"))
-            errors = _value(side, "errors_ps")
-            if errors is not None and self._above(errors, limits.min_errors_ps, self._normal(key, direction, "errors_ps", limits), 0.0, limits):
-                flags.append(PortFlag(FlagKind.ERROR_BURST, direction, errors,
-                                      f"error burst: {fmt.per_second(errors)} {direction}put errors and discards"))
+                                      Evidence("bcast_pps", side.bcast_pps, *self._own(storm_normal), bcast_share=share)))
+            trouble_normal = self._normal(key, direction, "trouble_ps", limits)
+            if side.trouble_ps is not None and self._above(side.trouble_ps, limits.min_errors_ps, trouble_normal, 0.0, limits):
+                flags.append(PortFlag(FlagKind.ERROR_BURST, direction, side.trouble_ps,
+                                      Evidence("trouble_ps", side.trouble_ps, *self._own(trouble_normal))))
         if util == util and util >= limits.saturation_pct and sides:
-            flags.append(PortFlag(FlagKind.SATURATION, "both", float(util), f"saturated: {fmt.pct(util)} of {fmt.bps(speed_bps)}"))
+            flags.append(PortFlag(FlagKind.SATURATION, "both", float(util), Evidence("util_pct", float(util), speed_bps=speed_bps)))
         return tuple(flags)
 
-    def _how_far(self, key: PortKey, direction: str, pps: float, typical: float, limits: FlagThresholds) -> str:
-        """', 160x its normal' for the reason line: against the port's own baseline, young or warm,
-        else against the typical port of this poll; '' where neither says anything."""
+    @staticmethod
+    def _own(normal: Baseline | None) -> tuple[Reference | None, float | None]:
+        return (None, None) if normal is None else (Reference.OWN_BASELINE, normal.level)
+
+    def _reference(self, key: PortKey, direction: str, typical: float,
+                   limits: FlagThresholds) -> tuple[Reference | None, float | None]:
+        """What a flood is measured against: the port's own baseline, young or warm, else the
+        typical port of this poll; (None, None) where neither says anything."""
         baseline = self.baselines.get((*key, direction, "pps"))
         if baseline is not None and baseline.warm(MIN_DIP_SAMPLES) and baseline.level > 0:
-            young = "" if baseline.warm(limits.warmup_samples) else " so far"
-            return f", {pps / baseline.level:.0f}x its normal{young}"
-        return f", {pps / typical:.0f}x the typical port" if typical else ""
-
-    def _flapping(self, samples: Sequence[DeviceSample], now: float) -> dict[PortKey, PortFlag]:
-        """Ports whose oper status changed `flap_changes` times within the window. Each device's
-        sample is compared with its last on arrays: most ports never change."""
-        limits, flapping = self.limits, {}
-        for sample in samples:
-            before = self._oper.get(sample.device, sample)
-            self._oper[sample.device] = sample
-            status, was = _STATUS_OF[sample.oper], _STATUS_OF[before.oper]
-            if np.array_equal(before.if_indexes, sample.if_indexes):
-                changed = np.flatnonzero(status != was).tolist()
-            else:
-                was_of = dict(zip(before.if_indexes.tolist(), was.tolist()))
-                changed = [row for row, (if_index, code) in enumerate(zip(sample.if_indexes.tolist(), status.tolist()))
-                           if was_of.get(if_index, code) != code]
-            for row in changed:
-                self._oper_changes.setdefault((sample.device, int(sample.if_indexes[row])), deque()).append(now)
-        statuses = OperStatus(samples)
-        for key in list(self._oper_changes):
-            status = statuses.get(key)
-            if status is None:
-                continue
-            changes = self._oper_changes[key]
-            while changes and now - changes[0] > limits.flap_window_s:
-                changes.popleft()
-            if not changes:
-                del self._oper_changes[key]
-            elif len(changes) >= limits.flap_changes:
-                minutes = max(1, round((now - changes[0]) / 60))
-                flapping[key] = PortFlag(FlagKind.FLAPPING, "both", float(len(changes)),
-                                         f"flapping: oper status changed {len(changes)} times in {minutes} min, now {status}")
-        return flapping
+            young = not baseline.warm(limits.warmup_samples)
+            return (Reference.YOUNG_BASELINE if young else Reference.OWN_BASELINE), baseline.level
+        return (Reference.TYPICAL_PORT, typical) if typical else (None, None)

@@ -8,13 +8,15 @@ direction, because every port downstream carries the flood plus other traffic.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
+from operator import methodcaller
 from typing import NamedTuple
 
-from portmap.core.rates import DirectionRates, PortRates
+from portmap.core.rates import SORT_COLUMNS, PortRates
 from portmap.core.samples import PortKey
+from portmap.core.thresholds import FlagThresholds
 
 
 class FlagKind(StrEnum):
@@ -29,41 +31,38 @@ class FlagKind(StrEnum):
 FLOOD_KINDS = (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD)
 
 
+class Reference(StrEnum):
+    """What a flood's rate was compared with."""
+
+    OWN_BASELINE = "own baseline"
+    YOUNG_BASELINE = "young baseline"
+    """The port's own, from fewer intervals than its thresholds' warm-up."""
+    TYPICAL_PORT = "typical port"
+    """The median port of the same poll, while the port has no baseline of its own."""
+
+
 @dataclass(frozen=True, slots=True)
-class FlagThresholds:
-    min_flood_pps: float = 5000.0
-    """Below this a port is never a flood, however quiet its normal is."""
-    outlier_ratio: float = 10.0
-    """A flood is at least this many times the port's normal (the typical port's while it has none)."""
-    min_score: float = 6.0
-    """... and this many mean absolute deviations above its normal."""
-    warmup_samples: int = 10
-    """Intervals a port needs before its own baseline is trusted."""
-    learning_rate: float = 0.05
-    """Weight of each new interval in the baseline (a half-life of about 14 intervals)."""
-    hold_fraction: float = 0.5
-    """A flagged port stays flagged while above this fraction of the raising thresholds."""
-    clear_after: int = 3
-    """Quiet intervals before a flag clears."""
-    flap_changes: int = 3
-    flap_window_s: float = 300.0
-    """Port flapping: this many oper-status changes within the window."""
-    small_packet_bytes: float = 100.0
-    """Average packets under this size are the SYN-flood shape."""
-    min_storm_pps: float = 1000.0
-    storm_share: float = 0.5
-    """Broadcast storm: at least min_storm_pps broadcasts, making up this share of packets."""
-    min_errors_ps: float = 50.0
-    saturation_pct: float = 90.0
-    same_flood_tolerance: float = 1.5
-    """Ports whose flood rates are within this factor of the origin's carry the same flood."""
+class Evidence:
+    """Why a port is flagged, as data: faces write the sentence (portmap/present/reasons.py)."""
 
+    metric: str
+    """What was measured: a name of core/metrics.METRICS, 'util_pct' or 'oper_changes'."""
+    value: float
+    reference: Reference | None = None
+    normal: float | None = None
+    """The reference's level, in the metric's unit."""
+    avg_pkt_bytes: float | None = None
+    bcast_share: float | None = None
+    speed_bps: int | None = None
+    window_s: float | None = None
+    """Flapping: the time from the first change counted to the last."""
+    status: str | None = None
+    """Flapping: the oper status now."""
 
-def tuned(limits: FlagThresholds, overrides: Iterable[tuple[str, float]]) -> FlagThresholds:
-    """`limits` with the inventory's overrides (field name, value) applied; whole-number fields stay whole."""
-    changes: dict[str, object] = {name: int(value) if isinstance(getattr(limits, name), int) else value
-                                  for name, value in overrides}
-    return replace(limits, **changes) if changes else limits  # type: ignore[arg-type]
+    @property
+    def ratio(self) -> float | None:
+        """How many times its reference the value is ('160x its normal')."""
+        return self.value / self.normal if self.normal else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +71,7 @@ class PortFlag:
     direction: str
     """'in' (the attached device sends it) or 'out' (it is sent towards the attached device)."""
     rate: float
-    reason: str
+    evidence: Evidence
 
 
 class RankedPort(NamedTuple):
@@ -88,30 +87,8 @@ class RankedPort(NamedTuple):
         return bool(self.flags)
 
 
-def _both(rates: PortRates) -> tuple[DirectionRates, ...]:
-    return tuple(d for d in (rates.inbound, rates.outbound) if d is not None)
-
-
-def _by_pps(rates: PortRates) -> float:
-    inbound, outbound = rates.inbound, rates.outbound
-    return max(inbound.pps or 0.0 if inbound else 0.0, outbound.pps or 0.0 if outbound else 0.0)
-
-
-def _by_bps(rates: PortRates) -> float:
-    inbound, outbound = rates.inbound, rates.outbound
-    return max(inbound.bps or 0.0 if inbound else 0.0, outbound.bps or 0.0 if outbound else 0.0)
-
-
-def _by_util(rates: PortRates) -> float:
-    return rates.util_pct or 0.0
-
-
-def _by_errors(rates: PortRates) -> float:
-    return sum((d.errors_ps or 0.0) + (d.discards_ps or 0.0) for d in _both(rates))
-
-
-SORT_KEYS: dict[str, Callable[[PortRates], float]] = {"pps": _by_pps, "bps": _by_bps, "util": _by_util, "errors": _by_errors}
-"""`--sort` keys: each port's busier direction."""
+SORT_KEYS: dict[str, Callable[[PortRates], float]] = {sort: methodcaller("sort_key", sort) for sort in SORT_COLUMNS}
+"""`--sort` keys of one port's record: rates.SORT_COLUMNS, the arrays' definition."""
 
 
 def _reverse_pps(rates: PortRates, flood: PortFlag) -> float:

@@ -13,22 +13,9 @@ from typing import overload
 
 import numpy as np
 
-from portmap.core.flags import FlagThresholds, PortFlag, PortKey, RankedPort, rank_ports
-from portmap.core.rates import BPS, DISCARDS, ERRORS, PPS, DeviceRates, PortRates, busier, util_pct
-
-
-def _errors(rates: DeviceRates) -> np.ndarray:
-    both = np.nan_to_num(rates.per_second[:, :, ERRORS]) + np.nan_to_num(rates.per_second[:, :, DISCARDS])
-    return both[:, 0] + both[:, 1]
-
-
-SORT_COLUMNS: dict[str, Callable[[DeviceRates], np.ndarray]] = {
-    "pps": lambda rates: busier(rates.per_second, PPS),
-    "bps": lambda rates: busier(rates.per_second, BPS),
-    "util": lambda rates: np.nan_to_num(util_pct(rates.per_second, rates.speed_bps)),  # rows without rates are 0
-    "errors": _errors,
-}
-"""flags.SORT_KEYS for every row of a device at once (equal row by row: tests/test_ranking.py)."""
+from portmap.core.flags import PortFlag, PortKey, RankedPort, rank_ports
+from portmap.core.thresholds import FlagThresholds
+from portmap.core.rates import SORT_COLUMNS, DeviceRates, PortRates
 
 
 def _row_starts(all_rates: Sequence[DeviceRates]) -> np.ndarray:
@@ -39,12 +26,23 @@ def _row_starts(all_rates: Sequence[DeviceRates]) -> np.ndarray:
 class RankedPorts(Sequence[RankedPort]):
     """The ranked ports of one poll: the flagged ones built, the quiet ones built when read."""
 
-    def __init__(self, flagged: list[RankedPort], all_rates: Sequence[DeviceRates], quiet: np.ndarray) -> None:
-        """`quiet`: rows numbered across `all_rates` in turn, in rank order."""
+    def __init__(self, flagged: list[RankedPort], all_rates: Sequence[DeviceRates], quiet: np.ndarray,
+                 sort: str, rank: Callable[[str], RankedPorts]) -> None:
+        """`quiet`: rows numbered across `all_rates` in turn, in rank order. `rank`: the same
+        poll ranked by another sort key (rank_rates with the same flags)."""
         self._flagged = flagged
         self._rates = all_rates
         self._quiet = quiet
         self._starts = _row_starts(all_rates)
+        self.sort = sort
+        self._rank = rank
+        self._orders: dict[str, RankedPorts] = {sort: self}
+
+    def by(self, sort: str) -> RankedPorts:
+        """The same ports ranked by another `--sort` key (incidents still first), computed once."""
+        if sort not in self._orders:
+            self._orders[sort] = self._rank(sort)
+        return self._orders[sort]
 
     @property
     def flagged(self) -> list[RankedPort]:
@@ -98,8 +96,10 @@ def rank_rates(
             for row in np.flatnonzero(rates.if_indexes == if_index)[:1].tolist():
                 found[start + row] = rates.port(row)
     flagged = rank_ports([found[at] for at in sorted(found)], flags, sort, limits, uplinks, since)  # ties keep row order
-    keys = np.concatenate([SORT_COLUMNS[sort](rates) for rates in all_rates]) if all_rates else np.zeros(0)
+    keys = np.concatenate([SORT_COLUMNS[sort](rates.per_second, rates.speed_bps) for rates in all_rates]) if all_rates else np.zeros(0)
     quiet = np.ones(len(keys), bool)
     quiet[list(found)] = False
     rows = np.flatnonzero(quiet)
-    return RankedPorts(flagged, all_rates, rows[np.argsort(-keys[rows], kind="stable")])
+    order = rows[np.argsort(-keys[rows], kind="stable")]
+    return RankedPorts(flagged, all_rates, order, sort,
+                       lambda other: rank_rates(all_rates, flags, other, limits, uplinks, since))

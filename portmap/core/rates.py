@@ -10,13 +10,14 @@ one port's readable form, built for the faces.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
 import numpy as np
 
+from portmap.core.metrics import BPS, BCAST, DISCARDS, ERRORS, IN, MCAST, METRICS, OUT, PPS, TROUBLE
 from portmap.core.counters import CounterDeltas, counter32_may_wrap_twice, counter_deltas, max_octets, max_packets
 from portmap.core.samples import COUNTER_COLUMN, COUNTER_NAMES, NO_DISCONTINUITY, DeviceSample, InterfaceInfo
 
@@ -38,16 +39,12 @@ STATUSES = tuple(RateStatus)
 """DeviceRates.status holds positions in this tuple."""
 _OK, _FIRST, _DISCONTINUITY, _GLITCH = range(4)
 
-METRICS = ("bps", "pps", "mcast_pps", "bcast_pps", "errors_ps", "discards_ps")
-"""The last axis of DeviceRates.per_second, in DirectionRates' field order."""
-BPS, PPS, MCAST, BCAST, ERRORS, DISCARDS = range(6)
-IN, OUT = 0, 1
 
 
 class DirectionRates(NamedTuple):
-    """One direction of a port, per second. `in` is what the attached host sends.
-    (Named tuples: a poll builds three of these records per port, and frozen dataclasses
-    cost three times as much to build.)"""
+    """One direction of a port, per second, fields in core/metrics.METRICS' order. `in` is what
+    the attached host sends. (Named tuples: a poll builds three of these records per port, and
+    frozen dataclasses cost three times as much to build.)"""
 
     bps: float | None
     pps: float | None
@@ -55,6 +52,15 @@ class DirectionRates(NamedTuple):
     bcast_pps: float | None
     errors_ps: float | None
     discards_ps: float | None
+    trouble_ps: float | None
+    """Errors and discards together (None where neither is measured)."""
+
+    @classmethod
+    def measured(cls, bps: float | None, pps: float | None, mcast_pps: float | None, bcast_pps: float | None,
+                 errors_ps: float | None, discards_ps: float | None) -> DirectionRates:
+        """A direction from what is measured; trouble_ps computed as compute_device_rates does."""
+        trouble = None if errors_ps is None and discards_ps is None else (errors_ps or 0.0) + (discards_ps or 0.0)
+        return cls(bps, pps, mcast_pps, bcast_pps, errors_ps, discards_ps, trouble)
 
     @property
     def avg_pkt_bytes(self) -> float | None:
@@ -87,6 +93,14 @@ class PortRates(NamedTuple):
             return None
         busiest = max(self.inbound.bps or 0.0, self.outbound.bps or 0.0)
         return busiest / self.speed_bps * 100
+
+    def sort_key(self, sort: str) -> float:
+        """This port's value of SORT_COLUMNS[sort], the one definition of each order."""
+        per_second = np.full((1, 2, len(METRICS)), np.nan)
+        for direction, side in enumerate((self.inbound, self.outbound)):
+            if side is not None:
+                per_second[0, direction] = [np.nan if value is None else value for value in side]
+        return float(SORT_COLUMNS[sort](per_second, np.array([self.speed_bps]))[0])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -157,6 +171,16 @@ def busier(per_second: np.ndarray, metric: int) -> np.ndarray:
 def util_pct(per_second: np.ndarray, speed_bps: np.ndarray) -> np.ndarray:
     """PortRates.util_pct for every row at once; NaN where the speed is not known."""
     return np.where(speed_bps > 0, busier(per_second, BPS) / np.maximum(speed_bps, 1) * 100, np.nan)
+
+
+SORT_COLUMNS: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "pps": lambda per_second, speed: busier(per_second, PPS),
+    "bps": lambda per_second, speed: busier(per_second, BPS),
+    "util": lambda per_second, speed: np.nan_to_num(util_pct(per_second, speed)),  # rows without rates are 0
+    "errors": lambda per_second, speed: np.nan_to_num(per_second[:, :, TROUBLE]).sum(axis=1),
+}
+"""`--sort` keys, from (rows, directions, METRICS) rates and the rows' speeds: each row's busier
+direction; for errors, errors and discards of both directions."""
 
 
 def by_device(ports: Sequence[PortRates]) -> list[DeviceRates]:
@@ -235,6 +259,8 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
         per_second[:, direction, BCAST] = bcast
         per_second[:, direction, ERRORS] = errors
         per_second[:, direction, DISCARDS] = discards
+        per_second[:, direction, TROUBLE] = np.where(np.isnan(errors) & np.isnan(discards), np.nan,
+                                                     np.nan_to_num(errors) + np.nan_to_num(discards))
     per_second[status != _OK] = np.nan
     octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
     wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval) & (status == _OK)

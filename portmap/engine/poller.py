@@ -18,11 +18,11 @@ import numpy as np
 
 from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
-from portmap.core.flags import FlagThresholds, tuned
 from portmap.core.ranking import rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus, PortKey
 from portmap.core.snapshot import DeviceStatus, Snapshot
+from portmap.core.thresholds import FlagThresholds, device_thresholds
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -68,8 +68,7 @@ class Engine:
         self.devices = tuple(devices)
         self.thresholds = thresholds
         self.sort = sort
-        self._by_name = {d.name: d for d in self.devices}
-        self.detector = Detector(thresholds, baselines, self._limits_for)
+        self.detector = Detector(thresholds, baselines)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
         self._places = RequestBudget(DEVICES_AT_ONCE)
@@ -86,17 +85,6 @@ class Engine:
     def baselines(self) -> Iterator[tuple[SeriesKey, Baseline]]:
         """Every series learned so far, to be kept between runs."""
         return self.detector.baselines.items()
-
-    def _limits_for(self, key: PortKey) -> FlagThresholds:
-        """The thresholds of one port: global, then its device's, then its own (by ifName or ifDescr).
-        The detector asks once per port, and again when the device's interfaces are read again."""
-        device = self._by_name[key[0]]
-        limits = tuned(self.thresholds, device.spikes)
-        info = self._states[key[0]].interfaces.get(key[1])
-        for port, overrides in device.port_spikes:
-            if info is not None and port in (info.if_name, info.if_descr):
-                limits = tuned(limits, overrides)
-        return limits
 
     def varbinds_received(self) -> int:
         """Varbinds answered by every device so far (for benchmarks and debug logs)."""
@@ -163,7 +151,8 @@ class Engine:
         state.interfaces = await read_interfaces(state.session)
         state.plan = await read_plan(state.session)
         self._interfaces = None
-        self.detector.forget_limits(state.session.device.name)
+        device = state.session.device
+        self.detector.set_limits(device.name, device_thresholds(self.thresholds, device.spikes, device.port_spikes, state.interfaces))
 
     async def _read_aligned(self, state: _DeviceState) -> DeviceSample:
         """A counter read stamped with the time its values are from, for agents that cache."""

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 MAX_AGE_S = 7 * 24 * 3600.0
 """Baselines not updated for a week describe a network that has changed: they are dropped."""
+RENAMED = {"errors_ps": "trouble_ps"}
+"""Metrics saved under an earlier name (errors and discards were learned as errors_ps)."""
 SCHEMA = """CREATE TABLE IF NOT EXISTS baselines (
     device TEXT NOT NULL, if_index INTEGER NOT NULL, direction TEXT NOT NULL, metric TEXT NOT NULL,
     level REAL NOT NULL, spread REAL NOT NULL, samples INTEGER NOT NULL, updated_at REAL NOT NULL,
@@ -59,7 +61,7 @@ def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Base
     except sqlite3.Error as error:
         log.warning("%s: cannot read the saved baselines (%s): starting without them", path, error)
         return {}
-    return {(device, if_index, direction, metric): Baseline(level, spread, samples, updated_at)
+    return {(device, if_index, direction, RENAMED.get(metric, metric)): Baseline(level, spread, samples, updated_at)
             for device, if_index, direction, metric, level, spread, samples, updated_at in rows}
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from portmap.core.flags import FlagThresholds
+from portmap.core.thresholds import FlagThresholds
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import DeviceStatus, Frame
 from portmap.engine.dns import ReverseDns

@@ -41,7 +41,7 @@ SPIKE_LIMITS: dict[str, tuple[float, float, bool]] = {
     "min_errors_ps": (0, 1e9, False), "saturation_pct": (1, 100, False), "warmup_samples": (1, 100_000, True),
     "clear_after": (1, 10_000, True),
 }
-"""Tunable spike thresholds (portmap/core/flags.py FlagThresholds): (lowest, highest, whole number)."""
+"""Tunable spike thresholds (portmap/core/thresholds.py FlagThresholds): (lowest, highest, whole number)."""
 SNMP_KEYS = (
     "version", "community", "user", "security_level", "auth_protocol", "auth_password",
     "priv_protocol", "priv_password", "max_repetitions",

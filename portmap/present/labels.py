@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
+from portmap.core.flags import PortFlag
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
+from portmap.present.reasons import reason
 
 
 def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
@@ -20,11 +22,11 @@ def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
     return f"{name} {address}" if name else address
 
 
-def reason_line(reason: str, who: str, since: float | None) -> str:
-    """'sending 40k pps ...' becomes '10.0.0.21 (52:54:..) is sending 40k pps ..., since 14:02:31' where the
-    host and the start are known."""
+def reason_line(flag: PortFlag, who: str, since: float | None) -> str:
+    """'10.0.0.21 (52:54:..) is sending 40k pps ..., since 14:02:31' where the host and the
+    start are known; the flag's reason alone where not."""
     started = f", since {time.strftime('%H:%M:%S', time.localtime(since))}" if since is not None else ""
-    return (f"{who} is {reason}" if who else reason) + started
+    return (f"{who} is {reason(flag)}" if who else reason(flag)) + started
 
 
 def port_label(snapshot: Snapshot, key: PortKey) -> str:

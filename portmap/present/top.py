@@ -11,6 +11,7 @@ from portmap.core.rates import RateStatus
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present import numbers as fmt
 from portmap.present.labels import host_label, port_label, reason_line, unreachable
+from portmap.present.reasons import evidence_json
 from portmap.present.vendors import vendor
 
 COLUMNS = (
@@ -24,7 +25,6 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
     key = (rates.device, rates.if_index)
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
-    errors = None if inbound is None else (inbound.errors_ps or 0.0) + (outbound.errors_ps or 0.0 if outbound else 0.0)
     mark = "!" if ranked.flagged and ranked.same_incident_as is None else "+" if ranked.flagged else " "
     return [
         mark + rates.device,
@@ -38,7 +38,7 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
         fmt.pct(rates.util_pct),
         fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
         fmt.nbytes(outbound.avg_pkt_bytes if outbound else None),
-        fmt.si(errors),
+        fmt.si(None if inbound is None else rates.sort_key("errors")),
     ]
 
 
@@ -72,7 +72,7 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
         key = (ranked.rates.device, ranked.rates.if_index)
         who = host_label(neighbourhood, key)
         for flag in ranked.flags:
-            lines.append(f"! {port_label(snapshot, key)}: {reason_line(flag.reason, who, ranked.since)}")
+            lines.append(f"! {port_label(snapshot, key)}: {reason_line(flag, who, ranked.since)}")
         if key in carriers:
             lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
     return ([""] + lines) if lines else []
@@ -140,10 +140,13 @@ def render_json(
             "in_errors_ps": _round(inbound.errors_ps if inbound else None, 2),
             "out_errors_ps": _round(outbound.errors_ps if outbound else None, 2),
             "in_discards_ps": _round(inbound.discards_ps if inbound else None, 2),
+            "out_discards_ps": _round(outbound.discards_ps if outbound else None, 2),
+            "errors_and_discards_ps": _round(None if inbound is None else rates.sort_key("errors"), 2),
             "rate_status": str(rates.status),
             "note": rates.note,
             "flagged": ranked.flagged,
-            "reasons": [reason_line(flag.reason, host_label(neighbourhood, key), ranked.since) for flag in ranked.flags],
+            "reasons": [reason_line(flag, host_label(neighbourhood, key), ranked.since) for flag in ranked.flags],
+            "evidence": [evidence_json(flag, ranked.since) for flag in ranked.flags],
             "since": ranked.since,
             "hosts": _hosts_json(neighbourhood, key),
             "neighbor": _neighbor_json(neighbourhood, key),

@@ -16,7 +16,6 @@ from rich.text import Text
 from portmap.present import numbers as fmt
 from portmap.present.labels import host_label, port_label, reason_line, unreachable
 from portmap.core.flags import SORT_KEYS, RankedPort
-from portmap.core.rates import PortRates
 from portmap.core.snapshot import PortKey
 from portmap.core.snapshot import Frame
 
@@ -40,9 +39,9 @@ def line(cells: Sequence[str]) -> str:
 HEADER = line([title for title, _ in COLUMNS])
 
 
-SORTS: dict[str, Callable[[PortRates], float] | None] = {"rank": None, **SORT_KEYS}
+SORTS = ("rank", *SORT_KEYS)
 """The table's orders: "rank" is the engine's (incidents, entry port then its path, flagged ports,
-then the busiest); the others are `top --sort`'s keys."""
+then the busiest); the others are `top --sort`'s keys, ranked the same way on the poll's arrays."""
 
 
 class History:
@@ -98,18 +97,15 @@ class PortView:
     def __init__(self, frame: Frame, ports: list[RankedPort] | None = None) -> None:
         """`ports`: the frame's ports, where the caller has them already (they are built when read)."""
         self.frame = frame
-        self._orders: dict[str, list[RankedPort]] = {}
-        self._ports = list(frame.snapshot.ports) if ports is None else ports
+        ports = list(frame.snapshot.ports) if ports is None else ports
+        self._orders: dict[str, list[RankedPort]] = {"rank": ports}
         # built with the frame (every few seconds), not on the first typed letter
-        self._search = {id(p): _searchable(p, frame) for p in self._ports}
+        self._search = {(p.rates.device, p.rates.if_index): _searchable(p, frame) for p in ports}
 
     def ordered(self, sort: str) -> list[RankedPort]:
+        """The ports in the order the snapshot ranks them by `sort`."""
         if sort not in self._orders:
-            ports = list(self._ports)
-            key_of = SORTS[sort]
-            if key_of is not None:
-                ports.sort(key=lambda p: (not p.flagged, -key_of(p.rates)))
-            self._orders[sort] = ports
+            self._orders[sort] = list(self.frame.snapshot.ports.by(sort))
         return self._orders[sort]
 
     def rows(self, history: History, sort: str, needle: str = "") -> tuple[list[Row], int]:
@@ -117,7 +113,7 @@ class PortView:
         ports = self.ordered(sort)
         if needle:
             wanted = needle.lower()
-            ports = [p for p in ports if wanted in self._search[id(p)]]
+            ports = [p for p in ports if wanted in self._search[(p.rates.device, p.rates.if_index)]]
         return [_row(p, self.frame, history) for p in ports[:MAX_ROWS]], len(ports)
 
 
@@ -134,7 +130,7 @@ def _row(port: RankedPort, frame: Frame, history: History) -> Row:
         fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
         fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
         fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
-        fmt.si(SORT_KEYS["errors"](rates) if inbound else None), sparkline(history.busier(key)),
+        fmt.si(rates.sort_key("errors") if inbound else None), sparkline(history.busier(key)),
     )
     return Row(key, cells, style)
 
@@ -166,7 +162,7 @@ def banner(frame: Frame | None) -> Text | None:
         return None
     origin = flagged[0]
     key = (origin.rates.device, origin.rates.if_index)
-    reason = reason_line(origin.flags[0].reason, host_label(frame.neighbourhood, key), origin.since)
+    reason = reason_line(origin.flags[0], host_label(frame.neighbourhood, key), origin.since)
     text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}")
     carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports.flagged
                 if p.same_incident_as == key]
