@@ -19,11 +19,11 @@ from portmap.core.topology import build_topology
 @dataclass(frozen=True, slots=True)
 class DeviceTables:
     device: str
-    interfaces: dict[int, InterfaceInfo]
-    fdb: list[FdbEntry]
-    arp: list[ArpEntry]
-    neighbors: list[Neighbor]
-    chassis_id: str
+    interfaces: dict[int, InterfaceInfo] = field(default_factory=dict)
+    fdb: list[FdbEntry] = field(default_factory=list)
+    arp: list[ArpEntry] = field(default_factory=list)
+    neighbors: list[Neighbor] = field(default_factory=list)
+    chassis_id: str = ""
     """Its own LLDP chassis ID: another address by which other switches learn it."""
     fdb_source: str = "none"
     aggregates: Mapping[int, int] = field(default_factory=dict)

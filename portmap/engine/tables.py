@@ -16,28 +16,22 @@ from portmap.core.samples import SystemInfo
 from portmap.engine.dns import ReverseDns
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
-from portmap.snmp.bridge import FdbReading, read_fdb
-from portmap.snmp.cdp import read_cdp
-from portmap.snmp.ifmib import read_interfaces, read_system
-from portmap.snmp.ipmib import read_arp
-from portmap.snmp.lag import read_aggregates
-from portmap.snmp.lldp import read_local_chassis, read_lldp
+from portmap.snmp.ifmib import read_system
+from portmap.snmp.readers import READERS
 from portmap.snmp.session import SnmpClient
 
 
 async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
+    """What every reader of snmp/readers.py wanted for the device's roles reads, in turn."""
     session = client.session(device)
+    tables = DeviceTables(device.name)
     try:
-        interfaces = await read_interfaces(session)
-        fdb = await read_fdb(session) if "switch" in device.roles else FdbReading()
-        arp = await read_arp(session) if "router" in device.roles else []
-        neighbors = await read_lldp(session, interfaces) + await read_cdp(session, interfaces)
-        chassis_id = await read_local_chassis(session)
-        aggregates = await read_aggregates(session)
+        for reader in READERS:
+            if reader.wanted(device.roles):
+                tables = await reader.read(session, tables)
     except SnmpError as error:
         return error
-    return DeviceTables(device.name, interfaces, fdb.entries, arp, neighbors, chassis_id, fdb.source, aggregates,
-                        tuple(fdb.problems))
+    return tables
 
 
 async def read_all_tables(

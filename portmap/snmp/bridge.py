@@ -11,11 +11,13 @@ assumed to be ifIndexes; an entry whose bridge port has no ifIndex keeps if_inde
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from portmap.core.neighbourhood import DeviceTables
 from portmap.core.tables import FDB_STATUS, FdbEntry, mac_text
 from portmap.errors import SnmpError, SnmpTimeout
 from portmap.snmp import oids
+from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
 from portmap.snmp.values import SnmpValue
 
@@ -117,3 +119,13 @@ def _checked(reading: FdbReading) -> FdbReading:
     if not reading.entries:
         reading.problems.append("no forwarding entries in Q-BRIDGE-MIB or BRIDGE-MIB: hosts cannot be placed on this switch")
     return reading
+
+
+async def _into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    reading = await read_fdb(session)
+    return replace(tables, fdb=reading.entries, fdb_source=reading.source, problems=tables.problems + tuple(reading.problems))
+
+
+READER = TableReader("forwarding table", (oids.dot1qTpFdbPort, oids.dot1qTpFdbStatus, oids.dot1qVlanFdbId, oids.dot1dTpFdbPort,
+                                          oids.dot1dTpFdbStatus, oids.dot1dBasePortIfIndex, oids.vtpVlanState),
+                     frozenset({"switch"}), _into)

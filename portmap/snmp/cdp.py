@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import replace
 
+from portmap.core.neighbourhood import DeviceTables
 from portmap.core.samples import InterfaceInfo
 from portmap.core.tables import Neighbor
 from portmap.snmp import oids
+from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
 from portmap.snmp.values import SnmpValue, shown_id, text
 
@@ -40,3 +43,11 @@ async def read_cdp(session: DeviceSession, interfaces: Mapping[int, InterfaceInf
             platform=text(column["cdpCachePlatform"].get(index)),
         ))
     return neighbors
+
+
+async def _into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    return replace(tables, neighbors=tables.neighbors + await read_cdp(session, tables.interfaces))
+
+
+READER = TableReader("CDP neighbours", (oids.cdpCacheDeviceId, oids.cdpCacheDevicePort, oids.cdpCachePlatform,
+                                        oids.cdpCacheAddressType, oids.cdpCacheAddress), frozenset(), _into)

@@ -2,7 +2,7 @@
 
 v1/v2c messages need no security processing, so they skip pysnmp entirely: a request is
 encoded by portmap/snmp/ber.py, matched to its response by request-id (and community), and
-the response decoded from bytes. SNMPv3 stays with pysnmp. A datagram whose header is not
+the response decoded from bytes. SNMPv3 goes through usm.py. A datagram whose header is not
 a well-formed response is dropped and counted (the request it may have answered times out);
 malformed variable bindings are found by the requester, which decodes them.
 """
@@ -14,18 +14,16 @@ import random
 import socket
 from collections.abc import Callable
 
-from portmap.snmp.ber import BerError, Message, decode_response
+from portmap.errors import SnmpAddressError
+from portmap.inventory.model import Device
+from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, BerError, Message, decode_response, encode_request
+from portmap.snmp.transport import RequestKind, agent_error, timeout_error
 
-ERROR_STATUS = (
-    "noError", "tooBig", "noSuchName", "badValue", "readOnly", "genErr", "noAccess", "wrongType", "wrongLength",
-    "wrongEncoding", "wrongValue", "noCreation", "inconsistentValue", "resourceUnavailable", "commitFailed",
-    "undoFailed", "authorizationError", "notWritable", "inconsistentName",
-)
-"""RFC 3416 error-status names, by number."""
+_PDU = {"get": GET, "next": GET_NEXT, "bulk": GET_BULK}
 
 
 class _Endpoint(asyncio.DatagramProtocol):
-    def __init__(self, owner: CommunityTransport) -> None:
+    def __init__(self, owner: CommunitySocket) -> None:
         self.owner = owner
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
@@ -35,7 +33,9 @@ class _Endpoint(asyncio.DatagramProtocol):
         """An ICMP error (port unreachable): the request it belongs to times out, as on a lost packet."""
 
 
-class CommunityTransport:
+class CommunitySocket:
+    """The v1/v2c socket of each address family, shared by every device."""
+
     def __init__(self, on_undecodable: Callable[[], None]) -> None:
         self._on_undecodable = on_undecodable
         self._sockets: dict[int, asyncio.DatagramTransport] = {}
@@ -107,3 +107,41 @@ class CommunityTransport:
         for sock in self._sockets.values():
             sock.close()
         self._sockets.clear()
+
+
+class CommunityDevice:
+    """One v1/v2c device's transport. With a VLAN, requests reach that VLAN's bridge MIBs on
+    Cisco switches by community string indexing (`community@vlan`)."""
+
+    def __init__(self, sockets: CommunitySocket, device: Device, vlan: int | None = None) -> None:
+        assert device.snmp.community is not None
+        self.sockets, self.device = sockets, device
+        self._community = (device.snmp.community.reveal() + (f"@{vlan}" if vlan is not None else "")).encode()
+        self._version = 0 if device.snmp.version == "1" else 1
+        self._address: tuple[tuple[str, int], int] | None = None
+
+    async def _resolved(self) -> tuple[tuple[str, int], int]:
+        """The agent's socket address and address family, looked up once."""
+        if self._address is None:
+            loop = asyncio.get_running_loop()
+            try:
+                found = await loop.getaddrinfo(self.device.host, self.device.port, type=socket.SOCK_DGRAM)
+            except OSError as exc:
+                raise SnmpAddressError(self.device.name, f"cannot resolve host {self.device.host!r}: {exc}") from None
+            family, _, _, _, address = found[0]
+            self._address = ((str(address[0]), int(address[1])), family)
+        return self._address
+
+    async def send(self, kind: RequestKind, varbind_list: bytes, repetitions: int, oid_hint: str) -> Message:
+        address, family = await self._resolved()
+        version, community, pdu = self._version, self._community, _PDU[kind]
+
+        def message(request_id: int) -> bytes:
+            return encode_request(version, community, pdu, request_id, varbind_list, 0, repetitions)
+
+        response = await self.sockets.exchange(address, family, message, community, self.device.timeout_s, self.device.retries)
+        if response is None:
+            raise timeout_error(self.device, oid_hint)
+        if response.error_status:
+            raise agent_error(self.device, response.error_status, response.error_index, oid_hint)
+        return response

@@ -17,8 +17,8 @@ from enum import StrEnum
 import numpy as np
 
 from portmap.core.samples import COUNTER_COLUMN, DeviceSample
-from portmap.snmp.ber import encode_varbind_list
 from portmap.snmp.ifmib import CounterPlan
+from portmap.snmp.requests import instance_list
 from portmap.snmp.session import DeviceSession
 
 
@@ -58,7 +58,7 @@ def _probe(plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | Non
             if is_read:
                 instances.append(plan.counters[name].instance(int(sample.if_indexes[row])))
                 expected.append(int(sample.values[row, column]))
-    return encode_varbind_list(instances), expected
+    return instance_list(instances), expected
 
 
 async def find_refresh(session: DeviceSession, plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | None = None,

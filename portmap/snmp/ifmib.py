@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from itertools import chain, islice
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from portmap.core.neighbourhood import DeviceTables
 from portmap.core.samples import (
     COUNTER_COLUMN,
     COUNTER_NAMES,
@@ -20,8 +20,9 @@ from portmap.core.samples import (
 from portmap.core.tables import mac_text
 from portmap.errors import SnmpAgentError, SnmpMalformedResponse
 from portmap.snmp import oids
-from portmap.snmp.ber import encode_arcs, encode_varbind, join_varbinds, null_varbind, oid_contents
 from portmap.snmp.oids import MibObject, Oid
+from portmap.snmp.reader import TableReader
+from portmap.snmp.requests import get_packed, in_column, scalar
 from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
 
@@ -58,11 +59,6 @@ _STAMP = (oids.ifNumber.instance(0), oids.ifTableLastChange.instance(0))
 """What tells that the interface list changed, where the agent has it; asked with sysUpTime
 first in every counter poll."""
 
-MAX_GET_RESPONSE_BYTES = 1400
-"""Instances are packed into one GET until its answer could exceed this: under an Ethernet
-MTU, and under Cisco IOS's default SNMP packet size of 1,500 bytes."""
-MAX_ANSWER_GROWTH = 9
-"""What an answer adds to a varbind asked: a Counter64 (up to 11 bytes) in place of NULL (2)."""
 
 
 class InterfacesChanged(SnmpMalformedResponse):
@@ -72,18 +68,16 @@ class InterfacesChanged(SnmpMalformedResponse):
 
 @dataclass(frozen=True, slots=True)
 class CounterPlan:
-    """What to ask every cycle: each interface's instances, packed into GETs.
+    """What to ask every cycle: sysUpTime, the stamp, each interface's instances.
 
     Planned from a walk, so that only instances the agent has are asked (an SNMPv1 agent
-    refuses a whole GET for one it lacks); 64-bit counters where the agent has them.
+    refuses a whole GET for one it lacks); 64-bit counters where the agent has them. How they
+    are packed into GETs is the request builder's (requests.get_packed), on the session.
     """
 
     counters: dict[str, MibObject]
     ports: tuple[tuple[int, tuple[str, ...]], ...]
     """(ifIndex, the names asked for it, in order): ifOperStatus's and its counters'."""
-    batches: list[int]
-    """How many instances each GET asks, in order; the first starts with sysUpTime and the
-    stamp. A GET the agent finds too big is split in two, for good."""
     stamp: tuple[tuple[Oid, SnmpValue], ...]
     """ifNumber and ifTableLastChange when the plan was made, those the agent has."""
 
@@ -97,30 +91,17 @@ class CounterPlan:
         return _columns(self.counters)
 
     def varbinds(self) -> Iterator[bytes]:
-        """Every instance asked, in order, encoded as a request carries it. Encoded again each
-        poll (a third of a microsecond an instance) rather than held: a quarter KiB a port."""
+        """Every instance asked, in order, encoded as a request carries it (each poll, not held)."""
         for oid in (_UPTIME, *(oid for oid, _ in self.stamp)):
-            yield encode_varbind(oid)
-        contents = {name: _contents(column) for name, column in self.columns.items()}
+            yield scalar(oid)
+        columns = {name: column.oid for name, column in self.columns.items()}
         for if_index, names in self.ports:
-            index = encode_arcs((if_index,))
             for name in names:
-                yield null_varbind(contents[name] + index)
+                yield in_column(columns[name], (if_index,))
 
 
 def _columns(counters: dict[str, MibObject]) -> dict[str, MibObject]:
     return {_STATUS: oids.ifOperStatus, _DISCONTINUITY: oids.ifCounterDiscontinuityTime, **counters}
-
-
-_CONTENTS: dict[Oid, bytes] = {}
-
-
-def _contents(column: MibObject) -> bytes:
-    """A column's OID encoded (oid_contents), made once."""
-    found = _CONTENTS.get(column.oid)
-    if found is None:
-        found = _CONTENTS[column.oid] = oid_contents(column.oid)
-    return found
 
 
 def _bits(column: MibObject) -> int:
@@ -188,6 +169,13 @@ async def read_interfaces(session: DeviceSession) -> dict[int, InterfaceInfo]:
     return interfaces
 
 
+async def _interfaces_into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    return replace(tables, interfaces=await read_interfaces(session))
+
+
+INTERFACES = TableReader("interfaces", _STATIC_COLUMNS, frozenset(), _interfaces_into)
+
+
 async def read_plan(session: DeviceSession) -> CounterPlan:
     """Learn which interfaces and columns to ask, from a short walk; pack the GETs."""
     stamp = await _stamp(session)
@@ -206,9 +194,7 @@ async def read_plan(session: DeviceSession) -> CounterPlan:
         if_index = _if_index(session, oids.ifOperStatus, index)
         names = tuple(name for name, column in columns.items() if column not in known or index in known[column])
         ports.append((if_index, _shared(names)))
-    plan = CounterPlan(counters, tuple(ports), [], stamp)
-    plan.batches.extend(_batches(plan.varbinds()))
-    return plan
+    return CounterPlan(counters, tuple(ports), stamp)
 
 
 async def _stamp(session: DeviceSession) -> tuple[tuple[Oid, SnmpValue], ...]:
@@ -234,43 +220,6 @@ _NAME_TUPLES: dict[tuple[str, ...], tuple[str, ...]] = {}
 def _shared(names: tuple[str, ...]) -> tuple[str, ...]:
     """One tuple for every port asked the same columns (most ports of most devices)."""
     return _NAME_TUPLES.setdefault(names, names)
-
-
-def _batches(varbinds: Iterator[bytes]) -> list[int]:
-    """How many consecutive varbinds each GET takes, so that its answer stays under MAX_GET_RESPONSE_BYTES."""
-    batches = [0]
-    size = 0
-    for varbind in varbinds:
-        answer_size = len(varbind) + MAX_ANSWER_GROWTH
-        if batches[-1] and size + answer_size > MAX_GET_RESPONSE_BYTES:
-            batches.append(0)
-            size = 0
-        batches[-1] += 1
-        size += answer_size
-    return batches
-
-
-async def _get_all(session: DeviceSession, plan: CounterPlan, take: Callable[[list[SnmpValue]], None]) -> tuple[float, float]:
-    """Every planned value, handed to `take` one answer at a time; when the first and the last answer arrived."""
-    first_answer = 0.0
-    at = 0
-    varbinds = plan.varbinds()
-    while at < len(plan.batches):
-        batch = list(islice(varbinds, plan.batches[at]))
-        try:
-            take(await session.get_values(join_varbinds(batch)))
-        except SnmpAgentError as error:
-            if error.status == "tooBig" and len(batch) > 1:
-                plan.batches[at:at + 1] = [len(batch) // 2, len(batch) - len(batch) // 2]
-                varbinds = chain(batch, varbinds)
-                continue
-            if error.status == "noSuchName":  # SNMPv1's answer to an instance that is gone
-                raise InterfacesChanged(session.device.name, "an interface counter is gone", error.oid) from None
-            raise
-        if at == 0:
-            first_answer = session.last_answer_s
-        at += 1
-    return first_answer, session.last_answer_s
 
 
 class _SampleReader:
@@ -341,7 +290,13 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     where the agent's interface list is no longer the plan's.
     """
     reader = _SampleReader(session, plan)
-    first_answer, last_answer = await _get_all(session, plan, reader.take)
+    try:
+        first_answer = await get_packed(session, plan.varbinds(), reader.take)
+    except SnmpAgentError as error:
+        if error.status == "noSuchName":  # SNMPv1's answer to an instance that is gone
+            raise InterfacesChanged(session.device.name, "an interface counter is gone", error.oid) from None
+        raise
+    last_answer = session.last_answer_s
     assert reader.uptime is not None and reader.row == len(plan.ports)  # get_values answers every instance asked
     return DeviceSample(
         device=session.device.name,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 
+from portmap.core.neighbourhood import DeviceTables
 from portmap.core.tables import ArpEntry, mac_text
 from portmap.snmp import oids
+from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
 
 IPV4, IPV6 = 1, 2
@@ -36,3 +39,10 @@ async def read_arp(session: DeviceSession) -> list[ArpEntry]:
         if len(index) == 5 and isinstance(value, bytes) and len(value) == 6:
             entries.append(ArpEntry(".".join(map(str, index[1:])), mac_text(value), index[0]))
     return entries
+
+
+async def _into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    return replace(tables, arp=await read_arp(session))
+
+
+READER = TableReader("ARP/ND", (oids.ipNetToPhysicalPhysAddress, oids.ipNetToMediaPhysAddress), frozenset({"router"}), _into)

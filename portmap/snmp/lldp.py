@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping
+from dataclasses import replace
 
+from portmap.core.neighbourhood import DeviceTables
 from portmap.core.samples import InterfaceInfo
 from portmap.core.tables import Neighbor, mac_text
 from portmap.snmp import oids
+from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
 from portmap.snmp.values import SnmpValue, shown_id, text
 
@@ -104,3 +107,18 @@ async def read_lldp(session: DeviceSession, interfaces: Mapping[int, InterfaceIn
             platform=text(column["lldpRemSysDesc"].get(index)),
         ))
     return neighbors
+
+
+async def _neighbors_into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    return replace(tables, neighbors=tables.neighbors + await read_lldp(session, tables.interfaces))
+
+
+async def _chassis_into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    return replace(tables, chassis_id=await read_local_chassis(session))
+
+
+NEIGHBORS = TableReader("LLDP neighbours", (
+    oids.lldpLocPortIdSubtype, oids.lldpLocPortId, oids.lldpLocPortDesc, oids.lldpRemChassisIdSubtype, oids.lldpRemChassisId,
+    oids.lldpRemPortIdSubtype, oids.lldpRemPortId, oids.lldpRemPortDesc, oids.lldpRemSysName, oids.lldpRemSysDesc,
+    oids.lldpRemManAddrIfSubtype), frozenset(), _neighbors_into)
+CHASSIS = TableReader("LLDP chassis", (oids.lldpLocChassisIdSubtype, oids.lldpLocChassisId), frozenset(), _chassis_into)
