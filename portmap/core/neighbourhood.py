@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from portmap.core.placement import HostLocation, PortKey, find_uplinks, place_hosts
-from portmap.core.samples import InterfaceInfo
+from portmap.core.samples import InterfaceInfo, InterfacesByPort
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.core.topology import build_topology
 
@@ -53,6 +53,8 @@ class Neighbourhood:
     neighbors: dict[PortKey, Neighbor]
     graph: nx.Graph
     """Devices, the links between them, and the placed hosts (portmap/core/topology.py)."""
+    interfaces: Mapping[PortKey, InterfaceInfo] = field(default_factory=dict)
+    """Every interface read, by port."""
     names: Mapping[str, str] = field(default_factory=dict)
     """Host IP -> reverse DNS name, where looked up and found."""
 
@@ -91,4 +93,4 @@ def map_neighbourhood(tables: Sequence[DeviceTables], roles: Mapping[str, Sequen
     neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
     all_roles = {t.device: () for t in tables} | dict(roles or {})
     graph = build_topology(all_roles, {t.device: t.neighbors for t in tables}, port_names(tables), owners, hosts.values())
-    return Neighbourhood(uplinks, hosts, neighbors, graph)
+    return Neighbourhood(uplinks, hosts, neighbors, graph, InterfacesByPort({t.device: t.interfaces for t in tables}))

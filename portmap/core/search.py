@@ -17,7 +17,7 @@ def normalise_mac(query: str) -> str | None:
     return str(netaddr.EUI(query, version=48, dialect=netaddr.mac_unix_expanded))
 
 
-def matching_hosts(query: str, neighbourhood: Neighbourhood, aliases: dict[tuple[str, int], str]) -> list[HostLocation]:
+def matching_hosts(query: str, neighbourhood: Neighbourhood) -> list[HostLocation]:
     """By MAC, by IP, else by DNS name (whole or the first label) or a substring of the port's alias."""
     mac = normalise_mac(query)
     if mac is not None:
@@ -34,5 +34,8 @@ def matching_hosts(query: str, neighbourhood: Neighbourhood, aliases: dict[tuple
         name = (neighbourhood.name_of(host) or "").lower()
         return bool(name) and (name == needle or name.split(".")[0] == needle)
 
-    return [h for h in neighbourhood.hosts.values()
-            if named(h) or (h.port is not None and needle in aliases.get(h.port, "").lower())]
+    def on_described_port(host: HostLocation) -> bool:
+        info = neighbourhood.interfaces.get(host.port) if host.port is not None else None
+        return info is not None and needle in info.alias.lower()
+
+    return [h for h in neighbourhood.hosts.values() if named(h) or on_described_port(h)]
