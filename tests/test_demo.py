@@ -84,10 +84,12 @@ def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
         assert top["reasons"][0].startswith("10.0.0.21 (52:54:00:12:34:56) is sending ") and "small-packet flood" in top["reasons"][0]
         evidence = top["evidence"][0]  # the reason's facts as data: a script never parses the sentence
         assert (evidence["kind"], evidence["direction"], evidence["metric"]) == ("small-packet flood", "in", "pps")
-        assert evidence["value"] > 30_000 and evidence["avg_pkt_bytes"] < 100 and evidence["ratio"] >= 10
-        assert evidence["reference"] in ("own baseline", "young baseline", "typical port") and evidence["since"] == top["since"]
+        assert abs(evidence["value"] - top["in_pps"]) < 1 and evidence["avg_pkt_bytes"] < 100 and evidence["since"] == top["since"]
         said = re.search(r", (\d+)x (its normal|the typical port)", top["reasons"][0])
-        assert said is not None and abs(int(said.group(1)) - evidence["ratio"]) <= 0.5
+        if evidence["reference"] is None:  # most ports idle: the typical port sends nothing, no ratio to say
+            assert said is None and evidence["ratio"] is None
+        else:
+            assert said is not None and evidence["ratio"] >= 10 and abs(int(said.group(1)) - evidence["ratio"]) <= 0.5
         assert top["hosts"] == [{"mac": "52:54:00:12:34:56", "ips": ["10.0.0.21"], "name": None, "vendor": None, "vlan": 1}]
         assert top["neighbor"] is None
         uplink = next(p for p in doc["ports"] if (p["device"], p["if_name"]) == ("acc1", "Te1/1/1"))
