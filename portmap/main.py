@@ -147,20 +147,21 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
-        return asyncio.run(run_map(devices, args.format, args.hosts))
+        return asyncio.run(run_map(devices, inventory.devices, args.format, args.hosts))
     if command == "find":
         from portmap.cli.find_cmd import run_find
 
-        return asyncio.run(run_find(devices, args.query, args.json, _dns(args)))
+        return asyncio.run(run_find(devices, inventory.devices, args.query, args.json, _dns(args)))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 
-        return asyncio.run(run_tables(devices, [d.name for d in inventory.devices], args.json))
+        return asyncio.run(run_tables(devices, inventory.devices, args.json))
     if command == "inventory":
         return asyncio.run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
     settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
-                             getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes))
+                             getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
+                             inventory.devices)
     if command == "top":
         return asyncio.run(run_commands.run_top(devices, args.limit, args.json, settings))
     if command == "ui":

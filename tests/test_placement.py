@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from portmap.core.placement import find_uplinks, place_hosts
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
-from portmap.core.neighbourhood import map_neighbourhood
+from portmap.core.neighbourhood import DeviceTables, map_neighbourhood
+from portmap.core.samples import InterfaceInfo
 from portmap.engine.tables import read_once
 
 
@@ -101,3 +102,56 @@ async def test_find_by_mac_in_any_notation_by_ip_and_by_description(demo_running
     assert code == 0 and out.startswith("52:54:00:12:34:56  10.0.0.21") and "-> acc1 Gi1/0/5" in out
     code, out = await find("192.0.2.99")
     assert code == 1 and "not found" in out
+
+
+def interface(if_index: int, name: str, mac: str) -> InterfaceInfo:
+    return InterfaceInfo(if_index, name, name, "", 6, 10**9, mac, "up")
+
+
+HOST = "52:54:00:00:00:21"
+SW1_PORT_MAC = "02:00:00:00:01:05"
+
+
+def own_mac_seen_upstream(lldp_on_core: bool, addresses: dict[int, tuple[str, ...]]) -> list[DeviceTables]:
+    """sw1 sends frames with its port 5's own MAC (its CPU, a management interface); core learns
+    that MAC on its port 1, the uplink to sw1. The host behind sw1 port 5 is learned there and upstream."""
+    sw1 = DeviceTables("sw1", {5: interface(5, "Gi0/5", SW1_PORT_MAC), 49: interface(49, "Gi0/49", "02:00:00:00:01:31")},
+                       [learned(HOST, 5)], addresses=addresses)
+    core_neighbors = [Neighbor("lldp", 1, 1, "sw1", "02:00:00:00:01:00", "Gi0/49", "")] if lldp_on_core else []
+    core = DeviceTables("core", {1: interface(1, "Te1/1/1", "02:00:00:00:02:01")},
+                        [learned(SW1_PORT_MAC, 1), learned(HOST, 1)], neighbors=core_neighbors)
+    return [sw1, core]
+
+
+def test_a_bridge_members_own_mac_seen_upstream_leaves_its_port_an_edge_port():
+    for lldp in (True, False):
+        neighbourhood = map_neighbourhood(own_mac_seen_upstream(lldp, {}), {"sw1": ["switch"], "core": ["switch"]})
+        assert ("sw1", 5) not in neighbourhood.uplinks and neighbourhood.hosts[HOST].port == ("sw1", 5), lldp
+
+
+def test_a_layer3_interfaces_mac_makes_the_far_end_unless_lldp_shows_another_port_there():
+    routed = {5: ("192.0.2.1",)}
+    neighbourhood = map_neighbourhood(own_mac_seen_upstream(False, routed), {"sw1": ["switch"], "core": ["switch"]})
+    assert neighbourhood.uplinks[("sw1", 5)] == f"its address {SW1_PORT_MAC} is learned by core ifIndex 1"
+    neighbourhood = map_neighbourhood(own_mac_seen_upstream(True, routed), {"sw1": ["switch"], "core": ["switch"]})
+    assert ("sw1", 5) not in neighbourhood.uplinks and neighbourhood.hosts[HOST].port == ("sw1", 5)
+    assert neighbourhood.problems == (f"core ifIndex 1 learns sw1 ifIndex 5's address {SW1_PORT_MAC}, but LLDP there shows "
+                                      "sw1 Gi0/49: sw1 ifIndex 5 is not taken for an uplink",)
+
+
+def test_group_macs_and_own_entries_never_place_a_host_nor_make_an_uplink():
+    fdb = {"edge": [learned("01:00:5e:00:00:fb", 5), learned("33:33:00:00:00:01", 6), learned("aa:00:00:00:00:01", 7),
+                    FdbEntry("aa:00:00:00:00:09", 1, 8, 8, "self"), FdbEntry("aa:00:00:00:00:09", 1, 9, 9, "mgmt")]}
+    uplinks = find_uplinks(fdb, {}, DEVICE_MACS)
+    assert uplinks == {("edge", 7): "learns core's address aa:00:00:00:00:01"}
+    assert place_hosts(fdb, [], uplinks, DEVICE_MACS) == {}
+
+
+def test_a_port_lldp_shows_a_host_on_but_learning_a_devices_mac_is_an_uplink_and_said_to_be_in_conflict():
+    fdb = {"edge": [learned("aa:00:00:00:00:01", 5)]}
+    problems: list[str] = []
+    uplinks = find_uplinks(fdb, {"edge": [Neighbor("lldp", 5, 5, "web1", "52:54:00:00:00:01", "eth0", "")]}, DEVICE_MACS,
+                           problems=problems)
+    assert uplinks == {("edge", 5): "learns core's address aa:00:00:00:00:01"}
+    assert problems == ["edge ifIndex 5: LLDP shows web1 (not in the inventory) but it learns core's address aa:00:00:00:00:01: "
+                        "taken for an uplink"]

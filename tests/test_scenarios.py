@@ -157,7 +157,7 @@ async def test_snmpv3_authpriv_device_polls_and_a_wrong_password_is_named(quiet_
     assert set(failures) == {"v3-wrong-auth", "v3-wrong-user"}
     assert failures["v3-wrong-auth"].error_kind == "SnmpAuthError"
     assert "wrong auth password" in failures["v3-wrong-auth"].error or "cannot decrypt" in failures["v3-wrong-auth"].error
-    assert failures["v3-wrong-user"].error == "v3-wrong-user: authentication failed: unknown SNMPv3 user 'intruder' (asking 1.3.6.1.2.1.2.2.1.2)"
+    assert failures["v3-wrong-user"].error == "v3-wrong-user: authentication failed: unknown SNMPv3 user 'intruder' (asking 1.3.6.1.2.1.2.1.0)"
     assert rates_of(second, "v3sw")[1].status is RateStatus.OK
     assert all(r.status is RateStatus.OK for r in rates_of(second, "acc1").values())
     assert "not-the-password" not in repr(second)

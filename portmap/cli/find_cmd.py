@@ -8,18 +8,20 @@ from collections.abc import Sequence
 from portmap.core.neighbourhood import map_neighbourhood
 from portmap.core.search import matching_hosts
 from portmap.engine.dns import ReverseDns
-from portmap.engine.tables import read_once, with_names
+from portmap.engine.tables import read_once, roles_of, with_names
 from portmap.inventory.model import Device
 from portmap.present.find import find_json, find_lines
 
 
-async def run_find(devices: Sequence[Device], query: str, as_json: bool, dns: ReverseDns | None) -> int:
+async def run_find(devices: Sequence[Device], inventoried: Sequence[Device], query: str, as_json: bool,
+                   dns: ReverseDns | None) -> int:
+    """`inventoried`: the whole inventory (`devices` may be some of it)."""
     tables, errors = await read_once(devices)
-    neighbourhood = await with_names(map_neighbourhood(tables), dns)
+    neighbourhood = await with_names(map_neighbourhood(tables, roles_of(inventoried)), dns)
     hosts = matching_hosts(query, neighbourhood)
     failed = [str(error) for error in errors]
     if as_json:
-        print(json.dumps(find_json(query, hosts, neighbourhood, failed), indent=2))
+        print(json.dumps(find_json(query, hosts, neighbourhood, tables, failed), indent=2))
     else:
-        print("\n".join(find_lines(query, hosts, neighbourhood, failed)))
+        print("\n".join(find_lines(query, hosts, neighbourhood, tables, failed)))
     return 0 if hosts else 1

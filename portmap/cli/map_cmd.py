@@ -10,7 +10,8 @@ from portmap.inventory.model import Device
 from portmap.present.map import render
 
 
-async def run_map(devices: Sequence[Device], fmt: str, with_hosts: bool) -> int:
+async def run_map(devices: Sequence[Device], inventoried: Sequence[Device], fmt: str, with_hosts: bool) -> int:
+    """`inventoried`: the whole inventory (`devices` may be some of it): every device is a node."""
     tables, errors = await read_once(devices)
-    print(render(topology(tables, roles_of(devices), with_hosts), fmt))
+    print(render(topology(tables, roles_of(inventoried), with_hosts), fmt))
     return 1 if errors else 0

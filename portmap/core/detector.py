@@ -74,16 +74,35 @@ class _Poll:
     speed_bps: np.ndarray
 
 
-def typical_pps(all_rates: Sequence[DeviceRates], direction: int) -> float:
-    """Median packet rate of the ports with a rate in that direction, idle ones included.
+class TypicalPort:
+    """The median packet rate of a poll's ports in one direction, idle ones included, and the
+    same without the port being judged.
 
     Leaving idle ports out let a small network's flood make itself typical: with a switch
     not answering, the flooding port and the router port it reaches were half of the busy
-    ports, and neither stood out (seen in the namespace lab).
+    ports, and neither stood out (seen in the namespace lab). For the same reason a port is
+    compared with the others, not with a median it is part of: a router polled alone (two
+    ports) made its own 40k pps flood half of what is typical, and flagged nothing.
     """
-    values = np.concatenate([rates.per_second[rates.ok, direction, PPS] for rates in all_rates]) if all_rates else np.zeros(0)
-    values = values[~np.isnan(values)]
-    return float(np.median(values)) if len(values) else 0.0
+
+    def __init__(self, all_rates: Sequence[DeviceRates], direction: int) -> None:
+        values = np.concatenate([rates.per_second[rates.ok, direction, PPS] for rates in all_rates]) if all_rates else np.zeros(0)
+        self._sorted = np.sort(values[~np.isnan(values)])
+
+    def without(self, value: float) -> float:
+        """The median of the other ports: `value` (one port's own rate) left out once."""
+        count = len(self._sorted)
+        at = int(np.searchsorted(self._sorted, value))
+        if at == count or self._sorted[at] != value:  # not among them: the median of them all
+            return float(np.median(self._sorted)) if count else 0.0
+        if count == 1:
+            return 0.0
+        rest = count - 1
+
+        def nth(position: int) -> float:  # the position-th of the others, in order
+            return float(self._sorted[position if position < at else position + 1])
+
+        return nth(rest // 2) if rest % 2 else (nth(rest // 2 - 1) + nth(rest // 2)) / 2
 
 
 def _side(values: np.ndarray) -> DirectionRates:
@@ -173,7 +192,7 @@ class Detector:
                 samples: Sequence[DeviceSample] = ()) -> dict[PortKey, Detection]:
         """One poll's rates at wall-clock time `now` -> the flags of each port that has any.
         `samples`: each device's last sample, for flapping (a device that did not answer keeps its last)."""
-        typical = {"in": typical_pps(all_rates, 0), "out": typical_pps(all_rates, 1)}
+        typical = {"in": TypicalPort(all_rates, 0), "out": TypicalPort(all_rates, 1)}
         flaps = self._flapping.observe(samples, now)
         for rates in all_rates:
             self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
@@ -189,7 +208,7 @@ class Detector:
             detections[key] = Detection((*found.flags, flag), found.since) if found else Detection((flag,), now)
         return detections
 
-    def _judge(self, poll: _Poll, judged_alone: np.ndarray, typical: Mapping[str, float], now: float,
+    def _judge(self, poll: _Poll, judged_alone: np.ndarray, typical: Mapping[str, TypicalPort], now: float,
                detections: dict[PortKey, Detection]) -> None:
         """Some devices' ports: the quiet ones learn on arrays, the others are judged one by one
         (`judged_alone`: the slots of ports in an episode or holding dips)."""
@@ -231,7 +250,7 @@ class Detector:
             self._holds[limits] = holding(limits)
         return self._holds[limits]
 
-    def _port(self, key: PortKey, poll: _Poll, row: int, typical: Mapping[str, float],
+    def _port(self, key: PortKey, poll: _Poll, row: int, typical: Mapping[str, TypicalPort],
               now: float) -> tuple[tuple[PortFlag, ...], np.ndarray]:
         """One port judged on its own: its flags, and what it teaches its baselines (NaN: nothing)."""
         limits = self._limit_kinds[poll.kinds[row]]
@@ -302,14 +321,15 @@ class Detector:
         return value >= limits.outlier_ratio * normal.level and value - normal.level >= limits.min_score * spread
 
     def _flags(self, key: PortKey, sides: Mapping[str, DirectionRates], speed_bps: int, util: float,
-               typical: Mapping[str, float], limits: FlagThresholds) -> tuple[PortFlag, ...]:
+               typical: Mapping[str, TypicalPort], limits: FlagThresholds) -> tuple[PortFlag, ...]:
         flags: list[PortFlag] = []
         for direction, side in sides.items():
             normal = self._normal(key, direction, "pps", limits)
-            if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, typical[direction], limits):
+            others = typical[direction].without(side.pps) if side.pps is not None else 0.0
+            if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, others, limits):
                 size = side.avg_pkt_bytes
                 kind = FlagKind.SMALL_PACKET_FLOOD if size is not None and size < limits.small_packet_bytes else FlagKind.PACKET_FLOOD
-                reference, level = self._reference(key, direction, typical[direction], limits)
+                reference, level = self._reference(key, direction, others, limits)
                 flags.append(PortFlag(kind, direction, side.pps, Evidence("pps", side.pps, reference, level, size)))
             share = side.bcast_share
             storm_normal = self._normal(key, direction, "bcast_pps", limits)

@@ -28,8 +28,12 @@ class DeviceTables:
     fdb_source: str = "none"
     aggregates: Mapping[int, int] = field(default_factory=dict)
     """Member ifIndex -> its aggregate's (port-channel) ifIndex."""
+    addresses: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    """ifIndex -> the device's own IP addresses on it (its layer-3 interfaces)."""
     problems: tuple[str, ...] = ()
     """What was read only in part, or could not be tied together, in words for the operator."""
+    unread: tuple[str, ...] = ()
+    """The tables (readers' names) the device did not answer for, although it answered others."""
 
 
 def port_names(tables: Sequence[DeviceTables]) -> dict[PortKey, str]:
@@ -57,6 +61,8 @@ class Neighbourhood:
     """Every interface read, by port."""
     names: Mapping[str, str] = field(default_factory=dict)
     """Host IP -> reverse DNS name, where looked up and found."""
+    problems: tuple[str, ...] = ()
+    """Where the rules that find uplinks disagree, in words for the operator."""
 
     def hosts_on(self, port: PortKey) -> list[HostLocation]:
         return [h for h in self.hosts.values() if h.port == port]
@@ -74,23 +80,30 @@ def device_macs(tables: Sequence[DeviceTables]) -> dict[str, str]:
 
 
 def interface_macs(tables: Sequence[DeviceTables]) -> dict[str, PortKey]:
-    """MAC -> the one interface that has it (MACs shared by several interfaces, as SVIs share one, are left out)."""
+    """MAC -> the one layer-3 interface (with an IP address) that has it. MACs shared by several
+    interfaces (SVIs share one) are left out, and so are bridge members': a switch's CPU or
+    management interface sends frames with one of its port MACs without that port leading anywhere."""
     ports: dict[str, list[PortKey]] = {}
     for t in tables:
         for info in t.interfaces.values():
             if info.mac:
                 ports.setdefault(info.mac, []).append((t.device, info.if_index))
-    return {mac: where[0] for mac, where in ports.items() if len(where) == 1}
+    addressed = {(t.device, if_index) for t in tables for if_index in t.addresses}
+    return {mac: where[0] for mac, where in ports.items() if len(where) == 1 and where[0] in addressed}
 
 
 def map_neighbourhood(tables: Sequence[DeviceTables], roles: Mapping[str, Sequence[str]] | None = None) -> Neighbourhood:
-    """`roles`: each inventoried device's roles, for the graph (devices not in it get none)."""
+    """`roles`: every inventoried device's roles, those read or not (a subset may be polled):
+    for the graph, and so that a port whose neighbour is an inventoried device is an uplink."""
     owners = device_macs(tables)
     fdb = {t.device: t.fdb for t in tables}
+    problems: list[str] = []
+    names = {(t.device, i): (info.if_name, info.if_descr) for t in tables for i, info in t.interfaces.items()}
     uplinks = find_uplinks(fdb, {t.device: t.neighbors for t in tables}, owners, {t.device: t.aggregates for t in tables},
-                           interface_macs(tables))
+                           interface_macs(tables), set(roles or ()), names, problems)
     hosts = place_hosts(fdb, [e for t in tables for e in t.arp], uplinks, owners)
     neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
     all_roles = {t.device: () for t in tables} | dict(roles or {})
     graph = build_topology(all_roles, {t.device: t.neighbors for t in tables}, port_names(tables), owners, hosts.values())
-    return Neighbourhood(uplinks, hosts, neighbors, graph, InterfacesByPort({t.device: t.interfaces for t in tables}))
+    return Neighbourhood(uplinks, hosts, neighbors, graph, InterfacesByPort({t.device: t.interfaces for t in tables}),
+                         problems=tuple(problems))

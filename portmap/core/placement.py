@@ -3,8 +3,12 @@
 The rules, after NAV's and Netdisco's:
 1. A port is an uplink when LLDP or CDP shows an inventoried device behind it (by name or
    chassis MAC), or when it has learned the MAC of an inventoried device (a bridge address or an
-   interface MAC, the router's included); the interface whose MAC that is, when it is the
-   only interface with that MAC, is the link's other end. An aggregate (port-channel) with an uplink member is
+   interface MAC, the router's included). The interface whose MAC that is, when it is the
+   only interface with that MAC and a layer-3 interface (it has an IP address: it sources
+   frames with its own MAC), is the link's other end, unless LLDP/CDP on the learning port
+   shows another port of that device. A bridge member's MAC tells nothing of its port: a
+   switch's CPU or management interface sends frames with one of its port MACs, and the
+   upstream switch learns it on the real uplink. An aggregate (port-channel) with an uplink member is
    an uplink, and so is every member of an uplink aggregate: LLDP speaks on the members, while
    the switch learns MACs on the aggregate.
 2. Every other port with learned MACs is an access port, however many MACs it has: hosts
@@ -12,13 +16,15 @@ The rules, after NAV's and Netdisco's:
 3. A host is where its MAC is learned on an access port; seen on several, the port with the
    fewest MACs wins (the one nearest the host). Seen only on uplinks, it is reported with
    its sightings and no place, never dropped.
-Devices' own addresses, VRRP/HSRP virtual MACs and the all-zero MAC are not hosts.
+Devices' own addresses, VRRP/HSRP virtual MACs, group (multicast) MACs and the all-zero MAC are
+not hosts; only learned entries count (a switch's own, management or permanent entries never
+place a host nor make an uplink).
 """
 
 from __future__ import annotations
 
 from collections import Counter as Tally
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from portmap.core.samples import PortKey
@@ -47,8 +53,13 @@ class HostLocation:
     reason: str
 
 
+def is_group_mac(mac: str) -> bool:
+    """The I/G bit: a multicast or broadcast address, never a station's."""
+    return bool(int(mac[:2], 16) & 1)
+
+
 def is_host_mac(mac: str) -> bool:
-    return mac != "00:00:00:00:00:00" and not mac.startswith(_VIRTUAL_PREFIXES)
+    return mac != "00:00:00:00:00:00" and not mac.startswith(_VIRTUAL_PREFIXES) and not is_group_mac(mac)
 
 
 def find_uplinks(
@@ -57,25 +68,49 @@ def find_uplinks(
     device_macs: Mapping[str, str],
     aggregates: Mapping[str, Mapping[int, int]] | None = None,
     interface_macs: Mapping[str, PortKey] | None = None,
+    inventoried: Collection[str] = (),
+    port_names: Mapping[PortKey, Collection[str]] | None = None,
+    problems: list[str] | None = None,
 ) -> dict[PortKey, str]:
     """Uplink ports with the evidence; `device_macs` maps each inventoried device's MACs to its
     name, `aggregates` each device's member ifIndexes to their aggregate's, `interface_macs` the
-    MACs that belong to one interface only to that interface."""
-    devices = set(device_macs.values())
+    MACs of layer-3 interfaces that belong to one interface only to that interface, `port_names`
+    each port's names (ifName, ifDescr). `inventoried`: every device of the inventory, read in
+    this run or not: an LLDP/CDP neighbour that is one of them makes an uplink. Where two rules
+    disagree, a line is added to `problems`."""
+    devices = set(device_macs.values()) | set(inventoried)
     uplinks: dict[PortKey, str] = {}
+    behind: dict[PortKey, tuple[str, str]] = {}
+    """The inventoried device and its port that LLDP/CDP shows behind a port."""
     for device, seen in neighbors.items():
         for neighbor in seen:
             other = neighbor_device(neighbor, devices, device_macs)
             if other and other != device and neighbor.local_if_index is not None:
+                behind[(device, neighbor.local_if_index)] = (other, neighbor.remote_port)
                 uplinks.setdefault((device, neighbor.local_if_index), f"LLDP neighbour {other} {neighbor.remote_port}")
+    hosts_behind = {(device, n.local_if_index): n.remote_sysname or n.remote_chassis_id for device, seen in neighbors.items()
+                    for n in seen if n.local_if_index is not None and neighbor_device(n, devices, device_macs) is None}
     for device, entries in fdb.items():
         for entry in entries:
             owner = device_macs.get(entry.mac)
-            if entry.learned and owner and owner != device and entry.if_index is not None:
-                uplinks.setdefault((device, entry.if_index), f"learns {owner}'s address {entry.mac}")
-                far_end = (interface_macs or {}).get(entry.mac)
-                if far_end is not None:
-                    uplinks.setdefault(far_end, f"its address {entry.mac} is learned by {device} ifIndex {entry.if_index}")
+            if not entry.learned or not owner or owner == device or entry.if_index is None or is_group_mac(entry.mac):
+                continue
+            port = (device, entry.if_index)
+            if port not in uplinks and port in hosts_behind and problems is not None:
+                problems.append(f"{device} ifIndex {entry.if_index}: LLDP shows {hosts_behind[port]} (not in the inventory) "
+                                f"but it learns {owner}'s address {entry.mac}: taken for an uplink")
+            uplinks.setdefault(port, f"learns {owner}'s address {entry.mac}")
+            far_end = (interface_macs or {}).get(entry.mac)
+            if far_end is None:
+                continue
+            seen_behind = behind.get(port)
+            if seen_behind is not None and seen_behind[0] == far_end[0] and seen_behind[1] not in (port_names or {}).get(far_end, ()):
+                if problems is not None:
+                    problems.append(f"{device} ifIndex {entry.if_index} learns {far_end[0]} ifIndex {far_end[1]}'s address "
+                                    f"{entry.mac}, but LLDP there shows {seen_behind[0]} {seen_behind[1]}: "
+                                    f"{far_end[0]} ifIndex {far_end[1]} is not taken for an uplink")
+                continue
+            uplinks.setdefault(far_end, f"its address {entry.mac} is learned by {device} ifIndex {entry.if_index}")
     for device, members in (aggregates or {}).items():
         for member, aggregate in members.items():
             if (device, member) in uplinks:
@@ -99,7 +134,7 @@ def place_hosts(
     sightings: dict[str, list[Sighting]] = {}
     for device, entries in fdb.items():
         for e in entries:
-            if e.learned and e.mac not in device_macs and is_host_mac(e.mac):
+            if e.learned and e.mac not in device_macs and is_host_mac(e.mac):  # group MACs and own entries never place
                 uplink = uplinks.get((device, e.if_index), "") if e.if_index is not None else "bridge port without an interface"
                 sightings.setdefault(e.mac, []).append(Sighting(device, e.if_index, e.vlan, per_port[(device, e.if_index)], uplink))
     hosts = {}

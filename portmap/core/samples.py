@@ -162,3 +162,12 @@ class SystemInfo:
     sys_descr: str
     sys_uptime_cs: int
     if_number: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceCheck:
+    """What `inventory check` found of one device: who it says it is, and how walking it went."""
+
+    system: SystemInfo
+    walks: str = ""
+    """How walks had to be asked, where not as the inventory says; or why they failed."""

@@ -29,6 +29,8 @@ class ArpEntry:
     ip: str
     mac: str
     if_index: int
+    source: str = "ipNetToPhysical"
+    """The IP-MIB table it came from: ipNetToPhysical (IPv4 and IPv6) or ipNetToMedia (IPv4)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,7 @@ class FaultyMibView(MibView):
 _IF_TABLE = (1, 3, 6, 1, 2, 1, 2, 2)
 TOO_BIG_ABOVE_REPETITIONS = 4
 TOO_BIG_ABOVE_VARBINDS = 16
+SILENT_ABOVE_BYTES = 800
 
 
 def _under(oid: Oid, prefix: Oid) -> bool:
@@ -110,6 +111,34 @@ class _TooBigGetResponder(cmdrsp.GetCommandResponder):
         super().handle_management_operation(snmpEngine, stateReference, contextName, PDU)
 
 
+def _drop_big_answers(transport: udp.UdpTransport) -> None:
+    """Send nothing in place of an answer over SILENT_ABOVE_BYTES."""
+    send = transport.send_message
+
+    def send_small(message: bytes, address: object) -> None:
+        if len(message) <= SILENT_ABOVE_BYTES:
+            send(message, address)
+
+    transport.send_message = send_small
+
+
+_BRIDGE_MIB = (1, 3, 6, 1, 2, 1, 17)
+"""BRIDGE-MIB, with Q-BRIDGE-MIB under it."""
+
+
+def _silent_for_fdb(responder: type[cmdrsp.CommandResponderBase]) -> type[cmdrsp.CommandResponderBase]:
+    """The responder, sending nothing for a request that names a forwarding-table OID."""
+
+    class Silent(responder):  # type: ignore[misc, valid-type]
+        def handle_management_operation(self, snmpEngine, stateReference, contextName, PDU):  # type: ignore[no-untyped-def]
+            if any(_under(tuple(name), _BRIDGE_MIB) for name, _ in v2c.apiPDU.get_varbinds(PDU)):
+                self.release_state_information(stateReference)
+                return
+            super().handle_management_operation(snmpEngine, stateReference, contextName, PDU)
+
+    return Silent
+
+
 class SimulatedAgent:
     def __init__(
         self, device: DeviceSpec, values: dict[Oid, Getter], reload_counters: Callable[[], None] | None = None,
@@ -132,6 +161,8 @@ class SimulatedAgent:
         """Bind the UDP port and answer from now on (call inside the running event loop)."""
         snmp_engine = engine.SnmpEngine()
         transport = udp.UdpTransport().open_server_mode((self.host, self.device.agent_port))
+        if AgentFault.SILENT_WHEN_BIG in self.device.faults:
+            _drop_big_answers(transport)
         config.add_transport(snmp_engine, udp.DOMAIN_NAME, transport)
         if self.device.v3_user:
             config.add_v3_user(
@@ -150,6 +181,8 @@ class SimulatedAgent:
         get = _TooBigGetResponder if too_big else cmdrsp.GetCommandResponder
         bulk = _TooBigBulkResponder if too_big else cmdrsp.BulkCommandResponder
         for responder in (get, cmdrsp.NextCommandResponder, bulk):
+            if AgentFault.SILENT_FOR_FDB in self.device.faults:
+                responder = _silent_for_fdb(responder)
             responder(snmp_engine, snmp_context)
         self._engine = snmp_engine
         if self.reload_counters is not None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Protocol
 
 from pysnmp.proto import rfc1902
 
-from portmap.demo.network import ETHERNET_CSMACD, DeviceSpec, PortSpec
+from portmap.demo.network import ETHERNET_CSMACD, AgentFault, DeviceSpec, PortSpec
 from portmap.core.tables import FDB_STATUS
-from portmap.snmp.ipmib import IPV4
+from portmap.snmp.ipmib import IPV4, IPV6
 from portmap.snmp.lldp import CHASSIS_MAC, PORT_NAME
 from portmap.demo.tables import VLAN, DeviceTables
 from portmap.demo.traffic import TrafficModel
@@ -74,8 +75,9 @@ def build_view(
         view.update(_port_view(device, port, counters))
     if tables is not None:
         view.update(_bridge_view(device, tables))
-        view.update(_arp_view(tables))
+        view.update(_arp_view(tables, AgentFault.ARP_IN_OLDER_TABLE in device.faults))
         view.update(_lldp_view(device, tables))
+        view.update(_address_view(tables))
     return view
 
 
@@ -106,18 +108,48 @@ def _bridge_view(device: DeviceSpec, tables: DeviceTables) -> dict[Oid, Getter]:
     return view
 
 
-def _arp_view(tables: DeviceTables) -> dict[Oid, Getter]:
+def _physical_entry(if_index: int, kind: int, address: tuple[int, ...], mac: object) -> dict[Oid, Getter]:
+    physical = (if_index, kind, len(address), *address)
+    return {
+        oids.ipNetToPhysicalPhysAddress.instance(*physical): _constant(mac),
+        oids.ipNetToPhysicalType.instance(*physical): _constant(rfc1902.Integer32(ARP_DYNAMIC)),
+        oids.ipNetToPhysicalState.instance(*physical): _constant(rfc1902.Integer32(ARP_REACHABLE)),
+    }
+
+
+def _arp_view(tables: DeviceTables, v4_in_older_table: bool) -> dict[Oid, Getter]:
+    """Every ARP entry in both tables; with `v4_in_older_table`, IPv4 in ipNetToMediaTable only and
+    one IPv6 neighbour (the first host's link-local address) in ipNetToPhysicalTable."""
     view: dict[Oid, Getter] = {}
     for entry in tables.arp:
         address = tuple(int(part) for part in entry.ip.split("."))
         mac = rfc1902.OctetString(_mac_bytes(entry.mac))
-        physical = (entry.if_index, IPV4, len(address), *address)
-        view[oids.ipNetToPhysicalPhysAddress.instance(*physical)] = _constant(mac)
-        view[oids.ipNetToPhysicalType.instance(*physical)] = _constant(rfc1902.Integer32(ARP_DYNAMIC))
-        view[oids.ipNetToPhysicalState.instance(*physical)] = _constant(rfc1902.Integer32(ARP_REACHABLE))
+        if not v4_in_older_table:
+            view.update(_physical_entry(entry.if_index, IPV4, address, mac))
         view[oids.ipNetToMediaPhysAddress.instance(entry.if_index, *address)] = _constant(mac)
         view[oids.ipNetToMediaNetAddress.instance(entry.if_index, *address)] = _constant(rfc1902.IpAddress(entry.ip))
         view[oids.ipNetToMediaType.instance(entry.if_index, *address)] = _constant(rfc1902.Integer32(ARP_DYNAMIC))
+    if v4_in_older_table and tables.arp:
+        first = tables.arp[0]
+        view.update(_physical_entry(first.if_index, IPV6, tuple(link_local(first.mac).packed),
+                                    rfc1902.OctetString(_mac_bytes(first.mac))))
+    return view
+
+
+def link_local(mac: str) -> ipaddress.IPv6Address:
+    """The EUI-64 link-local address of a MAC (fe80::5054:ff:fe12:3456 for 52:54:00:12:34:56)."""
+    octets = bytearray(_mac_bytes(mac))
+    octets[0] ^= 0x02
+    return ipaddress.IPv6Address(b"\xfe\x80" + bytes(6) + bytes(octets[:3]) + b"\xff\xfe" + bytes(octets[3:]))
+
+
+def _address_view(tables: DeviceTables) -> dict[Oid, Getter]:
+    """The device's own addresses, in ipAddressTable and the older ipAddrTable."""
+    view: dict[Oid, Getter] = {}
+    for if_index, ip in tables.addresses.items():
+        address = tuple(int(part) for part in ip.split("."))
+        view[oids.ipAddressIfIndex.instance(IPV4, len(address), *address)] = _constant(rfc1902.Integer32(if_index))
+        view[oids.ipAdEntIfIndex.instance(*address)] = _constant(rfc1902.Integer32(if_index))
     return view
 
 

@@ -24,6 +24,15 @@ class AgentFault(StrEnum):
     """ifHCInOctets is answered as a string."""
     TOO_BIG = "too-big"
     """A GETBULK asking for more than 4 repetitions is answered tooBig."""
+    SILENT_WHEN_BIG = "silent-when-big"
+    """An answer over 800 bytes is never sent: no tooBig, just nothing (seen with multi-column
+    GETBULK walks of Q-BRIDGE tables on real switches)."""
+    SILENT_FOR_FDB = "silent-for-fdb"
+    """Never answers a request for the forwarding tables (BRIDGE-MIB, Q-BRIDGE-MIB): one table's
+    walk times out while the rest of the device answers."""
+    ARP_IN_OLDER_TABLE = "arp-in-older-table"
+    """IPv4 ARP only in ipNetToMediaTable; ipNetToPhysicalTable holds an IPv6 neighbour alone
+    (Cisco IOS 12.2-era, Ruijie, some Huawei)."""
 
 
 @dataclass(frozen=True, slots=True)

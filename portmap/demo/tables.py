@@ -15,6 +15,8 @@ from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.demo.network import DemoNetwork, DeviceSpec
 
 VLAN = 1
+GATEWAY_IP = "10.0.0.1"
+"""The router's address on the hosts' LAN."""
 
 
 def bridge_ports(device: DeviceSpec) -> dict[int, int]:
@@ -85,6 +87,8 @@ class DeviceTables:
     fdb: list[FdbEntry]
     arp: list[ArpEntry]
     lldp: list[Neighbor]
+    addresses: dict[int, str]
+    """ifIndex -> the device's own IPv4 address there (the router's LAN interface)."""
 
 
 def device_tables(network: DemoNetwork, device: str) -> DeviceTables:
@@ -95,4 +99,5 @@ def device_tables(network: DemoNetwork, device: str) -> DeviceTables:
         fdb=forwarding_table(network, device) if is_switch else [],
         arp=arp_table(network, device) if "router" in spec.roles else [],
         lldp=lldp_neighbours(network, device),
+        addresses={network.gateway[1]: GATEWAY_IP} if device == network.gateway[0] else {},
     )

@@ -148,8 +148,8 @@ class Engine:
 
     async def _plan(self, state: _DeviceState) -> None:
         """(Re)read the interface list and plan the counter poll on it."""
+        state.plan = await read_plan(state.session)  # first: it starts with a small GET (see DeviceSession.answers_small_get)
         state.interfaces = await read_interfaces(state.session)
-        state.plan = await read_plan(state.session)
         self._interfaces = None
         device = state.session.device
         self.detector.set_limits(device.name, device_thresholds(self.thresholds, device.spikes, device.port_spikes, state.interfaces))

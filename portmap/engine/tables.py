@@ -12,25 +12,37 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from portmap.core.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood
-from portmap.core.samples import SystemInfo
+from portmap.core.samples import DeviceCheck
 from portmap.engine.dns import ReverseDns
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
-from portmap.snmp.ifmib import read_system
+from portmap.snmp import oids
+from portmap.snmp.ifmib import read_interfaces, read_system
 from portmap.snmp.readers import READERS
 from portmap.snmp.session import SnmpClient
 
 
 async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
-    """What every reader of snmp/readers.py wanted for the device's roles reads, in turn."""
+    """What every reader of snmp/readers.py wanted for the device's roles reads, in turn. A device
+    is what it answered: a table it does not answer for is listed (`unread`, `problems`) and the
+    others are read; only a device that answers nothing is an error."""
     session = client.session(device)
-    tables = DeviceTables(device.name)
     try:
-        for reader in READERS:
-            if reader.wanted(device.roles):
-                tables = await reader.read(session, tables)
+        await session.get([oids.sysUpTime.instance(0)])
     except SnmpError as error:
         return error
+    tables = DeviceTables(device.name)
+    for reader in READERS:
+        if not reader.wanted(device.roles):
+            continue
+        try:
+            tables = await reader.read(session, tables)
+        except SnmpError as error:
+            tables = replace(tables, unread=(*tables.unread, reader.name),
+                             problems=(*tables.problems, f"{reader.name} not read: {str(error).removeprefix(device.name + ': ')}"))
+    if session.max_repetitions < device.snmp.max_repetitions:
+        tables = replace(tables, problems=(*tables.problems, f"walks ask {session.max_repetitions} GETBULK repetitions, not "
+                                           f"{device.snmp.max_repetitions}: larger answers were too big or never came"))
     return tables
 
 
@@ -70,20 +82,31 @@ async def with_names(neighbourhood: Neighbourhood, dns: ReverseDns | None) -> Ne
     return replace(neighbourhood, names=names)
 
 
-async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns: ReverseDns | None) -> Neighbourhood:
-    """Who is behind each port, from the devices that answered; the failures show in the poll."""
+async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns: ReverseDns | None,
+                             inventoried: Sequence[Device] = ()) -> Neighbourhood:
+    """Who is behind each port, from the devices that answered; the failures show in the poll.
+    `inventoried`: the whole inventory, where only some of its devices are read."""
     tables, _ = await read_all_tables(client, devices)
-    return await with_names(map_neighbourhood(tables, roles_of(devices)), dns)
+    return await with_names(map_neighbourhood(tables, roles_of([*inventoried, *devices])), dns)
 
 
-async def _system_of(client: SnmpClient, device: Device) -> SystemInfo | SnmpError:
+async def _check(client: SnmpClient, device: Device) -> DeviceCheck | SnmpError:
+    session = client.session(device)
     try:
-        return await read_system(client.session(device))
+        system = await read_system(session)
     except SnmpError as error:
         return error
+    try:
+        await read_interfaces(session)
+    except SnmpError as error:
+        return DeviceCheck(system, f"walking the interface table failed: {str(error).removeprefix(device.name + ': ')}")
+    size = session.max_repetitions
+    walks = "" if size >= device.snmp.max_repetitions else f"walks ask {size} GETBULK repetitions: larger answers never came"
+    return DeviceCheck(system, walks)
 
 
-async def probe_system(devices: Sequence[Device]) -> list[SystemInfo | SnmpError]:
-    """Who each device says it is (sysName, sysDescr, uptime, ifNumber), or why it did not say, in order."""
+async def probe_system(devices: Sequence[Device]) -> list[DeviceCheck | SnmpError]:
+    """Who each device says it is (sysName, sysDescr, uptime, ifNumber) and whether its interface
+    table walks, or why it did not answer, in order."""
     with _own_client() as client:
-        return list(await asyncio.gather(*(_system_of(client, d) for d in devices)))
+        return list(await asyncio.gather(*(_check(client, d) for d in devices)))

@@ -40,6 +40,9 @@ class WatchSettings:
     tables_every_s: float = TABLES_EVERY_S
     thresholds: FlagThresholds = FlagThresholds()
     """The inventory's global `spikes:`; devices' and ports' own apply on top."""
+    inventoried: tuple[Device, ...] = ()
+    """Every device of the inventory, where the watch polls only some (`--device`): an LLDP
+    neighbour that is one of them still makes an uplink."""
 
 
 async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
@@ -55,7 +58,7 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
         while rounds is None or done < rounds:
             started = time.monotonic()
             if started - tables_read_at >= settings.tables_every_s:
-                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns))
+                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns, settings.inventoried))
                 engine.set_uplinks(fresh.uplinks)
                 neighbourhood, tables_read_at = fresh, started
             else:

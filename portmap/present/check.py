@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from portmap.core.samples import SystemInfo
+from portmap.core.samples import DeviceCheck
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 
 
-def check_lines(devices: Sequence[Device], results: Sequence[SystemInfo | SnmpError]) -> list[str]:
+def check_lines(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpError]) -> list[str]:
     """A line per device (in the inventory's order), then how many answered."""
     lines = [f"{'DEVICE':12}  {'ADDRESS':21}  {'SYSNAME':16}  {'UPTIME':>10}  {'IFS':>4}  RESULT"]
     failures = 0
@@ -20,10 +20,12 @@ def check_lines(devices: Sequence[Device], results: Sequence[SystemInfo | SnmpEr
             lines.append(f"{device.name:12}  {address:21}  {'-':16}  {'-':>10}  {'-':>4}  "
                          f"FAILED: {str(result).removeprefix(device.name + ': ')}")
             continue
-        uptime = _uptime(result.sys_uptime_cs)
-        interfaces = "-" if result.if_number is None else str(result.if_number)
-        descr = result.sys_descr.splitlines()[0][:50] if result.sys_descr else ""
-        lines.append(f"{device.name:12}  {address:21}  {result.sys_name[:16]:16}  {uptime:>10}  {interfaces:>4}  ok: {descr}")
+        system = result.system
+        uptime = _uptime(system.sys_uptime_cs)
+        interfaces = "-" if system.if_number is None else str(system.if_number)
+        descr = system.sys_descr.splitlines()[0][:50] if system.sys_descr else ""
+        walks = f"; {result.walks}" if result.walks else ""
+        lines.append(f"{device.name:12}  {address:21}  {system.sys_name[:16]:16}  {uptime:>10}  {interfaces:>4}  ok: {descr}{walks}")
     lines.append(f"{len(devices) - failures}/{len(devices)} devices answered")
     return lines
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from portmap.core.neighbourhood import Neighbourhood
+from portmap.core.neighbourhood import DeviceTables, Neighbourhood
 from portmap.core.placement import HostLocation
 from portmap.present.vendors import vendor
 
@@ -49,12 +49,18 @@ def host_text(host: HostLocation, neighbourhood: Neighbourhood) -> list[str]:
     return lines
 
 
-def find_json(query: str, hosts: Sequence[HostLocation], neighbourhood: Neighbourhood, failed: Sequence[str]) -> dict[str, object]:
-    return {"query": query, "found": [host_json(h, neighbourhood) for h in hosts], "unreachable": list(failed)}
+def find_json(query: str, hosts: Sequence[HostLocation], neighbourhood: Neighbourhood, tables: Sequence[DeviceTables],
+              failed: Sequence[str]) -> dict[str, object]:
+    return {"query": query, "found": [host_json(h, neighbourhood) for h in hosts],
+            "not_read": [{"device": t.device, "tables": list(t.unread)} for t in tables if t.unread],
+            "unreachable": list(failed)}
 
 
-def find_lines(query: str, hosts: Sequence[HostLocation], neighbourhood: Neighbourhood, failed: Sequence[str]) -> list[str]:
+def find_lines(query: str, hosts: Sequence[HostLocation], neighbourhood: Neighbourhood, tables: Sequence[DeviceTables],
+               failed: Sequence[str]) -> list[str]:
     lines = [line for host in hosts for line in host_text(host, neighbourhood)]
+    partial = [t for t in tables if t.unread]
     if not hosts:
-        lines.append(f"{query}: not found in any forwarding table")
+        lines.append(f"{query}: not found in the tables read" if partial or failed else f"{query}: not found in any forwarding table")
+    lines += [f"? {t.device}: {', '.join(t.unread)} not read" for t in partial]
     return lines + [f"x {error}" for error in failed]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from portmap.core.flags import PortFlag
+from portmap.core.flags import FLOOD_KINDS, PortFlag
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present.reasons import reason
@@ -22,11 +22,16 @@ def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
     return f"{name} {address}" if name else address
 
 
-def reason_line(flag: PortFlag, who: str, since: float | None) -> str:
+def reason_line(flag: PortFlag, neighbourhood: Neighbourhood | None, key: PortKey, since: float | None,
+                origin: bool = True) -> str:
     """'10.0.0.21 (52:54:..) is sending 40k pps ..., since 14:02:31' where the host and the
-    start are known; the flag's reason alone where not."""
+    start are known; the flag's reason alone where not. A flood whose `origin` (the port it is
+    seen entering by) is an uplink enters behind it, on a device not read: said so."""
+    who = host_label(neighbourhood, key)
     started = f", since {time.strftime('%H:%M:%S', time.localtime(since))}" if since is not None else ""
-    return (f"{who} is {reason(flag)}" if who else reason(flag)) + started
+    line = (f"{who} is {reason(flag)}" if who else reason(flag)) + started
+    uplink = neighbourhood.uplinks.get(key) if neighbourhood and origin and flag.kind in FLOOD_KINDS else None
+    return f"{line}; it enters behind this uplink ({uplink})" if uplink else line
 
 
 def port_label(snapshot: Snapshot, key: PortKey) -> str:

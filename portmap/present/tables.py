@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from portmap.core.tables import Neighbor, neighbor_device
 from portmap.core.neighbourhood import DeviceTables, device_macs
+from portmap.core.samples import PortKey
 
 
 class Inventoried:
@@ -19,13 +20,15 @@ class Inventoried:
         return neighbor_device(neighbor, self.known, self.macs) is not None
 
 
-def tables_json(tables: DeviceTables, inventoried: Inventoried) -> dict[str, object]:
+def tables_json(tables: DeviceTables, inventoried: Inventoried, uplinks: Mapping[PortKey, str] | None = None) -> dict[str, object]:
+    """`uplinks`: the neighbourhood's uplink ports, with the evidence for each."""
     names = {i: info.if_name for i, info in tables.interfaces.items()}
     return {
         "device": tables.device,
         "interfaces": [
             {"if_index": i.if_index, "if_name": i.if_name, "if_descr": i.if_descr, "alias": i.alias,
-             "type": i.if_type, "speed": i.speed_bps, "mac": i.mac or None, "aggregate": tables.aggregates.get(i.if_index)}
+             "type": i.if_type, "speed": i.speed_bps, "mac": i.mac or None, "aggregate": tables.aggregates.get(i.if_index),
+             "addresses": list(tables.addresses.get(i.if_index, ())), "uplink": (uplinks or {}).get((tables.device, i.if_index))}
             for i in tables.interfaces.values()
         ],
         "fdb_source": tables.fdb_source,
@@ -34,7 +37,8 @@ def tables_json(tables: DeviceTables, inventoried: Inventoried) -> dict[str, obj
              "if_name": names.get(e.if_index or -1), "status": e.status}
             for e in tables.fdb
         ],
-        "arp": [{"ip": e.ip, "mac": e.mac, "if_index": e.if_index} for e in tables.arp],
+        "arp": [{"ip": e.ip, "mac": e.mac, "if_index": e.if_index, "if_name": names.get(e.if_index), "source": e.source}
+                for e in tables.arp],
         "neighbors": [
             {"local_if_index": n.local_if_index, "local_if_name": names.get(n.local_if_index or -1), "protocol": n.protocol,
              "remote_sysname": n.remote_sysname, "remote_chassis_id": n.remote_chassis_id or None, "remote_port": n.remote_port,
@@ -42,6 +46,7 @@ def tables_json(tables: DeviceTables, inventoried: Inventoried) -> dict[str, obj
              "platform": n.platform or None, "inventoried": inventoried(n)}
             for n in tables.neighbors
         ],
+        "not_read": list(tables.unread),
         "problems": list(tables.problems),
     }
 
@@ -52,7 +57,7 @@ def tables_text(tables: DeviceTables, inventoried: Inventoried) -> list[str]:
              f"{len(tables.arp)} ARP entries, {len(tables.neighbors)} neighbours"]
     lines += [f"  fdb  {e.mac}  vlan {e.vlan}  {names.get(e.if_index or -1, f'(bridge port {e.bridge_port}, no interface)')}  {e.status}"
               for e in tables.fdb]
-    lines += [f"  arp  {e.ip}  {e.mac}  ifIndex {e.if_index}" for e in tables.arp]
+    lines += [f"  arp  {e.ip}  {e.mac}  {names.get(e.if_index, f'ifIndex {e.if_index}')}  ({e.source})" for e in tables.arp]
     lines += [f"  {n.protocol:4} {names.get(n.local_if_index or -1, f'(port {n.local_port_num})')} -> "
               f"{n.remote_sysname or n.remote_chassis_id} {n.remote_port}{'' if inventoried(n) else '  (not in the inventory)'}"
               for n in tables.neighbors]

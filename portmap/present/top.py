@@ -10,7 +10,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rates import RateStatus
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present import numbers as fmt
-from portmap.present.labels import host_label, port_label, reason_line, unreachable
+from portmap.present.labels import port_label, reason_line, unreachable
 from portmap.present.reasons import evidence_json
 from portmap.present.vendors import vendor
 
@@ -70,9 +70,8 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
         if ranked.same_incident_as is not None:
             continue
         key = (ranked.rates.device, ranked.rates.if_index)
-        who = host_label(neighbourhood, key)
         for flag in ranked.flags:
-            lines.append(f"! {port_label(snapshot, key)}: {reason_line(flag, who, ranked.since)}")
+            lines.append(f"! {port_label(snapshot, key)}: {reason_line(flag, neighbourhood, key, ranked.since)}")
         if key in carriers:
             lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
     return ([""] + lines) if lines else []
@@ -145,7 +144,8 @@ def render_json(
             "rate_status": str(rates.status),
             "note": rates.note,
             "flagged": ranked.flagged,
-            "reasons": [reason_line(flag, host_label(neighbourhood, key), ranked.since) for flag in ranked.flags],
+            "reasons": [reason_line(flag, neighbourhood, key, ranked.since, ranked.same_incident_as is None)
+                        for flag in ranked.flags],
             "evidence": [evidence_json(flag, ranked.since) for flag in ranked.flags],
             "since": ranked.since,
             "hosts": _hosts_json(neighbourhood, key),

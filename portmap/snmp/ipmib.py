@@ -1,4 +1,10 @@
-"""IP-MIB's ARP/ND cache: ipNetToPhysicalTable (IPv4 and IPv6), else ipNetToMediaTable."""
+"""IP-MIB's ARP/ND cache: ipNetToPhysicalTable (IPv4 and IPv6) and ipNetToMediaTable (IPv4).
+
+Both are read, always: on Cisco IOS 12.2-era switches, Ruijie and some Huawei,
+ipNetToPhysicalTable holds only the IPv6 neighbours (or a handful of IPv4 ones) while the
+IPv4 ARP cache is in ipNetToMediaTable. Entries are merged by (IP, ifIndex), the newer
+table's where both have one.
+"""
 
 from __future__ import annotations
 
@@ -19,30 +25,56 @@ def _physical_index(index: tuple[int, ...]) -> tuple[int, str] | None:
     """ifIndex.addressType.length.address... -> (ifIndex, address text)."""
     if len(index) < 3:
         return None
-    if_index, kind, length, address = index[0], index[1], index[2], bytes(index[3:])
-    if len(address) != length or (kind, length) not in ((IPV4, 4), (IPV6, 16)):
+    if_index, kind, length, arcs = index[0], index[1], index[2], index[3:]
+    if len(arcs) != length or (kind, length) not in ((IPV4, 4), (IPV6, 16)) or not all(0 <= arc <= 255 for arc in arcs):
         return None
+    address = bytes(arcs)
     return if_index, str(ipaddress.ip_address(address))
 
 
 async def read_arp(session: DeviceSession) -> list[ArpEntry]:
-    table = await session.walk([oids.ipNetToPhysicalPhysAddress.oid])
-    entries = []
-    for index, value in table[oids.ipNetToPhysicalPhysAddress.oid].items():
+    physical = await session.walk([oids.ipNetToPhysicalPhysAddress.oid])
+    entries: dict[tuple[str, int], ArpEntry] = {}
+    for index, value in physical[oids.ipNetToPhysicalPhysAddress.oid].items():
         where = _physical_index(index)
         if where is not None and isinstance(value, bytes) and len(value) == 6:
-            entries.append(ArpEntry(where[1], mac_text(value), where[0]))
-    if entries:
-        return entries
+            entries[(where[1], where[0])] = ArpEntry(where[1], mac_text(value), where[0], "ipNetToPhysical")
     media = await session.walk([oids.ipNetToMediaPhysAddress.oid])
     for index, value in media[oids.ipNetToMediaPhysAddress.oid].items():
-        if len(index) == 5 and isinstance(value, bytes) and len(value) == 6:
-            entries.append(ArpEntry(".".join(map(str, index[1:])), mac_text(value), index[0]))
-    return entries
+        if len(index) == 5 and all(0 <= arc <= 255 for arc in index[1:]) and isinstance(value, bytes) and len(value) == 6:
+            ip = ".".join(map(str, index[1:]))
+            entries.setdefault((ip, index[0]), ArpEntry(ip, mac_text(value), index[0], "ipNetToMedia"))
+    return list(entries.values())
 
 
-async def _into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+async def read_addresses(session: DeviceSession) -> dict[int, tuple[str, ...]]:
+    """The device's own addresses by ifIndex, from ipAddressTable (IPv4 and IPv6) and the older
+    ipAddrTable (IPv4); loopback and link-local addresses left out."""
+    table = await session.walk([oids.ipAddressIfIndex.oid, oids.ipAdEntIfIndex.oid])
+    found: dict[int, set[str]] = {}
+    for index, if_index in table[oids.ipAddressIfIndex.oid].items():
+        where = _physical_index((0, *index))
+        if where is not None and isinstance(if_index, int):
+            found.setdefault(if_index, set()).add(where[1])
+    for index, if_index in table[oids.ipAdEntIfIndex.oid].items():
+        if len(index) == 4 and all(0 <= arc <= 255 for arc in index) and isinstance(if_index, int):
+            found.setdefault(if_index, set()).add(".".join(map(str, index)))
+    return {if_index: tuple(sorted(ip for ip in ips if not _local(ip))) for if_index, ips in found.items()
+            if any(not _local(ip) for ip in ips)}
+
+
+def _local(ip: str) -> bool:
+    address = ipaddress.ip_address(ip)
+    return address.is_loopback or address.is_link_local
+
+
+async def _arp_into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
     return replace(tables, arp=await read_arp(session))
 
 
-READER = TableReader("ARP/ND", (oids.ipNetToPhysicalPhysAddress, oids.ipNetToMediaPhysAddress), frozenset({"router"}), _into)
+async def _addresses_into(session: DeviceSession, tables: DeviceTables) -> DeviceTables:
+    return replace(tables, addresses=await read_addresses(session))
+
+
+READER = TableReader("ARP/ND", (oids.ipNetToPhysicalPhysAddress, oids.ipNetToMediaPhysAddress), frozenset({"router"}), _arp_into)
+ADDRESSES = TableReader("IP addresses", (oids.ipAddressIfIndex, oids.ipAdEntIfIndex), frozenset(), _addresses_into)

@@ -98,6 +98,8 @@ ipNetToPhysicalState = _define("IP-MIB", "ipNetToPhysicalState", "1.3.6.1.2.1.4.
 ipNetToMediaPhysAddress = _define("IP-MIB", "ipNetToMediaPhysAddress", "1.3.6.1.2.1.4.22.1.2")
 ipNetToMediaNetAddress = _define("IP-MIB", "ipNetToMediaNetAddress", "1.3.6.1.2.1.4.22.1.3")
 ipNetToMediaType = _define("IP-MIB", "ipNetToMediaType", "1.3.6.1.2.1.4.22.1.4")
+ipAddressIfIndex = _define("IP-MIB", "ipAddressIfIndex", "1.3.6.1.2.1.4.34.1.3")
+ipAdEntIfIndex = _define("IP-MIB", "ipAdEntIfIndex", "1.3.6.1.2.1.4.20.1.2")
 
 # LLDP-MIB: this device's chassis and ports, and the neighbours seen on them
 lldpLocChassisIdSubtype = _define("LLDP-MIB", "lldpLocChassisIdSubtype", "1.0.8802.1.1.2.1.3.1")

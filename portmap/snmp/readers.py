@@ -10,6 +10,7 @@ READERS: tuple[TableReader, ...] = (
     ifmib.INTERFACES,
     bridge.READER,
     ipmib.READER,
+    ipmib.ADDRESSES,
     lldp.NEIGHBORS,
     cdp.READER,
     lldp.CHASSIS,

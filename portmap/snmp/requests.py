@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from portmap.errors import SnmpAgentError
+from portmap.errors import SnmpAgentError, SnmpTimeout
 from portmap.snmp.ber import encode_arcs, encode_varbind, encode_varbind_list, join_varbinds, null_varbind, oid_contents
 from portmap.snmp.oids import Oid
 from portmap.snmp.values import SnmpValue
@@ -74,8 +74,9 @@ class _Packer:
 
 async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Callable[[list[SnmpValue]], None]) -> float:
     """GET every instance of `varbinds`, packed; each answer's values handed to `take` in order.
-    A GET the agent finds too big lowers the session's most instances per GET to half of it,
-    for this and later polls. Returns when the first answer arrived."""
+    A GET the agent finds too big, or whose answer never comes while the agent answers a small
+    GET, lowers the session's most instances per GET to half of it, for this and later polls.
+    Returns when the first answer arrived."""
     first_answer = 0.0
     packer = _Packer(varbinds)
     while batch := packer.batch(session.max_get_varbinds):
@@ -83,6 +84,12 @@ async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Ca
             take(await session.get_values(join_varbinds(batch)))
         except SnmpAgentError as error:
             if error.status != "tooBig" or len(batch) == 1:
+                raise
+            session.max_get_varbinds = len(batch) // 2
+            packer.put_back(batch)
+            continue
+        except SnmpTimeout:
+            if len(batch) == 1 or not await session.answers_small_get():
                 raise
             session.max_get_varbinds = len(batch) // 2
             packer.put_back(batch)

@@ -15,10 +15,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TypeVar
 
-from portmap.errors import SnmpAgentError, SnmpMalformedResponse
+from portmap.errors import SnmpAgentError, SnmpError, SnmpMalformedResponse, SnmpTimeout
 from portmap.inventory.model import Device
 from portmap.snmp.ber import BerError, first_name
 from portmap.snmp.community import CommunityDevice, CommunitySocket
+from portmap.snmp import oids
 from portmap.snmp.oids import Oid
 from portmap.snmp.requests import instance_list
 from portmap.snmp.transport import Reply, RequestKind, Transport
@@ -32,6 +33,8 @@ MAX_ROWS_PER_COLUMN = 100_000
 """A table longer than this is an agent looping, not a switch."""
 MAX_GET_VARBINDS = 1000
 """Instances per GET before an agent has said tooBig: the answer's size is the real limit."""
+SMALLER_WALKS = (25, 10, 5, 1)
+"""GETBULK repetitions tried in turn when a large answer never comes (each below the last tried)."""
 
 
 def dotted(oid: Oid) -> str:
@@ -78,6 +81,9 @@ class SnmpClient:
         """SNMPv3: pysnmp's engines (portmap/snmp/usm.py)."""
         self._undecodable_community = 0
         self.in_flight = RequestBudget(max_in_flight)
+        self.walk_sizes: dict[str, int] = {}
+        """GETBULK repetitions each device has been found to answer (tooBig, or answers that
+        never came), for every session to the device from then on."""
 
     def _count_undecodable(self) -> None:
         self._undecodable_community += 1
@@ -112,8 +118,6 @@ class DeviceSession:
         self.device = device
         self._transport = client.transport(device, vlan)
         self._one_at_a_time = asyncio.Lock()
-        self.max_repetitions = device.snmp.max_repetitions
-        """GETBULK repetitions; halved for good when the agent says tooBig."""
         self.max_get_varbinds = MAX_GET_VARBINDS
         """Instances per GET (requests.get_packed); halved for good when the agent says tooBig."""
         self.requests_sent = 0
@@ -121,13 +125,31 @@ class DeviceSession:
         self.last_answer_s = 0.0
         """Local monotonic time of the latest answer: when the agent read its values, give or
         take half a round trip, however many timeouts and retries came before."""
+        self._answering = False
+        """The agent answered the latest request."""
+        self._answering_before_timeout = False
+        """It had answered the request before the latest timeout."""
+
+    @property
+    def max_repetitions(self) -> int:
+        """GETBULK repetitions: the inventory's, until the device is found to need fewer."""
+        return self.client.walk_sizes.get(self.device.name, self.device.snmp.max_repetitions)
+
+    @max_repetitions.setter
+    def max_repetitions(self, repetitions: int) -> None:
+        self.client.walk_sizes[self.device.name] = repetitions
 
     async def _send(self, kind: RequestKind, varbind_list: bytes, repetitions: int, oid_hint: str) -> Reply:
         """One GET, GETNEXT or GETBULK through the device's transport."""
         async with self._one_at_a_time, self.client.in_flight.request():
             self.requests_sent += 1
             log.debug("%s: %s from %s:%d, first OID %s", self.device.name, kind, self.device.host, self.device.port, oid_hint)
-            reply = await self._transport.send(kind, varbind_list, repetitions, oid_hint)
+            try:
+                reply = await self._transport.send(kind, varbind_list, repetitions, oid_hint)
+            except SnmpTimeout:
+                self._answering_before_timeout, self._answering = self._answering, False
+                raise
+        self._answering = True
         self.last_answer_s = time.monotonic()
         return reply
 
@@ -162,7 +184,8 @@ class DeviceSession:
         """Walk several table columns at once; returns {column: {index: value}}.
 
         Stops each column where its subtree ends; rejects OIDs that do not increase and
-        tables longer than MAX_ROWS_PER_COLUMN; halves max-repetitions on tooBig.
+        tables longer than MAX_ROWS_PER_COLUMN; halves max-repetitions on tooBig, and asks
+        fewer (SMALLER_WALKS) when an answer never comes from an agent that answers a small GET.
         """
         rows: dict[Oid, dict[Oid, SnmpValue]] = {column: {} for column in columns}
         if self.device.snmp.version == "1":
@@ -218,3 +241,22 @@ class DeviceSession:
                 if exc.status != "tooBig" or repetitions == 1:
                     raise
                 self.max_repetitions = max(1, repetitions // 2)
+            except SnmpTimeout:
+                if repetitions == 1 or not await self.answers_small_get():
+                    raise
+                self.max_repetitions = max(size for size in (*SMALLER_WALKS, 1) if size < repetitions)
+                log.info("%s: no answer to a GETBULK of %d repetitions though the agent answers: asking %d",
+                         self.device.name, repetitions, self.max_repetitions)
+
+    async def answers_small_get(self) -> bool:
+        """After a request timed out, whether the agent, which answered the request before it,
+        answers a small GET: tells an agent that is down from one that never sends a large
+        answer (no tooBig, just nothing). An agent that was not answering is not asked again,
+        so a silent device costs one timeout a request, not two."""
+        if not self._answering_before_timeout:
+            return False
+        try:
+            await self.get([oids.sysUpTime.instance(0)])
+        except SnmpError:
+            return False
+        return True

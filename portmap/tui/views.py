@@ -162,7 +162,7 @@ def banner(frame: Frame | None) -> Text | None:
         return None
     origin = flagged[0]
     key = (origin.rates.device, origin.rates.if_index)
-    reason = reason_line(origin.flags[0], host_label(frame.neighbourhood, key), origin.since)
+    reason = reason_line(origin.flags[0], frame.neighbourhood, key, origin.since)
     text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}")
     carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports.flagged
                 if p.same_incident_as == key]

@@ -23,6 +23,16 @@ from tests.netns import Lab
 COMMUNITY = "lab-ro"
 LAN_PREFIX, MANAGEMENT_PREFIX = "192.0.2", "198.51.100"
 BRIDGE_MIB_SCRIPT = Path(__file__).with_name("bridge_mib.py")
+FRAMES_FROM = r"""
+import socket, sys
+interface, source, count = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), int(sys.argv[3])
+sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+sock.bind((interface, 0))
+frame = b"\xff" * 6 + source + b"\x88\xb5" + b"portmap lab: a switch port's own MAC".ljust(46, b"\0")
+for _ in range(count):
+    sock.send(frame)
+"""
+"""Broadcast frames (local experimental EtherType) with a chosen source MAC, out of one interface."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,11 @@ class IncidentLab:
         return subprocess.run(["ip", "netns", "exec", self.ns["mgmt"], sys.executable, "-m", "portmap", "--inventory",
                                str(inventory), *args], capture_output=True, text=True, timeout=timeout_s,
                               cwd=Path(__file__).resolve().parents[2])
+
+    def send_as(self, name: str, interface: str, mac: str, count: int = 3) -> None:
+        """`count` frames out of `name`'s `interface` with source `mac`: what a switch's CPU or
+        management interface sends with one of its port MACs, so that the next switch learns it."""
+        self.lab.exec(self.ns[name], sys.executable, "-c", FRAMES_FROM, interface, mac, str(count))
 
     def mac(self, name: str, interface: str = "eth0") -> str:
         return self.lab.exec(self.ns[name], "cat", f"/sys/class/net/{interface}/address").stdout.strip()
