@@ -53,3 +53,4 @@ def test_sort_columns_equal_the_sort_keys_row_by_row(poll):
     ports = poll[0]
     for sort, key in SORT_KEYS.items():
         assert [float(value) for rates in by_device(ports) for value in SORT_COLUMNS[sort](rates.per_second, rates.speed_bps)] == [key(p) for p in ports]
+    assert [p.errors_and_discards_ps or 0.0 for p in ports] == [SORT_KEYS["errors"](p) for p in ports], "ERR/S is the errors order"

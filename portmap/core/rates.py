@@ -94,6 +94,13 @@ class PortRates(NamedTuple):
         busiest = max(self.inbound.bps or 0.0, self.outbound.bps or 0.0)
         return busiest / self.speed_bps * 100
 
+    @property
+    def errors_and_discards_ps(self) -> float | None:
+        """ERR/S: errors and discards of both directions (SORT_COLUMNS["errors"] for one port, without arrays)."""
+        if self.inbound is None:
+            return None
+        return sum(side.trouble_ps or 0.0 for side in (self.inbound, self.outbound) if side is not None)
+
     def sort_key(self, sort: str) -> float:
         """This port's value of SORT_COLUMNS[sort], the one definition of each order."""
         per_second = np.full((1, 2, len(METRICS)), np.nan)

@@ -38,7 +38,7 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
         fmt.pct(rates.util_pct),
         fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
         fmt.nbytes(outbound.avg_pkt_bytes if outbound else None),
-        fmt.si(None if inbound is None else rates.sort_key("errors")),
+        fmt.si(rates.errors_and_discards_ps),
     ]
 
 
@@ -140,7 +140,7 @@ def render_json(
             "out_errors_ps": _round(outbound.errors_ps if outbound else None, 2),
             "in_discards_ps": _round(inbound.discards_ps if inbound else None, 2),
             "out_discards_ps": _round(outbound.discards_ps if outbound else None, 2),
-            "errors_and_discards_ps": _round(None if inbound is None else rates.sort_key("errors"), 2),
+            "errors_and_discards_ps": _round(rates.errors_and_discards_ps, 2),
             "rate_status": str(rates.status),
             "note": rates.note,
             "flagged": ranked.flagged,

@@ -130,7 +130,7 @@ def _row(port: RankedPort, frame: Frame, history: History) -> Row:
         fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
         fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
         fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
-        fmt.si(rates.sort_key("errors") if inbound else None), sparkline(history.busier(key)),
+        fmt.si(rates.errors_and_discards_ps), sparkline(history.busier(key)),
     )
     return Row(key, cells, style)
 
