@@ -1,9 +1,13 @@
-"""Misbehaving network pieces for tests: an agent that never answers, one that answers late."""
+"""Misbehaving network pieces for tests: an agent that never answers, one that answers late, a
+host that races each answer with a forged one."""
 
 from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
+
+from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, decode_message
 
 
 class _Silent(asyncio.DatagramProtocol):
@@ -65,3 +69,41 @@ def close_relay(transport: asyncio.DatagramTransport, relay: _Relay) -> None:
     for upstream in relay.upstreams:
         upstream.close()
     transport.close()
+
+
+class _Forger(_Relay):
+    """A relay that, for each answer, first sends a forged copy (`forge` of its bytes) from
+    another UDP port, as a host on the path that saw the request would, then the real answer.
+    Keeps the request-ids it relayed."""
+
+    def __init__(self, target: tuple[str, int], forge: Callable[[bytes], bytes], other: asyncio.DatagramTransport) -> None:
+        super().__init__(target, delay_s=0.0)
+        self.forge, self.other = forge, other
+        self.request_ids: list[int] = []
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        self.request_ids.append(decode_message(data, (GET, GET_NEXT, GET_BULK)).request_id)
+        super().datagram_received(data, addr)
+
+    async def _forward(self, data: bytes, client: tuple[str, int]) -> None:
+        relay = self
+
+        class Back(asyncio.DatagramProtocol):
+            def datagram_received(self, answer: bytes, _: tuple[str, int]) -> None:
+                assert relay.transport is not None
+                relay.other.sendto(relay.forge(answer), client)
+                relay.transport.sendto(answer, client)
+
+        upstream, _ = await asyncio.get_running_loop().create_datagram_endpoint(Back, remote_addr=self.target)
+        self.upstreams.append(upstream)
+        upstream.sendto(data)
+
+
+async def forging_relay(port: int, target_port: int, forge: Callable[[bytes], bytes]) -> tuple[asyncio.DatagramTransport, _Forger]:
+    """A relay in front of an agent whose every answer is raced by a forged copy from another port."""
+    loop = asyncio.get_running_loop()
+    other, _ = await loop.create_datagram_endpoint(asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0))
+    transport, relay = await loop.create_datagram_endpoint(
+        lambda: _Forger(("127.0.0.1", target_port), forge, other), local_addr=("127.0.0.1", port))
+    relay.upstreams.append(other)
+    return transport, relay

@@ -9,8 +9,10 @@ from portmap.core.rates import RateStatus
 from portmap.demo.network import PortSpec
 from portmap.core.snapshot import Snapshot
 from portmap.engine.poller import Engine
+from portmap.engine.tables import probe_system
+from portmap.snmp.community import reply_source
 from portmap.snmp.session import SnmpClient
-from tests.faults import close_relay, slow_relay
+from tests.faults import close_relay, forging_relay, slow_relay
 from tests.helpers import free_udp_ports
 
 
@@ -113,3 +115,33 @@ async def test_v3_agent_with_a_new_engine_id_after_reboot_is_followed(quiet_scen
     first = answered[0]
     assert all(r.status in (RateStatus.DISCONTINUITY, RateStatus.FIRST) for r in by_device(first, "v3sw").values()), by_device(first, "v3sw")
     assert not any(p.flagged for s in snapshots for p in s.ports)
+
+
+async def test_a_reply_from_another_address_is_never_taken_for_the_devices(quiet_scenario):
+    """Each of acc1's answers is raced by a copy from another port with the right request-id and
+    community, claiming sysName 'evil': the device keeps its own name and its counters poll,
+    the forgeries are counted by source."""
+    port = free_udp_ports(1)[0]
+    forge = lambda answer: answer.replace(b"\x04\x04acc1", b"\x04\x04evil")  # noqa: E731
+    transport, relay = await forging_relay(port, quiet_scenario.devices["acc1"].port, forge)
+    victim = quiet_scenario.device("acc1", port=port)
+    try:
+        (checked,) = await probe_system([victim])
+        client = SnmpClient()
+        engine = Engine([victim], client)
+        snapshots = await polls(engine, 2, gap_s=0.5)
+        forged = dict(client.community.forged)
+        client.close()
+    finally:
+        close_relay(transport, relay)
+    assert not isinstance(checked, Exception) and checked.system.sys_name == "acc1"
+    assert not snapshots[-1].failed and by_device(snapshots[-1], "acc1")
+    assert sum(forged.values()) >= 2 and all(source.startswith("127.0.0.1:") for source in forged)
+    ids = relay.request_ids
+    assert len(set(ids)) == len(ids) and not any(abs(a - b) == 1 for a, b in zip(ids, ids[1:])), "request-ids are not sequential"
+
+
+def test_a_source_address_is_compared_in_one_form():
+    assert reply_source(("::ffff:192.0.2.7", 161, 0, 0)) == ("192.0.2.7", 161)
+    assert reply_source(("2001:db8::1", 161, 0, 0)) == ("2001:db8::1", 161) == reply_source(("2001:DB8:0::1", 161))
+    assert reply_source(("fe80::1%eth0", 161, 0, 2)) == ("fe80::1", 161)

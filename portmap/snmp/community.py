@@ -1,8 +1,10 @@
 """SNMP v1/v2c requests on one shared UDP socket per address family, read with the lean codec.
 
 v1/v2c messages need no security processing, so they skip pysnmp entirely: a request is
-encoded by portmap/snmp/ber.py, matched to its response by request-id (and community), and
-the response decoded from bytes. SNMPv3 goes through usm.py. A datagram whose header is not
+encoded by portmap/snmp/ber.py, matched to its response by request-id, community and the
+address it was sent to (a reply from anywhere else is a forgery: dropped, counted and logged
+per source), and the response decoded from bytes. Request-ids are random 31-bit numbers,
+never two alike in flight, so another host cannot guess the next one. SNMPv3 goes through usm.py. A datagram whose header is not
 a well-formed response is dropped and counted (the request it may have answered times out);
 malformed variable bindings are found by the requester, which decodes them.
 """
@@ -10,8 +12,11 @@ malformed variable bindings are found by the requester, which decodes them.
 from __future__ import annotations
 
 import asyncio
-import random
+import ipaddress
+import logging
+import secrets
 import socket
+from collections import Counter
 from collections.abc import Callable
 
 from portmap.errors import SnmpAddressError
@@ -20,6 +25,17 @@ from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, BerError, Message, decode_
 from portmap.snmp.transport import RequestKind, agent_error, timeout_error
 
 _PDU = {"get": GET, "next": GET_NEXT, "bulk": GET_BULK}
+log = logging.getLogger(__name__)
+
+Address = tuple[str, int]
+
+
+def reply_source(addr: tuple[str | int, ...]) -> Address:
+    """A datagram's source as (host, port), an IPv4-mapped IPv6 host written as IPv4."""
+    host = ipaddress.ip_address(str(addr[0]).split("%")[0])
+    if isinstance(host, ipaddress.IPv6Address) and host.ipv4_mapped is not None:
+        host = host.ipv4_mapped
+    return str(host), int(addr[1])
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -27,7 +43,7 @@ class _Endpoint(asyncio.DatagramProtocol):
         self.owner = owner
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
-        self.owner.received(data)
+        self.owner.received(data, addr)
 
     def error_received(self, exc: Exception) -> None:
         """An ICMP error (port unreachable): the request it belongs to times out, as on a lost packet."""
@@ -41,8 +57,9 @@ class CommunitySocket:
         self._sockets: dict[int, asyncio.DatagramTransport] = {}
         self._opening = asyncio.Lock()
         """Many devices' first requests start together: one socket per family, not one each."""
-        self._waiting: dict[int, tuple[asyncio.Future[Message | None], bytes]] = {}
-        self._next_id = random.randrange(1, 2**30)
+        self._waiting: dict[int, tuple[asyncio.Future[Message | None], bytes, Address]] = {}
+        self.forged: Counter[str] = Counter()
+        """Replies dropped because they came from another address than the request went to, by source."""
 
     async def _socket(self, family: int) -> asyncio.DatagramTransport:
         if family not in self._sockets:
@@ -56,20 +73,31 @@ class CommunitySocket:
         return self._sockets[family]
 
     def _request_id(self) -> int:
-        self._next_id = self._next_id % (2**31 - 1) + 1
-        return self._next_id
+        """A random 31-bit request-id, none of the requests in flight's."""
+        while True:
+            request_id = secrets.randbelow(2**31 - 1) + 1
+            if request_id not in self._waiting:
+                return request_id
 
-    def received(self, data: bytes) -> None:
-        """Match a datagram to its request by request-id and community; its variable bindings
-        are decoded by the requester, who knows what it asked."""
+    def received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        """Match a datagram to its request by request-id, community and source address; its
+        variable bindings are decoded by the requester, who knows what it asked."""
         try:
             response = decode_response(data)
         except BerError:
             self._on_undecodable()
             return
         waiting = self._waiting.get(response.request_id)
-        if waiting is not None and waiting[1] == response.community and not waiting[0].done():
-            waiting[0].set_result(response)
+        if waiting is None or waiting[1] != response.community or waiting[0].done():
+            return
+        source = reply_source(addr)
+        if source != waiting[2]:
+            where = f"{source[0]}:{source[1]}"
+            if not self.forged[where]:
+                log.warning("dropped a reply from %s to a request sent to %s:%d (counted from now on)", where, *waiting[2])
+            self.forged[where] += 1
+            return
+        waiting[0].set_result(response)
 
     async def exchange(self, address: tuple[str, int], family: int, message: Callable[[int], bytes], community: bytes,
                        timeout_s: float, retries: int) -> Message | None:
@@ -80,7 +108,7 @@ class CommunitySocket:
         data = message(request_id)
         loop = asyncio.get_running_loop()
         answer: asyncio.Future[Message | None] = loop.create_future()
-        self._waiting[request_id] = (answer, community)
+        self._waiting[request_id] = (answer, community, reply_source(address))
         tries_left = retries + 1
         timer: asyncio.TimerHandle | None = None
 
