@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 
 from portmap.core.rates import RateStatus
-from portmap.demo.network import PortSpec
+from portmap.demo.inventory import demo_inventory
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import AgentFault, PortSpec, default_network
 from portmap.core.snapshot import Snapshot
 from portmap.engine.poller import Engine
 from portmap.engine.tables import probe_system
@@ -145,3 +148,34 @@ def test_a_source_address_is_compared_in_one_form():
     assert reply_source(("::ffff:192.0.2.7", 161, 0, 0)) == ("192.0.2.7", 161)
     assert reply_source(("2001:db8::1", 161, 0, 0)) == ("2001:db8::1", 161) == reply_source(("2001:DB8:0::1", 161))
     assert reply_source(("fe80::1%eth0", 161, 0, 2)) == ("fe80::1", 161)
+
+
+async def test_a_64_bit_counter_that_jumps_by_2_to_the_32_is_a_glitch_not_traffic():
+    """acc2's agent adds 2**32 to port 1's ifHCInOctets (a 100G port: 24 Gb/s would be possible)
+    and to port 2's ifHCInUcastPkts (speed unknown: no line rate to check) two seconds in."""
+    network = default_network(flood_after_s=3600)
+    acc2 = network.device("acc2")
+    speeds = {1: 100 * 10**9, 2: 0}
+    acc2 = replace(acc2, faults=(AgentFault.HC_CARRY,),
+                   ports=tuple(replace(p, speed_bps=speeds.get(p.if_index, p.speed_bps)) for p in acc2.ports))
+    network = replace(network, devices=tuple(acc2 if d.name == "acc2" else d for d in network.devices))
+    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    started = time.monotonic()
+    client = SnmpClient()
+    engine = Engine([next(d for d in demo_inventory(network).devices if d.name == "acc2")], client)
+    try:
+        snapshots = []
+        for at in (0.0, 1.0, 2.5, 3.3):  # seconds after start: the jump comes between the second and third
+            await asyncio.sleep(max(0.0, at - (time.monotonic() - started)))
+            snapshots.append(await engine.poll())
+    finally:
+        client.close()
+        simulator.stop()
+    before, jumped, after = (by_device(s, "acc2") for s in snapshots[1:])
+    assert before[1].status is RateStatus.OK and before[2].status is RateStatus.OK
+    assert jumped[1].status is RateStatus.GLITCH and jumped[2].status is RateStatus.GLITCH, (jumped[1].note, jumped[2].note)
+    assert "2**32" in jumped[1].note and not snapshots[2].ports.flagged and snapshots[2].glitches_dropped >= 2
+    assert after[1].status is RateStatus.OK and after[2].status is RateStatus.OK, "the counter goes on from where it jumped"
+    assert after[2].inbound.pps < 1000 and after[1].inbound.bps < 10**7

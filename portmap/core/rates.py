@@ -17,8 +17,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from portmap.core.counters import (
+    CounterDeltas,
+    counter32_may_wrap_twice,
+    counter_deltas,
+    impossible_sizes,
+    max_octets,
+    max_packets,
+    plausible_speed,
+)
 from portmap.core.metrics import BPS, BCAST, DISCARDS, ERRORS, IN, MCAST, METRICS, OUT, PPS, TROUBLE
-from portmap.core.counters import CounterDeltas, counter32_may_wrap_twice, counter_deltas, max_octets, max_packets
 from portmap.core.samples import COUNTER_COLUMN, COUNTER_NAMES, NO_DISCONTINUITY, DeviceSample, InterfaceInfo
 
 SYS_UPTIME_MODULO_CS = 2**32
@@ -245,14 +253,15 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
     discontinuity_before = np.full(count, NO_DISCONTINUITY, np.int64)
     before[~new], widths_before[~new], discontinuity_before[~new] = prev.values[known], prev.widths[known], prev.discontinuity[known]
     deltas = counter_deltas(before, cur.values, widths_before, cur.widths)
-    limits = np.where(_OCTETS, max_octets(speed, interval)[:, None], max_packets(speed, interval)[:, None])
+    able = plausible_speed(speed)
+    limits = np.where(_OCTETS, max_octets(able, interval)[:, None], max_packets(able, interval)[:, None])
     amounts = deltas.values.astype(np.float64)
     too_fast = ~deltas.absent & ~deltas.reset & (amounts > limits)
     trouble = deltas.reset | too_fast
     first_trouble = np.argmax(trouble, axis=1)
     changed = ~new & (discontinuity_before != NO_DISCONTINUITY) & (cur.discontinuity != discontinuity_before)
     for row in np.flatnonzero(new | changed | trouble.any(axis=1)).tolist():
-        status[row], notes[row] = _why(row, bool(new[row]), bool(changed[row]), int(first_trouble[row]), deltas, too_fast, speed)
+        status[row], notes[row] = _why(row, bool(new[row]), bool(changed[row]), int(first_trouble[row]), deltas, too_fast, able)
 
     amounts[deltas.absent | trouble] = np.nan
     counted = amounts / interval
@@ -268,6 +277,12 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
         per_second[:, direction, DISCARDS] = discards
         per_second[:, direction, TROUBLE] = np.where(np.isnan(errors) & np.isnan(discards), np.nan,
                                                      np.nan_to_num(errors) + np.nan_to_num(discards))
+    for direction, side in ((IN, "in"), (OUT, "out")):
+        octets_ps = per_second[:, direction, BPS] / 8
+        for row in np.flatnonzero(impossible_sizes(octets_ps, per_second[:, direction, PPS]) & (status == _OK)).tolist():
+            size = octets_ps[row] / per_second[row, direction, PPS] if per_second[row, direction, PPS] else float("inf")
+            status[row] = _GLITCH
+            notes[row] = f"{side} octets and packets make {size:.0f} B packets: a counter jumped (2**32 carry?)"
     per_second[status != _OK] = np.nan
     octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
     wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval) & (status == _OK)
@@ -294,4 +309,4 @@ def _why(row: int, new: bool, changed: bool, column: int, deltas: CounterDeltas,
         return _DISCONTINUITY, f"{name} counter went back (reset or width change)"
     if deltas.wrapped[row, column]:
         return _DISCONTINUITY, f"{name} counter went back too far for a wrap (reset)"
-    return _GLITCH, f"{name} rose faster than the link's {speed[row] / 1e6:g} Mb/s"
+    return _GLITCH, f"{name} rose faster than the link's {speed[row] / 1e6:g} Mb/s"  # its speed, or the fastest it can have

@@ -34,6 +34,11 @@ def _mac_bytes(mac: str) -> bytes:
     return bytes.fromhex(mac.replace(":", "")) if mac else b""
 
 
+CARRY_AFTER_CS = 200
+CARRIED = {1: "in_octets", 2: "in_ucast"}
+"""AgentFault.HC_CARRY: the counter of each port that jumps by 2**32."""
+
+
 class AgentCounters:
     """A device's counters as its agent shows them: live, or cached like net-snmp's.
 
@@ -52,9 +57,12 @@ class AgentCounters:
         self._cache = {p.if_index: self.model.counters(self.device.name, p.if_index) for p in self.device.ports}
 
     def port(self, if_index: int) -> dict[str, int]:
-        if not self.device.counter_cache_s:
-            return self.model.counters(self.device.name, if_index)
-        return self._cache[if_index]
+        counts = self.model.counters(self.device.name, if_index) if not self.device.counter_cache_s else self._cache[if_index]
+        if AgentFault.HC_CARRY in self.device.faults and self.model.uptime_cs(self.device.name) >= CARRY_AFTER_CS:
+            carried = CARRIED.get(if_index)
+            if carried:
+                counts = {**counts, carried: counts[carried] + 2**32}
+        return counts
 
 
 class PortCounters(Protocol):

@@ -30,6 +30,9 @@ class AgentFault(StrEnum):
     SILENT_FOR_FDB = "silent-for-fdb"
     """Never answers a request for the forwarding tables (BRIDGE-MIB, Q-BRIDGE-MIB): one table's
     walk times out while the rest of the device answers."""
+    HC_CARRY = "hc-carry"
+    """Two seconds after start, port 1's ifHCInOctets and port 2's ifHCInUcastPkts jump by
+    exactly 2**32 and stay there (a 64-bit counter's carry bug seen on real agents)."""
     ARP_IN_OLDER_TABLE = "arp-in-older-table"
     """IPv4 ARP only in ipNetToMediaTable; ipNetToPhysicalTable holds an IPv6 neighbour alone
     (Cisco IOS 12.2-era, Ruijie, some Huawei)."""
