@@ -119,3 +119,52 @@ class FuzzAgent(asyncio.DatagramProtocol):
             depth = rng.randrange(100, 5000)
             return b"\x30\x80" * depth + b"\x00\x00" * depth
         return encoded
+
+
+HOSTILE_ARCS = (0, 1, 2, 4, 6, 16, 255, 256, 300, 65535, 2**31 - 1, 2**32 - 1)
+"""Index arcs a hostile agent puts in table rows: octets, and numbers no octet can be."""
+
+
+class HostileTables(asyncio.DatagramProtocol):
+    """An agent whose answers are valid SNMP, with hostile rows: every column walked gets a few
+    rows whose index arcs and values are drawn at random (arcs over 255 where a MAC or an IP
+    address belongs, strings where numbers belong, '²' where a port number belongs, negative
+    integers, OIDs), then its end. For fuzzing the table readers (FDB, ARP, LLDP, CDP, LAG, VTP)."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        try:
+            request, _ = decoder.decode(data, asn1Spec=v2c.Message())
+        except Exception:
+            return
+        response = v2c.apiMessage.get_response(request)
+        asked_pdu = v2c.apiMessage.get_pdu(request)
+        exact = asked_pdu.isSameTypeWith(v2c.GetRequestPDU())
+        varbinds = [self._row(tuple(name), exact) for name, _ in v2c.apiPDU.get_varbinds(asked_pdu)]
+        v2c.apiPDU.set_varbinds(v2c.apiMessage.get_pdu(response), varbinds)
+        if self.transport is not None:
+            self.transport.sendto(encoder.encode(response), addr)
+
+    def _row(self, asked: tuple[int, ...], exact: bool) -> tuple[object, object]:
+        rng = self.rng
+        if exact:
+            return asked, self._value()
+        if len(asked) > 40 or rng.random() < 0.2:
+            return asked, rfc1905.endOfMibView
+        index = tuple(rng.choice(HOSTILE_ARCS) if rng.random() < 0.3 else rng.randrange(256)
+                      for _ in range(rng.choice((1, 1, 2, 3, 3, 5, 6, 7, 8))))  # the index lengths tables have
+        return asked + index, self._value()
+
+    def _value(self) -> object:
+        choice = self.rng.random()
+        if choice < 0.2:
+            return rfc1902.OctetString("²".encode())
+        if choice < 0.4:
+            return rfc1902.Integer32(self.rng.randrange(-1, 8))  # subtypes, statuses, ports
+        return _value(self.rng)

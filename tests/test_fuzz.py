@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from dataclasses import replace
 import resource
 import time
 
@@ -15,11 +16,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from portmap.core.neighbourhood import DeviceTables, map_neighbourhood
+from portmap.engine.tables import read_tables
 from portmap.errors import InventoryError, SnmpError
 from portmap.inventory import load_inventory
 from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
+from portmap.present.tables import Inventoried, tables_json, tables_text
 from portmap.snmp.session import SnmpClient
-from tests.fuzz_agent import FuzzAgent
+from tests.fuzz_agent import FuzzAgent, HostileTables
 from tests.helpers import free_udp_ports, report, v2c_device
 
 CASES = int(os.environ.get("PORTMAP_FUZZ_CASES", "400"))
@@ -101,3 +105,34 @@ def test_mutated_inventories_end_in_a_one_line_error_or_a_valid_inventory(tmp_pa
     except InventoryError as error:
         assert "\n" not in str(error) and str(error).startswith(str(path))
     assert time.monotonic() - started < 2.0
+
+
+TABLE_CASES = max(20, CASES // 10)
+
+
+async def test_hostile_table_rows_are_skipped_and_never_escape_a_reader():
+    """Valid answers with hostile rows: every device ends in its tables (rows skipped, counted
+    under problems) or a typed error; no reader lets a row it cannot read out as an exception."""
+    port, = free_udp_ports(1)
+    transport, _ = await asyncio.get_running_loop().create_datagram_endpoint(
+        lambda: HostileTables(seed=20261130), local_addr=("127.0.0.1", port))
+    client = SnmpClient()
+    devices = [replace(v2c_device(f"hostile{case}", port, timeout_s=0.5), roles=frozenset({"switch", "router"}))
+               for case in range(TABLE_CASES)]
+    started = time.monotonic()
+    try:
+        results = await asyncio.wait_for(asyncio.gather(*(read_tables(client, d) for d in devices)), 120)
+    finally:
+        transport.close()
+        client.close()
+    read = [r for r in results if isinstance(r, DeviceTables)]
+    assert len(read) + sum(isinstance(r, SnmpError) for r in results) == len(devices)
+    assert not [p for t in read for p in t.problems if "unreadable answer" in p]
+    neighbourhood = map_neighbourhood(read)
+    inventoried = Inventoried([d.name for d in devices], read)
+    assert [tables_json(t, inventoried, neighbourhood.uplinks) for t in read] and [tables_text(t, inventoried) for t in read]
+    rows = sum(len(t.fdb) + len(t.arp) + len(t.neighbors) + len(t.aggregates) for t in read)
+    skipped = sum(1 for t in read for p in t.problems if "skipped" in p)
+    report(f"table-reader fuzz: {len(devices)} devices with hostile rows in {time.monotonic() - started:.1f}s: "
+           f"{len(read)} read ({rows} rows kept, {skipped} with rows skipped), "
+           f"{len(devices) - len(read)} typed errors")

@@ -46,6 +46,7 @@ def test_lldp_local_port_numbers_are_matched_to_interfaces_not_assumed_equal():
     assert local_if_index(9, PORT_LOCAL, b"10102", b"", ifs) == 10102
     assert local_if_index(4, PORT_LOCAL, b"4", b"GigabitEthernet1/0/1", ifs) == 10101
     assert local_if_index(5, PORT_NAME, b"Te9/9", b"", ifs) is None
+    assert local_if_index(6, PORT_LOCAL, "²".encode(), b"", ifs) is None, "a digit int() refuses is no port number"
 
 
 def test_chassis_and_port_ids_are_decoded_by_subtype():

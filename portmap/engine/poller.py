@@ -124,6 +124,11 @@ class Engine:
                 state.failed_last = True
                 log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
                 return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), None
+            except Exception as bug:  # an answer no reader foresaw fails this device's poll, never the loop
+                state.failed_last = True
+                log.warning("%s: unreadable answer (%s: %s)", device.name, type(bug).__name__, bug)
+                return DeviceStatus(device.name, False, time.monotonic() - started,
+                                    f"{device.name}: unreadable answer ({type(bug).__name__}: {bug})", "UnreadableAnswer"), None
         state.failed_last = False
         log.debug("%s answered in %.2fs (%d ports, %d requests so far)", device.name,
                   time.monotonic() - started, len(rates), state.session.requests_sent)

@@ -7,6 +7,7 @@ One device failing never stops the others.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -20,6 +21,8 @@ from portmap.snmp import oids
 from portmap.snmp.ifmib import read_interfaces, read_system
 from portmap.snmp.readers import READERS
 from portmap.snmp.session import SnmpClient
+
+log = logging.getLogger(__name__)
 
 
 async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | SnmpError:
@@ -38,12 +41,18 @@ async def read_tables(client: SnmpClient, device: Device) -> DeviceTables | Snmp
         try:
             tables = await reader.read(session, tables)
         except SnmpError as error:
-            tables = replace(tables, unread=(*tables.unread, reader.name),
-                             problems=(*tables.problems, f"{reader.name} not read: {str(error).removeprefix(device.name + ': ')}"))
+            tables = _unread(tables, reader.name, str(error).removeprefix(device.name + ": "))
+        except Exception as bug:  # an answer no reader foresaw costs that table, never the device or the command
+            log.warning("%s: %s: unreadable answer (%s: %s)", device.name, reader.name, type(bug).__name__, bug)
+            tables = _unread(tables, reader.name, f"unreadable answer ({type(bug).__name__}: {bug})")
     if session.max_repetitions < device.snmp.max_repetitions:
         tables = replace(tables, problems=(*tables.problems, f"walks ask {session.max_repetitions} GETBULK repetitions, not "
                                            f"{device.snmp.max_repetitions}: larger answers were too big or never came"))
     return tables
+
+
+def _unread(tables: DeviceTables, reader: str, why: str) -> DeviceTables:
+    return replace(tables, unread=(*tables.unread, reader), problems=(*tables.problems, f"{reader} not read: {why}"))
 
 
 async def read_all_tables(

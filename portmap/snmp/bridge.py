@@ -19,7 +19,7 @@ from portmap.errors import SnmpError, SnmpTimeout
 from portmap.snmp import oids
 from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
-from portmap.snmp.values import SnmpValue
+from portmap.snmp.values import SnmpValue, index_octets
 
 VTP_OPERATIONAL = 1
 VTP_RESERVED_VLANS = range(1002, 1006)
@@ -46,34 +46,39 @@ def _status(value: SnmpValue) -> str:
     return FDB_STATUS.get(_int(value) or 0, "unknown")
 
 
-async def _q_bridge(session: DeviceSession) -> list[FdbEntry]:
+async def _q_bridge(session: DeviceSession) -> tuple[list[FdbEntry], int]:
+    """The entries, and how many rows were skipped (an index that is no FDB id and MAC)."""
     table = await session.walk([
         oids.dot1dBasePortIfIndex.oid, oids.dot1qTpFdbPort.oid, oids.dot1qTpFdbStatus.oid, oids.dot1qVlanFdbId.oid,
     ])
     port_if = _port_map(table[oids.dot1dBasePortIfIndex.oid])
     vlan_of_fdb = {_int(value): index[-1] for index, value in table[oids.dot1qVlanFdbId.oid].items() if index}
-    entries = []
+    entries, skipped = [], 0
     for index, value in table[oids.dot1qTpFdbPort.oid].items():
         port = _int(value)
-        if len(index) != 7 or port is None:
+        mac = index_octets(index[1:]) if len(index) == 7 else None
+        if mac is None or port is None:
+            skipped += 1
             continue
-        fdb_id, mac = index[0], bytes(index[1:])
+        fdb_id = index[0]
         entries.append(FdbEntry(mac_text(mac), vlan_of_fdb.get(fdb_id, fdb_id), port, port_if.get(port),
                                 _status(table[oids.dot1qTpFdbStatus.oid].get(index))))
-    return entries
+    return entries, skipped
 
 
-async def _bridge(session: DeviceSession, vlan: int | None) -> list[FdbEntry]:
+async def _bridge(session: DeviceSession, vlan: int | None) -> tuple[list[FdbEntry], int]:
+    """The entries, and how many rows were skipped (an index that is no MAC)."""
     table = await session.walk([oids.dot1dBasePortIfIndex.oid, oids.dot1dTpFdbPort.oid, oids.dot1dTpFdbStatus.oid])
     port_if = _port_map(table[oids.dot1dBasePortIfIndex.oid])
-    entries = []
+    entries, skipped = [], 0
     for index, value in table[oids.dot1dTpFdbPort.oid].items():
         port = _int(value)
-        if len(index) != 6 or port is None:
+        mac = index_octets(index) if len(index) == 6 else None
+        if mac is None or port is None:
+            skipped += 1
             continue
-        entries.append(FdbEntry(mac_text(bytes(index)), vlan, port, port_if.get(port),
-                                _status(table[oids.dot1dTpFdbStatus.oid].get(index))))
-    return entries
+        entries.append(FdbEntry(mac_text(mac), vlan, port, port_if.get(port), _status(table[oids.dot1dTpFdbStatus.oid].get(index))))
+    return entries, skipped
 
 
 async def cisco_vlans(session: DeviceSession) -> list[int]:
@@ -84,31 +89,38 @@ async def cisco_vlans(session: DeviceSession) -> list[int]:
 
 
 async def read_fdb(session: DeviceSession) -> FdbReading:
-    entries = await _q_bridge(session)
+    entries, skipped = await _q_bridge(session)
     if entries:
-        return _checked(FdbReading(entries, "q-bridge"))
-    entries = await _bridge(session, None)
+        return _checked(FdbReading(entries, "q-bridge"), skipped)
+    entries, skipped_bridge = await _bridge(session, None)
+    skipped += skipped_bridge
     if any(e.learned for e in entries):
-        return _checked(FdbReading(entries, "bridge"))
+        return _checked(FdbReading(entries, "bridge"), skipped)
     vlans = await cisco_vlans(session)
     if not vlans:
-        return _checked(FdbReading(entries, "bridge" if entries else "none"))
+        return _checked(FdbReading(entries, "bridge" if entries else "none"), skipped)
     reading = FdbReading(list(entries), "bridge per VLAN")
     for position, vlan in enumerate(vlans):
         try:
-            reading.entries += await _bridge(session.client.session(session.device, vlan), vlan)
+            found, skipped_vlan = await _bridge(session.client.session(session.device, vlan), vlan)
         except SnmpTimeout as error:
             # Community indexing off, or no v3 context per VLAN: the rest would only time out too.
-            skipped = f"; {len(vlans) - position - 1} more VLAN(s) not tried" if position + 1 < len(vlans) else ""
-            reading.problems.append(f"VLAN {vlan}'s bridge table (community@{vlan} / context vlan-{vlan}): {error.detail}{skipped}")
+            rest = f"; {len(vlans) - position - 1} more VLAN(s) not tried" if position + 1 < len(vlans) else ""
+            reading.problems.append(f"VLAN {vlan}'s bridge table (community@{vlan} / context vlan-{vlan}): {error.detail}{rest}")
             break
         except SnmpError as error:
             reading.problems.append(f"VLAN {vlan}'s bridge table (community@{vlan} / context vlan-{vlan}): {error.detail}")
-    return _checked(reading)
+            continue
+        reading.entries += found
+        skipped += skipped_vlan
+    return _checked(reading, skipped)
 
 
-def _checked(reading: FdbReading) -> FdbReading:
-    """Say which learned entries could not be tied to an interface, and where nothing was learned."""
+def _checked(reading: FdbReading, skipped: int) -> FdbReading:
+    """Say which learned entries could not be tied to an interface, how many rows could not be
+    read (`skipped`), and where nothing was learned."""
+    if skipped:
+        reading.problems.append(f"{skipped} forwarding table row(s) skipped: their index or port is not a MAC and a bridge port")
     orphans = sorted({e.bridge_port for e in reading.entries if e.learned and e.if_index is None})
     if orphans:
         count = sum(1 for e in reading.entries if e.learned and e.if_index is None)

@@ -16,6 +16,7 @@ from portmap.core.tables import ArpEntry, mac_text
 from portmap.snmp import oids
 from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
+from portmap.snmp.values import index_octets
 
 IPV4, IPV6 = 1, 2
 """InetAddressType values."""
@@ -25,10 +26,9 @@ def _physical_index(index: tuple[int, ...]) -> tuple[int, str] | None:
     """ifIndex.addressType.length.address... -> (ifIndex, address text)."""
     if len(index) < 3:
         return None
-    if_index, kind, length, arcs = index[0], index[1], index[2], index[3:]
-    if len(arcs) != length or (kind, length) not in ((IPV4, 4), (IPV6, 16)) or not all(0 <= arc <= 255 for arc in arcs):
+    if_index, kind, length, address = index[0], index[1], index[2], index_octets(index[3:])
+    if address is None or len(address) != length or (kind, length) not in ((IPV4, 4), (IPV6, 16)):
         return None
-    address = bytes(arcs)
     return if_index, str(ipaddress.ip_address(address))
 
 
@@ -41,7 +41,7 @@ async def read_arp(session: DeviceSession) -> list[ArpEntry]:
             entries[(where[1], where[0])] = ArpEntry(where[1], mac_text(value), where[0], "ipNetToPhysical")
     media = await session.walk([oids.ipNetToMediaPhysAddress.oid])
     for index, value in media[oids.ipNetToMediaPhysAddress.oid].items():
-        if len(index) == 5 and all(0 <= arc <= 255 for arc in index[1:]) and isinstance(value, bytes) and len(value) == 6:
+        if len(index) == 5 and index_octets(index[1:]) is not None and isinstance(value, bytes) and len(value) == 6:
             ip = ".".join(map(str, index[1:]))
             entries.setdefault((ip, index[0]), ArpEntry(ip, mac_text(value), index[0], "ipNetToMedia"))
     return list(entries.values())
@@ -57,7 +57,7 @@ async def read_addresses(session: DeviceSession) -> dict[int, tuple[str, ...]]:
         if where is not None and isinstance(if_index, int):
             found.setdefault(if_index, set()).add(where[1])
     for index, if_index in table[oids.ipAdEntIfIndex.oid].items():
-        if len(index) == 4 and all(0 <= arc <= 255 for arc in index) and isinstance(if_index, int):
+        if len(index) == 4 and index_octets(index) is not None and isinstance(if_index, int):
             found.setdefault(if_index, set()).add(".".join(map(str, index)))
     return {if_index: tuple(sorted(ip for ip in ips if not _local(ip))) for if_index, ips in found.items()
             if any(not _local(ip) for ip in ips)}

@@ -17,7 +17,7 @@ from portmap.core.tables import Neighbor, mac_text
 from portmap.snmp import oids
 from portmap.snmp.reader import TableReader
 from portmap.snmp.session import DeviceSession
-from portmap.snmp.values import SnmpValue, shown_id, text
+from portmap.snmp.values import SnmpValue, index_octets, shown_id, text
 
 CHASSIS_MAC, CHASSIS_NETWORK_ADDRESS = 4, 5
 PORT_ALIAS, PORT_MAC, PORT_NETWORK_ADDRESS, PORT_NAME, PORT_LOCAL = 1, 3, 4, 5, 7
@@ -47,7 +47,7 @@ def local_if_index(port_num: int, subtype: SnmpValue, port_id: SnmpValue, port_d
         candidates = [i for i in interfaces.values() if i.mac == mac_text(port_id)]
     elif subtype == PORT_ALIAS:
         candidates = [i for i in interfaces.values() if port_text and i.alias == port_text]
-    elif subtype == PORT_LOCAL and port_text.isdigit():
+    elif subtype == PORT_LOCAL and port_text.isascii() and port_text.isdigit():  # '²' is a digit int() refuses
         candidates = [interfaces[int(port_text)]] if int(port_text) in interfaces else []
     else:
         candidates = [i for i in interfaces.values() if port_text and port_text in (i.if_name, i.if_descr)]
@@ -74,8 +74,8 @@ def management_addresses(column: Mapping[tuple[int, ...], SnmpValue]) -> dict[tu
     for index in column:
         if len(index) < 5:
             continue
-        family, length, address = index[3], index[4], bytes(index[5:])
-        if len(address) == length and (family, length) in ((IANA_IPV4, 4), (IANA_IPV6, 16)):
+        family, length, address = index[3], index[4], index_octets(index[5:])
+        if address is not None and len(address) == length and (family, length) in ((IANA_IPV4, 4), (IANA_IPV6, 16)):
             found.setdefault(index[:3], str(ipaddress.ip_address(address)))
     return found
 

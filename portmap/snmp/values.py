@@ -42,6 +42,12 @@ def to_python(value: object) -> SnmpValue:
     return EndOfColumn(f"unsupported type {type(value).__name__}")
 
 
+def index_octets(arcs: tuple[int, ...]) -> bytes | None:
+    """Index arcs that stand for octets (a MAC, an IP address), or None where one is not an octet:
+    a hostile or broken agent's row, to be skipped."""
+    return bytes(arcs) if all(0 <= arc <= 255 for arc in arcs) else None
+
+
 def text(value: SnmpValue) -> str:
     """An OCTET STRING read as display text: UTF-8 where it can be, trailing NULs and blanks dropped."""
     return value.decode("utf-8", errors="replace").strip("\x00").strip() if isinstance(value, bytes) else ""
