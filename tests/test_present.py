@@ -7,6 +7,7 @@ from portmap.core.ranking import rank_rates
 from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
 from portmap.core.samples import InterfaceInfo
 from portmap.core.snapshot import DeviceStatus, Frame, Snapshot
+from portmap.present.text import MAX_SHOWN, cells, fit, shown
 from portmap.present.top import COLUMNS, render_json, render_table
 from portmap.tui.views import COLUMNS as TUI_COLUMNS
 from portmap.tui.views import History, PortView
@@ -47,3 +48,13 @@ def test_the_tuis_orders_are_the_snapshots_ranking_by_that_key():
         tui_order = [row.key for row in view.rows(History(), sort)[0]]
         assert tui_order == [(p.rates.device, p.rates.if_index) for p in shot.ports.by(sort)]
     assert [row.key for row in view.rows(History(), "pps")[0]] == [("sw1", 2), ("sw1", 1), ("sw1", 3)]
+
+
+def test_agent_text_is_shown_escaped_capped_and_measured_in_cells():
+    assert shown("\x1b]0;x\x07a\r\nb\x7f\x9c") == "\\x1b]0;x\\x07a\\x0d\\x0ab\\x7f\\x9c"
+    assert shown("a\u202eb\u200bc\ufeff") == "a\\u202eb\\u200bc\\ufeff"
+    assert shown("x" * 100, 10) == "x" * 9 + "…" and shown("x" * 10, 10) == "x" * 10
+    assert len(shown("x" * 60_000)) == MAX_SHOWN
+    assert cells("全角") == 4 and cells("e\u0301") == 1 and cells("abc") == 3
+    assert fit("全角x", 4) == "全角" and fit("全角", 5) == "全角 " and fit("7", 3, right=True) == "  7"
+    assert fit("全角x", 3) == "全 ", "a wide character that does not fit leaves its cell blank"

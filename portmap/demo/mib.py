@@ -86,7 +86,15 @@ def build_view(
         view.update(_arp_view(tables, AgentFault.ARP_IN_OLDER_TABLE in device.faults))
         view.update(_lldp_view(device, tables))
         view.update(_address_view(tables))
+    if AgentFault.HOSTILE_TEXT in device.faults:
+        hostile = _constant(rfc1902.OctetString(HOSTILE_TEXT.encode()))
+        spoiled = (oids.sysName.instance(0), oids.sysDescr.instance(0), oids.ifName.instance(5), oids.ifAlias.instance(5))
+        view.update({oid: hostile for oid in view if oid in spoiled or oid[: len(oids.lldpRemSysName.oid)] == oids.lldpRemSysName.oid})
     return view
+
+
+HOSTILE_TEXT = "\x1b]0;pwned\x07\x1b[2J\x1b[31m\u202eevil\u200b\r\nFAKE ROW\x7f\x9b \u5168\u89d2 " + "x" * 3000
+"""AgentFault.HOSTILE_TEXT's strings."""
 
 
 def _constant(value: object) -> Getter:

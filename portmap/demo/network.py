@@ -33,6 +33,10 @@ class AgentFault(StrEnum):
     HC_CARRY = "hc-carry"
     """Two seconds after start, port 1's ifHCInOctets and port 2's ifHCInUcastPkts jump by
     exactly 2**32 and stay there (a 64-bit counter's carry bug seen on real agents)."""
+    HOSTILE_TEXT = "hostile-text"
+    """sysName, sysDescr, port 5's ifName and ifAlias and every LLDP neighbour's name are text
+    made to drive a terminal: ESC and OSC sequences, CR/LF, a bidirectional override, a
+    zero-width space, DEL and C1 bytes, wide characters and 3,000 characters of padding."""
     ARP_IN_OLDER_TABLE = "arp-in-older-table"
     """IPv4 ARP only in ipNetToMediaTable; ipNetToPhysicalTable holds an IPv6 neighbour alone
     (Cisco IOS 12.2-era, Ruijie, some Huawei)."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from portmap.core.samples import DeviceCheck
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
+from portmap.present.text import fit, shown
 
 
 def check_lines(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpError]) -> list[str]:
@@ -23,9 +24,9 @@ def check_lines(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpE
         system = result.system
         uptime = _uptime(system.sys_uptime_cs)
         interfaces = "-" if system.if_number is None else str(system.if_number)
-        descr = system.sys_descr.splitlines()[0][:50] if system.sys_descr else ""
+        descr = shown(system.sys_descr.splitlines()[0], 50) if system.sys_descr.splitlines() else ""
         walks = f"; {result.walks}" if result.walks else ""
-        lines.append(f"{device.name:12}  {address:21}  {system.sys_name[:16]:16}  {uptime:>10}  {interfaces:>4}  ok: {descr}{walks}")
+        lines.append(f"{device.name:12}  {address:21}  {fit(shown(system.sys_name, 16), 16)}  {uptime:>10}  {interfaces:>4}  ok: {descr}{walks}")
     lines.append(f"{len(devices) - failures}/{len(devices)} devices answered")
     return lines
 

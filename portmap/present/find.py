@@ -6,12 +6,13 @@ from collections.abc import Sequence
 
 from portmap.core.neighbourhood import DeviceTables, Neighbourhood
 from portmap.core.placement import HostLocation
+from portmap.present.text import shown
 from portmap.present.vendors import vendor
 
 
 def _port_name(neighbourhood: Neighbourhood, device: str, if_index: int | None, unknown: str) -> str:
     info = neighbourhood.interfaces.get((device, if_index)) if if_index is not None else None
-    return info.if_name if info else unknown
+    return shown(info.if_name) if info else unknown
 
 
 def host_json(host: HostLocation, neighbourhood: Neighbourhood) -> dict[str, object]:
@@ -39,7 +40,7 @@ def host_json(host: HostLocation, neighbourhood: Neighbourhood) -> dict[str, obj
 
 def host_text(host: HostLocation, neighbourhood: Neighbourhood) -> list[str]:
     where = f"{host.port[0]} {_port_name(neighbourhood, *host.port, '?')}" if host.port else "no access port found"
-    lines = [f"{host.mac}  {', '.join(host.ips) or '-'}  name {neighbourhood.name_of(host) or '-'}  "
+    lines = [f"{host.mac}  {', '.join(host.ips) or '-'}  name {shown(neighbourhood.name_of(host) or '-')}  "
              f"vendor {vendor(host.mac) or '-'}  vlan {host.vlan}  -> {where}",
              f"  why: {host.reason}"]
     for seen in host.sightings:

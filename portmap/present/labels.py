@@ -9,6 +9,7 @@ from portmap.core.flags import FLOOD_KINDS, PortFlag
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present.reasons import reason
+from portmap.present.text import shown
 
 
 def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
@@ -19,7 +20,7 @@ def host_label(neighbourhood: Neighbourhood | None, key: PortKey) -> str:
     host = hosts[0]
     name = neighbourhood.name_of(host) if neighbourhood else None
     address = f"{', '.join(host.ips)} ({host.mac})" if host.ips else host.mac
-    return f"{name} {address}" if name else address
+    return f"{shown(name)} {address}" if name else address
 
 
 def reason_line(flag: PortFlag, neighbourhood: Neighbourhood | None, key: PortKey, since: float | None,
@@ -36,8 +37,8 @@ def reason_line(flag: PortFlag, neighbourhood: Neighbourhood | None, key: PortKe
 
 def port_label(snapshot: Snapshot, key: PortKey) -> str:
     info = snapshot.interfaces.get(key)
-    name = info.if_name if info else f"ifIndex {key[1]}"
-    alias = f" ({info.alias})" if info and info.alias else ""
+    name = shown(info.if_name) if info else f"ifIndex {key[1]}"
+    alias = f" ({shown(info.alias)})" if info and info.alias else ""
     return f"{key[0]} {name}{alias}"
 
 

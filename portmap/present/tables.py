@@ -7,6 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from portmap.core.tables import Neighbor, neighbor_device
 from portmap.core.neighbourhood import DeviceTables, device_macs
 from portmap.core.samples import PortKey
+from portmap.present.text import shown
 
 
 class Inventoried:
@@ -52,14 +53,14 @@ def tables_json(tables: DeviceTables, inventoried: Inventoried, uplinks: Mapping
 
 
 def tables_text(tables: DeviceTables, inventoried: Inventoried) -> list[str]:
-    names = {i: info.if_name for i, info in tables.interfaces.items()}
+    names = {i: shown(info.if_name) for i, info in tables.interfaces.items()}
     lines = [f"{tables.device}: {len(tables.interfaces)} interfaces, {len(tables.fdb)} FDB entries ({tables.fdb_source}), "
              f"{len(tables.arp)} ARP entries, {len(tables.neighbors)} neighbours"]
     lines += [f"  fdb  {e.mac}  vlan {e.vlan}  {names.get(e.if_index or -1, f'(bridge port {e.bridge_port}, no interface)')}  {e.status}"
               for e in tables.fdb]
     lines += [f"  arp  {e.ip}  {e.mac}  {names.get(e.if_index, f'ifIndex {e.if_index}')}  ({e.source})" for e in tables.arp]
     lines += [f"  {n.protocol:4} {names.get(n.local_if_index or -1, f'(port {n.local_port_num})')} -> "
-              f"{n.remote_sysname or n.remote_chassis_id} {n.remote_port}{'' if inventoried(n) else '  (not in the inventory)'}"
+              f"{shown(n.remote_sysname or n.remote_chassis_id)} {shown(n.remote_port)}{'' if inventoried(n) else '  (not in the inventory)'}"
               for n in tables.neighbors]
     lines += [f"  ! {problem}" for problem in tables.problems]
     return lines

@@ -12,6 +12,7 @@ from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present import numbers as fmt
 from portmap.present.labels import port_label, reason_line, unreachable
 from portmap.present.reasons import evidence_json
+from portmap.present.text import cells, fit, shown
 from portmap.present.vendors import vendor
 
 COLUMNS = (
@@ -28,8 +29,8 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
     mark = "!" if ranked.flagged and ranked.same_incident_as is None else "+" if ranked.flagged else " "
     return [
         mark + rates.device,
-        info.if_name if info else str(rates.if_index),
-        info.alias if info else "",
+        shown(info.if_name) if info else str(rates.if_index),
+        shown(info.alias) if info else "",
         snapshot.oper_status.get(key, "?"),
         fmt.si(inbound.pps if inbound else None),
         fmt.si(outbound.pps if outbound else None),
@@ -46,9 +47,9 @@ def render_table(
     snapshot: Snapshot, limit: int, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None
 ) -> str:
     rows = [_row(snapshot, ranked) for ranked in snapshot.ports[:limit]]
-    widths = [max([width, len(title)] + [len(r[i]) for r in rows]) for i, (title, width) in enumerate(COLUMNS)]
+    widths = [max([width, len(title)] + [cells(r[i]) for r in rows]) for i, (title, width) in enumerate(COLUMNS)]
     lines = ["  ".join(title.ljust(widths[i]) for i, (title, _) in enumerate(COLUMNS)).rstrip()]
-    lines += ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines += ["  ".join(fit(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines += _flag_lines(snapshot, neighbourhood)
     lines += _note_lines(snapshot)
     lines += _unreachable_lines(snapshot, previous_failures)

@@ -15,6 +15,7 @@ from portmap.present.labels import port_label
 from portmap.core.topology import path_between
 from portmap.core.snapshot import PortKey
 from portmap.tui.views import History, devices_rows, hosts_lines, routers
+from portmap.present.text import MAX_SHOWN, shown
 from portmap.present.vendors import vendor
 from portmap.core.snapshot import Frame
 
@@ -85,12 +86,12 @@ class TopologyScreen(FrameScreen):
             for device in sorted(n for n, kind in graph.nodes(data="kind") if kind == "device"):
                 branch = tree.root.add(Text(f"{device} ({graph.nodes[device].get('roles') or '-'})"), expand=True)
                 for other in sorted(graph.neighbors(device)):
-                    label = graph.edges[device, other].get("label", "")
+                    label = shown(graph.edges[device, other].get("label", ""), 2 * MAX_SHOWN)
                     if graph.nodes[other].get("kind") == "host":
                         ips = graph.nodes[other].get("ips") or ""
                         branch.add_leaf(Text(f"host {other} {ips}  on {label}"))
                     else:
-                        branch.add_leaf(Text(f"link to {other}: {label}"))
+                        branch.add_leaf(Text(f"link to {shown(other)}: {label}"))
         yield tree
         yield Footer()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from portmap.present import numbers as fmt
+from portmap.present.text import fit, shown
 from portmap.present.labels import host_label, port_label, reason_line, unreachable
 from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.snapshot import PortKey
@@ -32,8 +33,7 @@ NUMERIC = {"IN PPS", "OUT PPS", "IN BPS", "OUT BPS", "UTIL", "AVG IN", "ERR/S"}
 
 def line(cells: Sequence[str]) -> str:
     """One table line: each cell cut or padded to its column (numbers to the right)."""
-    return " ".join((cell[:width].rjust(width) if title in NUMERIC else cell[:width].ljust(width))
-                    for cell, (title, width) in zip(cells, COLUMNS))
+    return " ".join(fit(cell, width, right=title in NUMERIC) for cell, (title, width) in zip(cells, COLUMNS))
 
 
 HEADER = line([title for title, _ in COLUMNS])
@@ -123,10 +123,10 @@ def _row(port: RankedPort, frame: Frame, history: History) -> Row:
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
     mark = "!" if port.flagged and port.same_incident_as is None else "+" if port.flagged else ""
-    who = host_label(frame.neighbourhood, key) or (info.alias if info else "")
+    who = host_label(frame.neighbourhood, key) or (shown(info.alias) if info else "")
     style = "bold red" if mark == "!" else "yellow" if mark == "+" else ""
     cells = (
-        mark, rates.device, info.if_name if info else str(rates.if_index), who, snapshot.oper_status.get(key, "?"),
+        mark, rates.device, shown(info.if_name) if info else str(rates.if_index), who, snapshot.oper_status.get(key, "?"),
         fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
         fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
         fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
@@ -186,10 +186,11 @@ def hosts_lines(frame: Frame, key: PortKey, vendors: Callable[[str], str | None]
     lines = []
     for host in neighbourhood.hosts_on(key):
         name = neighbourhood.name_of(host)
-        lines.append(f"{host.mac}  {', '.join(host.ips) or '-'}  {name or ''}  {vendors(host.mac) or ''}  vlan {host.vlan}")
+        lines.append(f"{host.mac}  {', '.join(host.ips) or '-'}  {shown(name or '')}  {vendors(host.mac) or ''}  vlan {host.vlan}")
     neighbor = neighbourhood.neighbors.get(key)
     if neighbor is not None:
-        lines.append(f"{neighbor.protocol.upper()} neighbour: {neighbor.remote_sysname or neighbor.remote_chassis_id} {neighbor.remote_port}")
+        lines.append(f"{neighbor.protocol.upper()} neighbour: {shown(neighbor.remote_sysname or neighbor.remote_chassis_id)} "
+                     f"{shown(neighbor.remote_port)}")
     if key in neighbourhood.uplinks:
         lines.append(f"uplink: {neighbourhood.uplinks[key]}")
     return lines or ["no host learned on this port"]
