@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 
 import networkx as nx
 
 from portmap.present.map import render
-from portmap.core.topology import path_between
+from portmap.core.tables import Neighbor
+from portmap.core.topology import build_topology, path_between
 from portmap.core.neighbourhood import topology
 from portmap.engine.tables import read_once, roles_of
 from tests.helpers import require
@@ -45,3 +47,33 @@ async def test_every_format_is_readable_by_its_tools(demo_running):
     require(shutil.which("dot") is not None, "needs Graphviz (Debian: apt-get install graphviz)")
     svg = subprocess.run(["dot", "-Tsvg"], input=render(graph, "dot"), capture_output=True, text=True, check=True)
     assert svg.stderr == "" and svg.stdout.count("class=\"node\"") == graph.number_of_nodes()
+
+
+HOSTILE_NAMES = ['sw "1"', "node", "graph", "edge", "sw-1", "sw_1", "a:b", "trail\\"]
+
+
+def hostile_graph() -> nx.Graph:
+    """Devices named with a quote, DOT keywords, names Mermaid would merge, a colon, a trailing
+    backslash; ports named with a terminal escape and ending in a backslash."""
+    neighbors = {name: [Neighbor("lldp", 1, 1, after, "", "Gi0/1\\", "")] for name, after in zip(HOSTILE_NAMES, HOSTILE_NAMES[1:])}
+    port_names = {(name, 1): "Gi0/1\x1b[2J\x01" for name in HOSTILE_NAMES}
+    return build_topology({name: ["switch"] for name in HOSTILE_NAMES}, neighbors, port_names, {})
+
+
+def test_every_format_holds_hostile_names_and_is_read_back():
+    graph = hostile_graph()
+    assert graph.number_of_nodes() == len(HOSTILE_NAMES) and graph.number_of_edges() == len(HOSTILE_NAMES) - 1
+    back = nx.read_graphml(io.BytesIO(render(graph, "graphml").encode()))
+    assert set(back.nodes) == set(HOSTILE_NAMES) and back.number_of_edges() == graph.number_of_edges()
+    assert all("\x1b" not in label and "\\x1b" in label for _, _, label in back.edges(data="label"))
+    mermaid = render(graph, "mermaid").splitlines()
+    nodes = [re.fullmatch(r'  (n\d+)\["([^"]*)"\]', line) for line in mermaid if '["' in line]
+    assert all(nodes) and len({m.group(1) for m in nodes}) == len(HOSTILE_NAMES)
+    assert {m.group(2) for m in nodes} >= {"sw-1", "sw_1", "sw #quot;1#quot;"}
+    require(shutil.which("dot") is not None, "needs Graphviz (Debian: apt-get install graphviz)")
+    drawn = subprocess.run(["dot", "-Tplain"], input=render(graph, "dot"), capture_output=True, text=True)
+    assert drawn.returncode == 0 and drawn.stderr == "", drawn.stderr
+    lines = drawn.stdout.splitlines()
+    assert sum(line.startswith("node ") for line in lines) == len(HOSTILE_NAMES)
+    assert sum(line.startswith("edge ") for line in lines) == graph.number_of_edges()
+    assert all(name.replace('"', '\\"') in drawn.stdout for name in ("node", "graph", "edge", "sw-1", "sw_1", "a:b"))
