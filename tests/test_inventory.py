@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -235,3 +236,29 @@ def test_thousands_of_devices_load_quickly(tmp_path):
     started = time.monotonic()
     assert len(load_inventory(path).devices) == 5000
     assert time.monotonic() - started < 10
+
+
+def test_only_regular_files_are_read_and_anything_else_is_named(tmp_path):
+    """A dangling link, a link loop or a FIFO in a folder, /dev/zero or a FIFO given as the
+    inventory: one clear line and exit 2, at once (a FIFO never hangs the read)."""
+    cases = {}
+    for name, make in (("dangling", lambda p: p.symlink_to(p.with_name("nowhere.yaml"))),
+                       ("loop", lambda p: p.symlink_to(p)), ("fifo", lambda p: os.mkfifo(p))):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "a.yaml").write_text("devices:\n  - {name: sw1, host: 192.0.2.1, snmp: {version: 2c, community: x}}\n")
+        (folder / "a.yaml").chmod(0o600)
+        make(folder / "b.yaml")
+        cases[name] = folder
+    cases["a FIFO given"] = cases["fifo"] / "b.yaml"
+    cases["/dev/zero"] = Path("/dev/zero")
+    said = {}
+    for case, location in cases.items():
+        result = subprocess.run([sys.executable, "-m", "portmap", "--inventory", str(location), "inventory", "check"],
+                                capture_output=True, text=True, timeout=20, cwd=REPO)
+        assert result.returncode == 2 and result.stdout == "" and len(result.stderr.splitlines()) == 1, (case, result.stderr)
+        said[case] = result.stderr.strip()
+    assert said["dangling"] == f"portmap: {cases['dangling'] / 'b.yaml'}: a link to '{cases['dangling'] / 'nowhere.yaml'}', which does not exist"
+    assert said["loop"].startswith(f"portmap: {cases['loop'] / 'b.yaml'}: cannot read: ")
+    assert said["fifo"] == said["a FIFO given"] == f"portmap: {cases['fifo'] / 'b.yaml'}: a FIFO, not an inventory file: regular files only"
+    assert said["/dev/zero"] == "portmap: /dev/zero: a character device, not an inventory file: regular files only"

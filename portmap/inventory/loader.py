@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -198,20 +199,40 @@ def _compose(path: Path) -> yaml.Node | None:
         raise InventoryError(str(path), 0, 0, "", f"YAML: {' '.join(str(exc).split())}") from None
 
 
+_NOT_REGULAR = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _regular(path: Path) -> Path:
+    """`path` if it is (or links to) a regular file; else a clear error, before anything is
+    opened: a FIFO would hang the read, /dev/zero would fill the memory, and a dangling link in
+    a folder would drop its devices without a word."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise InventoryError(str(path), 0, 0, "", f"a link to {os.readlink(path)!r}, which does not exist") from None
+    except OSError as exc:
+        raise InventoryError(str(path), 0, 0, "", f"cannot read: {exc.strerror}") from None
+    for test, kind in _NOT_REGULAR:
+        if test(mode):
+            raise InventoryError(str(path), 0, 0, "", f"{kind}, not an inventory file: regular files only")
+    return path
+
+
 def inventory_files(location: str | Path) -> list[Path]:
     path = Path(location)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+        files = sorted(_regular(p) for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
         if not files:
             raise InventoryError(str(path), 0, 0, "", "folder has no *.yaml inventory files")
         return files
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         raise InventoryError(
             str(path), 0, 0, "",
             "no inventory here: pass --inventory FILE_OR_FOLDER, set PORTMAP_INVENTORY, "
             "or start from inventory/example.yaml",
         )
-    return [path]
+    return [_regular(path)]
 
 
 def load_inventory(location: str | Path, environ: Mapping[str, str] | None = None) -> Inventory:
