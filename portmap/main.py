@@ -8,8 +8,10 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 from pathlib import Path
 
 from portmap.core.flags import SORT_KEYS
@@ -137,7 +139,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="portmap: %(levelname)s: %(message)s", stream=sys.stderr)
     command = args.command or ("ui" if sys.stdout.isatty() else "live")
     if command == "demo":
-        return asyncio.run(run_demo(args))
+        return _run(run_demo(args))
     inventory = load_inventory(_inventory_location(args.inventory if "inventory" in args else None))
     for warning in inventory.warnings:
         log.warning("%s", warning)
@@ -147,28 +149,28 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
-        return asyncio.run(run_map(devices, inventory.devices, args.format, args.hosts))
+        return _run(run_map(devices, inventory.devices, args.format, args.hosts))
     if command == "find":
         from portmap.cli.find_cmd import run_find
 
-        return asyncio.run(run_find(devices, inventory.devices, args.query, args.json, _dns(args)))
+        return _run(run_find(devices, inventory.devices, args.query, args.json, _dns(args)))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 
-        return asyncio.run(run_tables(devices, inventory.devices, args.json))
+        return _run(run_tables(devices, inventory.devices, args.json))
     if command == "inventory":
-        return asyncio.run(run_commands.run_inventory_check(devices))
+        return _run(run_commands.run_inventory_check(devices))
     interval = getattr(args, "interval", 5.0)
     settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
                              inventory.devices)
     if command == "top":
-        return asyncio.run(run_commands.run_top(devices, args.limit, args.json, settings))
+        return _run(run_commands.run_top(devices, args.limit, args.json, settings))
     if command == "ui":
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
-        return asyncio.run(run_ui(devices, settings))
-    return asyncio.run(run_commands.run_live(devices, getattr(args, "limit", 20), settings, as_json=getattr(args, "json", False)))
+        return _run(run_ui(devices, settings))
+    return _run(run_commands.run_live(devices, getattr(args, "limit", 20), settings, as_json=getattr(args, "json", False)))
 
 
 DEMO_INVENTORY = Path("inventory/demo.yaml")
@@ -215,6 +217,34 @@ async def run_demo(args: argparse.Namespace) -> int:
         sys.stdout.flush()
 
 
+class Stopped(Exception):
+    """SIGTERM (a service stop) or SIGHUP (a closed terminal) ended the run, after its cleanup."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _run(command: Coroutine[Any, Any, int]) -> int:
+    """Run a command's coroutine; SIGTERM and SIGHUP cancel it as Ctrl-C does, so that what it
+    does when stopped (the baselines saved, agents closed) is done on every clean stop."""
+
+    async def until_stopped() -> int:
+        task, loop = asyncio.current_task(), asyncio.get_running_loop()
+        assert task is not None
+        received: list[int] = []
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            loop.add_signal_handler(signum, lambda signum=signum: (received.append(signum), task.cancel()))
+        try:
+            return await command
+        except asyncio.CancelledError:
+            if received:
+                raise Stopped(received[0]) from None
+            raise
+
+    return asyncio.run(until_stopped())
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = run(argv)
@@ -223,4 +253,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 2
     except KeyboardInterrupt:
         code = 130
+    except Stopped as stop:
+        code = 128 + stop.signum
     sys.exit(code)

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sqlite3
 import sys
+import time
 
-from portmap.core.baseline import Baseline
+import pytest
+
+from portmap.core.baseline import Baseline, BaselineStore
 from portmap.engine.state import MAX_AGE_S, load_baselines, save_baselines
 from tests.helpers import REPO
 
@@ -28,12 +32,44 @@ def test_errors_and_discards_saved_under_their_earlier_name_come_back_as_trouble
     assert load_baselines(path, now=1_000_000.0) == {("sw1", 5, "in", "trouble_ps"): Baseline(3.0, 1.0, 40, 1_000_000.0)}
 
 
-def test_an_unreadable_state_file_is_one_warning_and_no_baselines(tmp_path, caplog):
+def test_a_damaged_state_file_is_one_warning_moved_aside_and_a_new_one_started(tmp_path, caplog):
     path = tmp_path / "baselines.sqlite"
     path.write_bytes(b"this is not a database" * 100)
     assert load_baselines(path) == {}
     (record,) = caplog.records
-    assert str(path) in record.getMessage() and "starting without them" in record.getMessage()
+    (aside,) = tmp_path.glob("baselines.sqlite.broken-*")
+    assert f"moved to {aside}" in record.getMessage() and "starting without them" in record.getMessage()
+    assert not path.exists() and aside.read_bytes().startswith(b"this is not a database")
+    fresh = {("sw1", 5, "in", "pps"): Baseline(250.0, 31.5, 40, time.time())}
+    save_baselines(path, fresh.items())
+    assert load_baselines(path) == fresh
+
+
+def test_rows_that_are_not_baselines_are_left_out_and_the_rest_taken(tmp_path, caplog):
+    path = tmp_path / "baselines.sqlite"
+    now = time.time()
+    good = {("sw1", 5, "in", "pps"): Baseline(250.0, 31.5, 40, now)}
+    save_baselines(path, good.items())
+    with sqlite3.connect(path) as connection:
+        connection.executemany("INSERT INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            ("sw1", 6, "in", "pps", "lots", 1.0, 40, now), ("sw1", 7, "in", "pps", 10.0, 1.0, 2**40, now),
+            ("sw1", 8, "sideways", "pps", 10.0, 1.0, 4, now), ("sw1", 9, "in", "pps", -5.0, 1.0, 4, now)])
+    connection.close()
+    loaded = load_baselines(path)
+    assert loaded == good
+    assert "4 saved baseline row(s) are not baselines" in caplog.records[0].getMessage()
+    store = BaselineStore(loaded)
+    store.slot(("sw1", 5))
+    assert store.get(("sw1", 5, "in", "pps")) == good[("sw1", 5, "in", "pps")]
+
+
+def test_two_writers_merge_each_series_keeps_its_newest_value(tmp_path):
+    path = tmp_path / "baselines.sqlite"
+    newer = {("sw1", 5, "in", "pps"): Baseline(900.0, 10.0, 50, 2_000_000.0)}
+    older = {("sw1", 5, "in", "pps"): Baseline(100.0, 10.0, 40, 1_999_000.0), ("sw1", 6, "in", "pps"): Baseline(5.0, 1.0, 9, 1_999_000.0)}
+    save_baselines(path, newer.items())
+    save_baselines(path, older.items())  # a second process that learned less recently saves later
+    assert load_baselines(path, now=2_000_000.0) == {**older, **newer}
 
 
 async def test_each_top_run_adds_one_interval_to_the_baselines_the_last_one_left(demo_running, tmp_path, own_state_file):
@@ -58,3 +94,22 @@ async def test_each_top_run_adds_one_interval_to_the_baselines_the_last_one_left
     assert ("acc1", 5, "in", "pps") in first and set(first.values()) == {1}
     await top()
     assert samples() == {key: 2 for key in first}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+async def test_a_service_stop_or_a_closed_terminal_saves_what_was_learned(demo_running, tmp_path, signum):
+    inventory = tmp_path / "demo.yaml"
+    inventory.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
+        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: {sorted(d.roles)[0]}}}\n" for d in demo_running.devices.values()))
+    state = tmp_path / "state.sqlite"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "portmap", "--state", str(state), "--inventory", str(inventory), "live", "--json",
+        "--interval", "0.5", "--no-dns", cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    assert process.stdout is not None
+    for _ in range(3):  # three frames: two intervals learned, far fewer than a periodic save waits for
+        await asyncio.wait_for(process.stdout.readline(), 20)
+    process.send_signal(signum)
+    _, err = await asyncio.wait_for(process.communicate(), 20)
+    assert process.returncode == 128 + signum, err.decode()
+    saved = load_baselines(state)
+    assert saved.get(("acc1", 5, "in", "pps")) is not None and saved[("acc1", 5, "in", "pps")].samples >= 1

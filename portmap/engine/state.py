@@ -3,7 +3,9 @@ compares each port with what earlier runs saw, and a restart does not start blin
 
 The file is $PORTMAP_STATE, else $XDG_STATE_HOME/portmap/baselines.sqlite, else
 ~/.local/state/portmap/baselines.sqlite. A file that cannot be read or written costs one
-warning and the baselines, never the run.
+warning and the baselines, never the run: a damaged one is moved aside (the warning says
+where) and the next save starts a new one; rows that are not numbers where numbers belong
+are left out. Two processes saving to one file merge: each series keeps its newest value.
 """
 
 from __future__ import annotations
@@ -49,28 +51,53 @@ def _transaction(path: Path) -> Iterator[sqlite3.Connection]:
         connection.close()
 
 
+_VALID = f"""typeof(device) = 'text' AND typeof(if_index) = 'integer' AND direction IN ('in', 'out')
+    AND typeof(level) IN ('real', 'integer') AND typeof(spread) IN ('real', 'integer') AND typeof(updated_at) IN ('real', 'integer')
+    AND typeof(samples) = 'integer' AND samples BETWEEN 0 AND {2**31 - 1} AND level >= 0 AND spread >= 0
+    AND abs(level) < 1e300 AND abs(spread) < 1e300"""
+"""A row the baselines can take: numbers where numbers belong, a sample count an int32 holds."""
+
+
 def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Baseline]:
-    """The baselines stored at `path` (none if it does not exist yet), those older than MAX_AGE_S left out."""
+    """The baselines stored at `path` (none if it does not exist yet), those older than MAX_AGE_S
+    and rows that are not baselines left out; a damaged file is moved aside."""
     if not path.exists():
         return {}
     oldest = (now or time.time()) - MAX_AGE_S
     try:
         with _transaction(path) as connection:
             rows = connection.execute("SELECT device, if_index, direction, metric, level, spread, samples, updated_at "
-                                      "FROM baselines WHERE updated_at >= ?", (oldest,)).fetchall()
-    except sqlite3.Error as error:
+                                      f"FROM baselines WHERE updated_at >= ? AND {_VALID}", (oldest,)).fetchall()
+            (invalid,) = connection.execute(f"SELECT count(*) FROM baselines WHERE NOT ({_VALID})").fetchone()
+    except sqlite3.OperationalError as error:  # locked, unreadable, another schema: the file may be sound
         log.warning("%s: cannot read the saved baselines (%s): starting without them", path, error)
         return {}
-    return {(device, if_index, direction, RENAMED.get(metric, metric)): Baseline(level, spread, samples, updated_at)
+    except sqlite3.DatabaseError as error:  # not a database, or a damaged one: never repaired in place
+        aside = path.with_name(f"{path.name}.broken-{time.strftime('%Y%m%d-%H%M%S')}")
+        try:
+            path.rename(aside)
+        except OSError as move:
+            log.warning("%s: cannot read the saved baselines (%s), nor move the file aside (%s): starting without them",
+                        path, error, move.strerror)
+        else:
+            log.warning("%s: cannot read the saved baselines (%s): moved to %s; starting without them, a new file is made",
+                        path, error, aside)
+        return {}
+    if invalid:
+        log.warning("%s: %d saved baseline row(s) are not baselines (text or out-of-range numbers): left out", path, invalid)
+    return {(device, if_index, direction, RENAMED.get(metric, metric)): Baseline(float(level), float(spread), samples, float(updated_at))
             for device, if_index, direction, metric, level, spread, samples, updated_at in rows}
 
 
 def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> None:
+    """Each series saved, unless the file holds a newer value of it (another process's)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _transaction(path) as connection:
             connection.executemany(
-                "INSERT OR REPLACE INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, if_index, direction, metric) "
+                "DO UPDATE SET level = excluded.level, spread = excluded.spread, samples = excluded.samples, "
+                "updated_at = excluded.updated_at WHERE excluded.updated_at >= baselines.updated_at",
                 [(*key, b.level, b.spread, b.samples, b.updated_at) for key, b in series])
         os.chmod(path, 0o600)
     except (OSError, sqlite3.Error) as error:
