@@ -136,7 +136,7 @@ def test_top_lists_every_device_that_did_not_answer_and_exits_1(tmp_path):
     assert [u["device"] for u in doc["unreachable"]] == ["nobody"]
     assert "no response from 127.0.0.1" in doc["unreachable"][0]["error"]
     text = portmap("top", "--inventory", str(inventory), "--interval", "0.5")
-    assert text.returncode == 1 and "NOT ANSWERING:" in text.stdout and "x nobody: no answer: no response" in text.stdout
+    assert text.returncode == 1 and "NOT ANSWERING (1):" in text.stdout and "x nobody: no answer: no response" in text.stdout
     assert "Traceback" not in text.stderr + result.stderr
 
 

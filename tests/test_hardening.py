@@ -6,7 +6,10 @@ import asyncio
 import time
 from dataclasses import replace
 
+import pytest
+
 from portmap.core.rates import RateStatus
+from portmap.errors import SnmpTimeout
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import AgentFault, PortSpec, default_network
@@ -15,8 +18,8 @@ from portmap.engine.poller import Engine
 from portmap.engine.tables import probe_system
 from portmap.snmp.community import reply_source
 from portmap.snmp.session import SnmpClient
-from tests.faults import close_relay, forging_relay, slow_relay
-from tests.helpers import free_udp_ports
+from tests.faults import close_relay, forging_relay, silent_agent, slow_relay
+from tests.helpers import free_udp_ports, v2c_device
 
 
 def by_device(snapshot: Snapshot, device: str) -> dict[int, object]:
@@ -179,3 +182,22 @@ async def test_a_64_bit_counter_that_jumps_by_2_to_the_32_is_a_glitch_not_traffi
     assert "2**32" in jumped[1].note and not snapshots[2].ports.flagged and snapshots[2].glitches_dropped >= 2
     assert after[1].status is RateStatus.OK and after[2].status is RateStatus.OK, "the counter goes on from where it jumped"
     assert after[2].inbound.pps < 1000 and after[1].inbound.bps < 10**7
+
+
+async def test_a_client_closed_while_requests_wait_sends_nothing_more():
+    """The poller stopping (the TUI's worker ending) closes the client while retry timers are
+    armed: they end their requests instead of sending on the closed socket."""
+    port = free_udp_ports(1)[0]
+    silent = await silent_agent(port)
+    errors: list[dict] = []
+    asyncio.get_running_loop().set_exception_handler(lambda loop, context: errors.append(context))
+    client = SnmpClient()
+    session = client.session(v2c_device("dead", port, timeout_s=0.2, retries=3))
+    waiting = asyncio.create_task(session.get([(1, 3, 6, 1, 2, 1, 1, 3, 0)]))
+    await asyncio.sleep(0.3)
+    client.close()
+    await asyncio.sleep(0.8)
+    silent.close()
+    with pytest.raises(SnmpTimeout):
+        await asyncio.wait_for(waiting, 5)  # on a closed client, too, a request ends
+    assert errors == []

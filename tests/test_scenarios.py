@@ -13,6 +13,7 @@ from portmap.inventory.model import Secret
 from portmap.engine import poller
 from portmap.core.snapshot import Snapshot
 from portmap.engine.poller import Engine
+from portmap.present.top import render_table
 from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network
@@ -193,3 +194,31 @@ async def test_a_host_name_that_does_not_resolve_is_its_own_error():
     (failed,) = snapshot.failed
     assert failed.error_kind == "SnmpAddressError"
     assert failed.error.startswith("typo: bad address: cannot resolve host 'no-such-host.invalid'")
+
+
+async def test_a_mass_outage_costs_the_answering_device_nothing_after_the_first_poll(quiet_scenario):
+    """300 silent devices beside one that answers: from the second poll on, the silent ones are
+    retried apart (their own places, a short grace, backoff) and the poll is the answering
+    device's time; every silent device is still reported, and the text view counts them on one
+    line under the table."""
+    ports = free_udp_ports(300)
+    silent = [await silent_agent(port) for port in ports]
+    client = SnmpClient()
+    devices = [quiet_scenario.device("acc1")] + [
+        quiet_scenario.device("acc1", name=f"dead{n:03d}", port=port, timeout_s=2.0, retries=0) for n, port in enumerate(ports)]
+    engine = Engine(devices, client)
+    try:
+        snapshots = [await engine.poll() for _ in range(4)]
+    finally:
+        engine.close()
+        client.close()
+        for transport in silent:
+            transport.close()
+    for later in snapshots[1:]:
+        assert len(later.failed) == 300 and [d.name for d in later.devices if d.answered] == ["acc1"]
+        assert later.poll_s < 1.5, f"the poll waited for silent devices: {later.poll_s:.1f}s"
+        assert next(d for d in later.devices if d.name == "acc1").response_s < 0.5
+    report(f"300 silent devices beside one that answers: polls took {', '.join(f'{s.poll_s:.2f}' for s in snapshots)} s")
+    text = render_table(snapshots[-1], 20)
+    assert "NOT ANSWERING (300):" in text and "x ... and 290 more devices not answering (--json lists every one)" in text
+    assert len(text.splitlines()) < 40, "the table stays on a 45-line screen"

@@ -8,7 +8,6 @@ over the longer interval rather than a lost or invented one.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -32,6 +31,12 @@ from portmap.snmp.session import DeviceSession, RequestBudget, SnmpClient
 log = logging.getLogger(__name__)
 GLITCH = STATUSES.index(RateStatus.GLITCH)
 
+RETRIES_AT_ONCE = 16
+"""Requests in flight to devices that failed their last read, on places of their own."""
+RETRY_GRACE_S = 0.5
+"""How long a poll waits for a failing device's retry before reporting its last failure."""
+MAX_SKIPPED_POLLS = 8
+"""A device that keeps failing is retried every 2nd, 4th, ... poll, at least every 8th."""
 DEVICES_AT_ONCE = 64
 """Devices read at the same moment. Read all at once, each device's GETs were spread over the
 whole cycle (its counters read seconds apart), and a thousand devices' reads in progress held
@@ -47,8 +52,14 @@ class _DeviceState:
     last_sample: DeviceSample | None = None
     counters_live: bool = False
     """Shown not to cache its counters: no need to look for refreshes."""
-    failed_last: bool = False
-    """The last poll failed: most likely a silent device, whose poll should not wait for a place."""
+    failures: int = 0
+    """Reads failed in a row: a device with any is retried apart (Engine._retried)."""
+    failed_status: DeviceStatus | None = None
+    """The last failure, reported while the device is retried."""
+    retry: asyncio.Task[tuple[DeviceStatus, DeviceRates | None]] | None = None
+    skip: int = 0
+    """Polls to let pass before the next retry."""
+    retry_started: float = 0.0
     probe_next: bool = True
     """Look for a cache refresh on the next read: not while every port is idle, since
     nothing would change to show the refresh."""
@@ -71,8 +82,11 @@ class Engine:
         self.detector = Detector(thresholds, baselines)
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
+        self._client = client
         self._places = RequestBudget(DEVICES_AT_ONCE)
-        """Devices being read at once (those that failed their last poll do not wait for a place)."""
+        """Devices being read at once (those that failed are retried apart)."""
+        self._retries = RequestBudget(RETRIES_AT_ONCE)
+        """Requests in flight to devices that failed: places of their own, not the answering devices'."""
         self._interfaces: InterfacesByPort | None = None
         """Every device's interfaces, shared by snapshots until an interface list is read again."""
         self._uplinks: frozenset[PortKey] = frozenset()
@@ -116,23 +130,68 @@ class Engine:
 
     async def _poll_device(self, device: Device) -> tuple[DeviceStatus, DeviceRates | None]:
         state = self._states[device.name]
-        async with contextlib.nullcontext() if state.failed_last else self._places.request():
-            started = time.monotonic()  # how long the device takes, not the wait for a place
-            try:
-                rates = await self._read(state)
-            except SnmpError as error:
-                state.failed_last = True
-                log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
-                return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), None
-            except Exception as bug:  # an answer no reader foresaw fails this device's poll, never the loop
-                state.failed_last = True
-                log.warning("%s: unreadable answer (%s: %s)", device.name, type(bug).__name__, bug)
-                return DeviceStatus(device.name, False, time.monotonic() - started,
-                                    f"{device.name}: unreadable answer ({type(bug).__name__}: {bug})", "UnreadableAnswer"), None
-        state.failed_last = False
+        if state.failures:
+            return await self._retried(device, state)
+        async with self._places.request():
+            return self._after(state, await self._attempt(device, state))
+
+    async def _attempt(self, device: Device, state: _DeviceState) -> tuple[DeviceStatus, DeviceRates | None]:
+        """One read of the device: its status, and its rates where it answered."""
+        started = time.monotonic()  # how long the device takes, not the wait for a place
+        try:
+            rates = await self._read(state)
+        except SnmpError as error:
+            log.debug("%s failed after %.2fs: %s", device.name, time.monotonic() - started, error)
+            return DeviceStatus(device.name, False, time.monotonic() - started, str(error), type(error).__name__), None
+        except Exception as bug:  # an answer no reader foresaw fails this device's poll, never the loop
+            log.warning("%s: unreadable answer (%s: %s)", device.name, type(bug).__name__, bug)
+            return DeviceStatus(device.name, False, time.monotonic() - started,
+                                f"{device.name}: unreadable answer ({type(bug).__name__}: {bug})", "UnreadableAnswer"), None
         log.debug("%s answered in %.2fs (%d ports, %d requests so far)", device.name,
                   time.monotonic() - started, len(rates), state.session.requests_sent)
         return DeviceStatus(device.name, True, time.monotonic() - started), rates
+
+    def _after(self, state: _DeviceState, result: tuple[DeviceStatus, DeviceRates | None]) -> tuple[DeviceStatus, DeviceRates | None]:
+        """Keep a device's answer, or count its failure: a failing device is retried apart (_retried)."""
+        status, rates = result
+        if rates is not None:
+            state.failures, state.skip = 0, 0
+            state.session.in_flight = self._client.in_flight
+            return result
+        state.failures += 1
+        state.failed_status = status
+        state.skip = min(2 ** (state.failures - 1), MAX_SKIPPED_POLLS) - 1
+        state.session.in_flight = self._retries
+        return result
+
+    async def _retried(self, device: Device, state: _DeviceState) -> tuple[DeviceStatus, DeviceRates | None]:
+        """A device that failed is read again apart from the others: a poll waits for the retry
+        at most RETRY_GRACE_S (a device that came back answers within it), and otherwise reports
+        the last failure while the retry goes on, its answer taken by a later poll. Retries back
+        off (every poll, then every 2nd, 4th, ... up to every MAX_SKIPPED_POLLS) and hold places
+        of their own, so a mass outage costs the answering devices nothing. A retry the device
+        answers within the grace is waited for to its end, as any device's read is."""
+        if state.retry is None:
+            if state.skip > 0:
+                state.skip -= 1
+            else:
+                state.retry_started = time.monotonic()
+                state.retry = asyncio.create_task(self._attempt(device, state), name=f"retry {device.name}")
+        if state.retry is not None:
+            done, _ = await asyncio.wait({state.retry}, timeout=RETRY_GRACE_S)
+            if not done and state.session.last_answer_s >= state.retry_started:  # it answers: wait as for any device
+                done, _ = await asyncio.wait({state.retry})
+            if done:
+                retry, state.retry = state.retry, None
+                return self._after(state, retry.result())
+        assert state.failed_status is not None
+        return state.failed_status, None
+
+    def close(self) -> None:
+        """Stop the retries still waiting for silent devices."""
+        for state in self._states.values():
+            if state.retry is not None:
+                state.retry.cancel()
 
     async def _read(self, state: _DeviceState) -> DeviceRates:
         if state.plan is None:

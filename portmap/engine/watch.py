@@ -73,6 +73,7 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
             if rounds is None or done < rounds:
                 await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
+        engine.close()
         client.close()
         if settings.state:
             save_baselines(settings.state, engine.baselines())

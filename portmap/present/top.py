@@ -92,9 +92,17 @@ def _note_lines(snapshot: Snapshot) -> list[str]:
     return ([""] + lines) if lines else []
 
 
+MAX_UNREACHABLE_LINES = 10
+"""Devices not answering listed by name under the table; the rest are counted on one line, so
+that during a mass outage the table stays on the screen (--json lists every one)."""
+
+
 def _unreachable_lines(snapshot: Snapshot, previous_failures: Sequence[DeviceStatus]) -> list[str]:
-    lines = [f"x {d.name}: {d.error.removeprefix(d.name + ': ')}" for d in unreachable(snapshot, previous_failures)]
-    return ([""] + ["NOT ANSWERING:"] + lines) if lines else []
+    failed = unreachable(snapshot, previous_failures)
+    lines = [f"x {d.name}: {d.error.removeprefix(d.name + ': ')}" for d in failed[:MAX_UNREACHABLE_LINES]]
+    if len(failed) > MAX_UNREACHABLE_LINES:
+        lines.append(f"x ... and {len(failed) - MAX_UNREACHABLE_LINES} more devices not answering (--json lists every one)")
+    return ([""] + [f"NOT ANSWERING ({len(failed)}):"] + lines) if lines else []
 
 
 def _round(value: float | None, digits: int = 1) -> float | None:

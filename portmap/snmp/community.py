@@ -116,7 +116,7 @@ class CommunitySocket:
             nonlocal tries_left, timer
             if answer.done():
                 return
-            if not tries_left:
+            if not tries_left or sock.is_closing():  # the client closed (the poller stopped): no send on a closed socket
                 answer.set_result(None)
                 return
             tries_left -= 1

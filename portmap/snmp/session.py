@@ -118,6 +118,8 @@ class DeviceSession:
         self.device = device
         self._transport = client.transport(device, vlan)
         self._one_at_a_time = asyncio.Lock()
+        self.in_flight = client.in_flight
+        """The places this device's requests take: the client's, or the engine's for devices that failed."""
         self.max_get_varbinds = MAX_GET_VARBINDS
         """Instances per GET (requests.get_packed); halved for good when the agent says tooBig."""
         self.requests_sent = 0
@@ -141,7 +143,7 @@ class DeviceSession:
 
     async def _send(self, kind: RequestKind, varbind_list: bytes, repetitions: int, oid_hint: str) -> Reply:
         """One GET, GETNEXT or GETBULK through the device's transport."""
-        async with self._one_at_a_time, self.client.in_flight.request():
+        async with self._one_at_a_time, self.in_flight.request():
             self.requests_sent += 1
             log.debug("%s: %s from %s:%d, first OID %s", self.device.name, kind, self.device.host, self.device.port, oid_hint)
             try:

@@ -22,6 +22,8 @@ from portmap.core.snapshot import Frame
 
 MAX_ROWS = 100
 """More than a console shows at once; the filter searches every port."""
+MAX_NAMED_FAILURES = 5
+"""Devices not answering named on the status line; more are counted (the devices screen lists them)."""
 HISTORY = 40
 """Polls of history kept per port for sparklines and charts."""
 BARS = "▁▂▃▄▅▆▇█"
@@ -144,7 +146,9 @@ def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str,
     failed = unreachable(snapshot, frame.earlier_failures)
     answering = sum(1 for d in snapshot.devices if d.answered)
     text.append(f"{answering}/{len(snapshot.devices)} devices answering", style="bold green" if not failed else "bold")
-    if failed:
+    if len(failed) > MAX_NAMED_FAILURES:
+        text.append(f"  not answering: {len(failed)} devices (d lists them)", style="bold white on red")
+    elif failed:
         text.append("  not answering: " + ", ".join(d.name for d in failed), style="bold white on red")
     stamp = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
     text.append(f"  every {interval_s:g}s  last poll {stamp} took {snapshot.poll_s:.2f}s  sort {sort}")
