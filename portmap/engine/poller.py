@@ -160,7 +160,7 @@ class Engine:
             return result
         state.failures += 1
         state.failed_status = status
-        state.skip = min(2 ** (state.failures - 1), MAX_SKIPPED_POLLS) - 1
+        state.skip = min(2 ** min(state.failures - 1, MAX_SKIPPED_POLLS.bit_length()), MAX_SKIPPED_POLLS) - 1
         state.session.in_flight = self._retries
         return result
 
