@@ -19,8 +19,23 @@ FIELDS = ("in_octets", "out_octets", "in_ucast", "out_ucast", "in_mcast", "out_m
           "in_bcast", "out_bcast", "in_errors", "out_errors", "in_discards", "out_discards")
 
 
-RATE_CEILING = {"octets": 10**6, "ucast": 10**3, "mcast": 20, "bcast": 20, "errors": 2, "discards": 2}
+RATE_CEILING = {"ucast": 10**3, "mcast": 20, "bcast": 20, "errors": 2, "discards": 2}
 """Per-second rates stay under these: an office network's ports, mostly unicast, a few errors."""
+FRAME_BYTES = (64, 1500)
+"""Each port's average frame lies in this range: its octets are its packets times that size."""
+
+
+def _port_rates(name: str, if_index: int) -> list[int]:
+    """A port's rate per FIELDS: packets at port-specific rates, octets their packets times a
+    port-specific frame size (a real port's octets and packets agree)."""
+    def crc(field: str) -> int:
+        return zlib.crc32(f"{name}:{if_index}:{field}".encode())
+
+    rates = {f: crc(f) % RATE_CEILING[f.split("_")[1]] for f in FIELDS if not f.endswith("octets")}
+    for side in ("in", "out"):
+        size = FRAME_BYTES[0] + crc(f"{side}_size") % (FRAME_BYTES[1] - FRAME_BYTES[0] + 1)
+        rates[f"{side}_octets"] = size * sum(rates[f"{side}_{kind}"] for kind in ("ucast", "mcast", "bcast"))
+    return [rates[f] for f in FIELDS]
 
 
 class SteadyCounters:
@@ -28,10 +43,7 @@ class SteadyCounters:
 
     def __init__(self, name: str, started: float) -> None:
         self.started = started
-        self.rates = {
-            i: [zlib.crc32(f"{name}:{i}:{f}".encode()) % RATE_CEILING[f.split("_")[1]] for f in FIELDS]
-            for i in range(1, PORTS + 1)
-        }
+        self.rates = {i: _port_rates(name, i) for i in range(1, PORTS + 1)}
         self.base = 10**9
         self._read: tuple[int, float, dict[str, int]] = (0, 0.0, {})
 

@@ -20,10 +20,22 @@ from portmap.core.samples import COUNTER_NAMES, DeviceSample, InterfaceInfo
 
 PORTS_PER_DEVICE = 48
 INTERFACES = {i: InterfaceInfo(i, f"Gi1/0/{i}", "", "", 6, 10**9, "", "up") for i in range(1, PORTS_PER_DEVICE + 1)}
-_CEILINGS = {"octets": 5 * 10**6, "ucast": 5000, "mcast": 100, "bcast": 100, "nucast": 0, "errors": 10, "discards": 10}
-_RATES = (np.arange(1, PORTS_PER_DEVICE + 1)[:, None] * 131 + np.arange(len(COUNTER_NAMES))[None, :] * 17) % np.array(
-    [_CEILINGS[name.split("_")[1]] + 1 for name in COUNTER_NAMES])
-"""Increase per poll: an office network's ports, mostly unicast, a few errors."""
+_CEILINGS = {"octets": 0, "ucast": 5000, "mcast": 100, "bcast": 100, "nucast": 0, "errors": 10, "discards": 10}
+
+
+def _increases() -> np.ndarray:
+    """Increase per poll: an office network's ports, mostly unicast, a few errors; octets are the
+    packets times a port-specific frame of 64-1500 B (a real port's octets and packets agree)."""
+    rates = (np.arange(1, PORTS_PER_DEVICE + 1)[:, None] * 131 + np.arange(len(COUNTER_NAMES))[None, :] * 17) % np.array(
+        [_CEILINGS[name.split("_")[1]] + 1 for name in COUNTER_NAMES])
+    sizes = 64 + (np.arange(1, PORTS_PER_DEVICE + 1) * 97) % 1437
+    for side in ("in", "out"):
+        packets = sum(rates[:, COUNTER_NAMES.index(f"{side}_{kind}")] for kind in ("ucast", "mcast", "bcast"))
+        rates[:, COUNTER_NAMES.index(f"{side}_octets")] = packets * sizes
+    return rates
+
+
+_RATES = _increases()
 
 
 def device_samples(devices: int, t: float, step: int) -> list[DeviceSample]:

@@ -62,9 +62,11 @@ def max_packets(speed_bps: np.ndarray, interval_s: float) -> np.ndarray:
 def plausible_speed(speed_bps: np.ndarray) -> np.ndarray:
     """Each port's speed for what its counters can do: a port of unknown speed (0) is taken for the
     device's fastest, else FASTEST_LINK_BPS. An agent's 64-bit carry bug then shows on it too."""
-    known = speed_bps[speed_bps > 0]
-    fastest = float(known.max()) if len(known) else FASTEST_LINK_BPS
-    return np.where(speed_bps > 0, speed_bps, fastest)
+    known = speed_bps > 0
+    if known.all():
+        return speed_bps
+    fastest = float(speed_bps.max()) if known.any() else FASTEST_LINK_BPS
+    return np.where(known, speed_bps, fastest)
 
 
 def impossible_sizes(octets_ps: np.ndarray, packets_ps: np.ndarray) -> np.ndarray:

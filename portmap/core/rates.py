@@ -277,12 +277,14 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
         per_second[:, direction, DISCARDS] = discards
         per_second[:, direction, TROUBLE] = np.where(np.isnan(errors) & np.isnan(discards), np.nan,
                                                      np.nan_to_num(errors) + np.nan_to_num(discards))
-    for direction, side in ((IN, "in"), (OUT, "out")):
-        octets_ps = per_second[:, direction, BPS] / 8
-        for row in np.flatnonzero(impossible_sizes(octets_ps, per_second[:, direction, PPS]) & (status == _OK)).tolist():
-            size = octets_ps[row] / per_second[row, direction, PPS] if per_second[row, direction, PPS] else float("inf")
+    octets_ps = per_second[:, :, BPS] / 8
+    impossible = impossible_sizes(octets_ps, per_second[:, :, PPS])  # both directions in one pass
+    if impossible.any():
+        for row, direction in zip(*np.nonzero(impossible & (status == _OK)[:, None])):
+            packets = per_second[row, direction, PPS]
+            size = octets_ps[row, direction] / packets if packets else float("inf")
             status[row] = _GLITCH
-            notes[row] = f"{side} octets and packets make {size:.0f} B packets: a counter jumped (2**32 carry?)"
+            notes[int(row)] = f"{('in', 'out')[direction]} octets and packets make {size:.0f} B packets: a counter jumped (2**32 carry?)"
     per_second[status != _OK] = np.nan
     octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
     wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval) & (status == _OK)
