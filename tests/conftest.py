@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,12 +60,28 @@ class RunningScenario:
         return replace(self.devices[simulated], **changes)
 
 
+def on_free_ports(network: DemoNetwork) -> DemoNetwork:
+    """The network's agents on free loopback ports."""
+    return network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+
+
+def demo_with(changes: dict[str, dict[str, object]], flood_after_s: float = 3600) -> DemoNetwork:
+    """The demo network, each named device's spec changed (faults, a v3 user, ports), on free ports."""
+    network = default_network(flood_after_s=flood_after_s)
+    return on_free_ports(replace(network, devices=tuple(replace(d, **changes.get(d.name, {})) for d in network.devices)))
+
+
+def inventory_file(path: Path, devices: Iterable[Device]) -> Path:
+    """An inventory file for these v2c devices (community public), as an operator writes one."""
+    path.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
+        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: [{', '.join(sorted(d.roles))}]}}\n" for d in devices))
+    return path
+
+
 @pytest.fixture
 async def demo_running() -> AsyncIterator[RunningScenario]:
     """The plain demo network (no flood in the test's lifetime) on free loopback ports."""
-    network = default_network(flood_after_s=3600)
-    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
-    running = RunningScenario(network)
+    running = RunningScenario(on_free_ports(default_network(flood_after_s=3600)))
     running.simulator.start()
     yield running
     running.simulator.stop()

@@ -19,6 +19,7 @@ from portmap.engine.tables import probe_system
 from portmap.snmp.community import reply_source
 from portmap.snmp.session import SnmpClient
 from tests.faults import close_relay, forging_relay, silent_agent, slow_relay
+from tests.conftest import demo_with
 from tests.helpers import free_udp_ports, v2c_device
 
 
@@ -156,13 +157,9 @@ def test_a_source_address_is_compared_in_one_form():
 async def test_a_64_bit_counter_that_jumps_by_2_to_the_32_is_a_glitch_not_traffic():
     """acc2's agent adds 2**32 to port 1's ifHCInOctets (a 100G port: 24 Gb/s would be possible)
     and to port 2's ifHCInUcastPkts (speed unknown: no line rate to check) two seconds in."""
-    network = default_network(flood_after_s=3600)
-    acc2 = network.device("acc2")
     speeds = {1: 100 * 10**9, 2: 0}
-    acc2 = replace(acc2, faults=(AgentFault.HC_CARRY,),
-                   ports=tuple(replace(p, speed_bps=speeds.get(p.if_index, p.speed_bps)) for p in acc2.ports))
-    network = replace(network, devices=tuple(acc2 if d.name == "acc2" else d for d in network.devices))
-    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    ports = tuple(replace(p, speed_bps=speeds.get(p.if_index, p.speed_bps)) for p in default_network(3600).device("acc2").ports)
+    network = demo_with({"acc2": {"faults": (AgentFault.HC_CARRY,), "ports": ports}})
     simulator = SimulatedNetwork(network)
     simulator.start()
     started = time.monotonic()

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import replace
 
 import pytest
 
@@ -16,11 +15,12 @@ from portmap.core.snapshot import Frame
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.mib import HOSTILE_TEXT
-from portmap.demo.network import AgentFault, default_network
+from portmap.demo.network import AgentFault
 from portmap.engine.watch import WatchSettings, watch
 from portmap.present.text import MAX_SHOWN
 from portmap.tui.views import History, PortView, hosts_lines
-from tests.helpers import REPO, free_udp_ports
+from tests.conftest import demo_with, inventory_file
+from tests.helpers import REPO
 
 RAW = ("\x1b", "\x07", "\r", "\x7f", "\x9b", "\u202e", "\u200b")
 """What must never reach a terminal from an agent."""
@@ -28,17 +28,10 @@ RAW = ("\x1b", "\x07", "\r", "\x7f", "\x9b", "\u202e", "\u200b")
 
 @pytest.fixture
 async def hostile(tmp_path):
-    network = default_network(flood_after_s=3600)
-    network = replace(network, devices=tuple(replace(d, faults=(AgentFault.HOSTILE_TEXT,)) if d.name == "acc1" else d
-                                             for d in network.devices))
-    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    network = demo_with({"acc1": {"faults": (AgentFault.HOSTILE_TEXT,)}})
     simulator = SimulatedNetwork(network)
     simulator.start()
-    inventory = tmp_path / "hostile.yaml"
-    inventory.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
-        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: [{', '.join(sorted(d.roles))}]}}\n"
-        for d in demo_inventory(network).devices))
-    yield network, inventory
+    yield network, inventory_file(tmp_path / "hostile.yaml", demo_inventory(network).devices)
     simulator.stop()
 
 

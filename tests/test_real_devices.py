@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import replace
 
 import pytest
 
@@ -22,8 +21,8 @@ from portmap.engine.tables import probe_system, read_once
 from portmap.present.check import check_lines
 from portmap.present.find import find_lines
 from portmap.snmp.session import SnmpClient
-from tests.conftest import V3_AUTH, V3_PRIV, V3_USER, RunningScenario
-from tests.helpers import REPO, free_udp_ports
+from tests.conftest import V3_AUTH, V3_PRIV, V3_USER, RunningScenario, demo_with, inventory_file, on_free_ports
+from tests.helpers import REPO
 
 WEB1 = "52:54:00:12:34:56"
 
@@ -31,13 +30,10 @@ WEB1 = "52:54:00:12:34:56"
 def variant_network():
     """The demo network with rtr1 keeping IPv4 ARP in ipNetToMediaTable, and both access switches
     sending nothing in place of an answer over 800 bytes (acc1 over SNMPv3, acc2 over v2c)."""
-    faults = {"rtr1": {"faults": (AgentFault.ARP_IN_OLDER_TABLE,)},
-              "acc1": {"faults": (AgentFault.SILENT_WHEN_BIG,), "v3_user": V3_USER, "v3_auth_password": V3_AUTH,
-                       "v3_priv_password": V3_PRIV},
-              "acc2": {"faults": (AgentFault.SILENT_WHEN_BIG,)}}
-    network = default_network(flood_after_s=3600)
-    network = replace(network, devices=tuple(replace(d, **faults.get(d.name, {})) for d in network.devices))
-    return network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    return demo_with({"rtr1": {"faults": (AgentFault.ARP_IN_OLDER_TABLE,)},
+                      "acc1": {"faults": (AgentFault.SILENT_WHEN_BIG,), "v3_user": V3_USER, "v3_auth_password": V3_AUTH,
+                               "v3_priv_password": V3_PRIV},
+                      "acc2": {"faults": (AgentFault.SILENT_WHEN_BIG,)}})
 
 
 @pytest.fixture
@@ -103,10 +99,7 @@ async def test_the_counter_poll_asks_smaller_gets_of_an_agent_that_drops_large_a
 
 async def test_a_table_not_answered_is_listed_and_the_rest_of_the_device_kept():
     """acc1 never answers for its forwarding tables: that table alone is missing."""
-    network = default_network(flood_after_s=3600)
-    network = replace(network, devices=tuple(replace(d, faults=(AgentFault.SILENT_FOR_FDB,)) if d.name == "acc1" else d
-                                             for d in network.devices))
-    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    network = demo_with({"acc1": {"faults": (AgentFault.SILENT_FOR_FDB,)}})
     simulator = SimulatedNetwork(network)
     simulator.start()
     try:
@@ -125,8 +118,7 @@ async def test_a_table_not_answered_is_listed_and_the_rest_of_the_device_kept():
 @pytest.fixture
 async def flooding():
     """The demo network with web1 flooding from half a second after start."""
-    network = default_network(flood_after_s=0.5)
-    running = RunningScenario(network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))}))
+    running = RunningScenario(on_free_ports(default_network(flood_after_s=0.5)))
     running.simulator.start()
     yield running
     running.simulator.stop()
@@ -135,10 +127,7 @@ async def flooding():
 async def test_a_subset_of_devices_keeps_what_the_inventory_knows(flooding, tmp_path):
     """Polled alone, core1 and rtr1 see the flood arrive over uplinks to devices of the inventory
     that this run does not poll: flagged there, never taken for its entry, no host placed on it."""
-    inventory = tmp_path / "demo.yaml"
-    inventory.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
-        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: [{', '.join(sorted(d.roles))}]}}\n"
-        for d in flooding.devices.values()))
+    inventory = inventory_file(tmp_path / "demo.yaml", flooding.devices.values())
 
     async def top(device: str) -> dict:
         process = await asyncio.create_subprocess_exec(

@@ -14,6 +14,7 @@ import pytest
 
 from portmap.core.baseline import Baseline, BaselineStore
 from portmap.engine.state import MAX_AGE_S, load_baselines, save_baselines
+from tests.conftest import inventory_file
 from tests.helpers import REPO
 
 
@@ -98,9 +99,7 @@ async def test_each_top_run_adds_one_interval_to_the_baselines_the_last_one_left
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 async def test_a_service_stop_or_a_closed_terminal_saves_what_was_learned(demo_running, tmp_path, signum):
-    inventory = tmp_path / "demo.yaml"
-    inventory.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
-        f"  - {{name: {d.name}, host: 127.0.0.1, port: {d.port}, role: {sorted(d.roles)[0]}}}\n" for d in demo_running.devices.values()))
+    inventory = inventory_file(tmp_path / "demo.yaml", demo_running.devices.values())
     state = tmp_path / "state.sqlite"
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "portmap", "--state", str(state), "--inventory", str(inventory), "live", "--json",
