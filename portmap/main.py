@@ -233,8 +233,13 @@ def _run(command: Coroutine[Any, Any, int]) -> int:
         task, loop = asyncio.current_task(), asyncio.get_running_loop()
         assert task is not None
         received: list[int] = []
+
+        def stop(signum: int) -> None:
+            received.append(signum)
+            task.cancel()
+
         for signum in (signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(signum, lambda signum=signum: (received.append(signum), task.cancel()))
+            loop.add_signal_handler(signum, stop, signum)
         try:
             return await command
         except asyncio.CancelledError:
