@@ -88,13 +88,14 @@ class TypicalPort:
     def __init__(self, all_rates: Sequence[DeviceRates], direction: int) -> None:
         values = np.concatenate([rates.per_second[rates.ok, direction, PPS] for rates in all_rates]) if all_rates else np.zeros(0)
         self._sorted = np.sort(values[~np.isnan(values)])
+        self._median = float(np.median(self._sorted)) if len(self._sorted) else 0.0
 
     def without(self, value: float) -> float:
         """The median of the other ports: `value` (one port's own rate) left out once."""
         count = len(self._sorted)
         at = int(np.searchsorted(self._sorted, value))
         if at == count or self._sorted[at] != value:  # not among them: the median of them all
-            return float(np.median(self._sorted)) if count else 0.0
+            return self._median
         if count == 1:
             return 0.0
         rest = count - 1

@@ -97,13 +97,13 @@ def map_neighbourhood(tables: Sequence[DeviceTables], roles: Mapping[str, Sequen
     for the graph, and so that a port whose neighbour is an inventoried device is an uplink."""
     owners = device_macs(tables)
     fdb = {t.device: t.fdb for t in tables}
+    seen = {t.device: t.neighbors for t in tables}
+    interfaces = InterfacesByPort({t.device: t.interfaces for t in tables})
     problems: list[str] = []
-    names = {(t.device, i): (info.if_name, info.if_descr) for t in tables for i, info in t.interfaces.items()}
-    uplinks = find_uplinks(fdb, {t.device: t.neighbors for t in tables}, owners, {t.device: t.aggregates for t in tables},
-                           interface_macs(tables), set(roles or ()), names, problems)
+    uplinks = find_uplinks(fdb, seen, owners, {t.device: t.aggregates for t in tables}, interface_macs(tables),
+                           set(roles or ()), interfaces, problems)
     hosts = place_hosts(fdb, [e for t in tables for e in t.arp], uplinks, owners)
     neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
     all_roles = {t.device: () for t in tables} | dict(roles or {})
-    graph = build_topology(all_roles, {t.device: t.neighbors for t in tables}, port_names(tables), owners, hosts.values())
-    return Neighbourhood(uplinks, hosts, neighbors, graph, InterfacesByPort({t.device: t.interfaces for t in tables}),
-                         problems=tuple(problems))
+    graph = build_topology(all_roles, seen, port_names(tables), owners, hosts.values())
+    return Neighbourhood(uplinks, hosts, neighbors, graph, interfaces, problems=tuple(problems))

@@ -27,7 +27,7 @@ from collections import Counter as Tally
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from portmap.core.samples import PortKey
+from portmap.core.samples import InterfaceInfo, PortKey
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor, neighbor_device
 
 _VIRTUAL_PREFIXES = ("00:00:5e:00:01:", "00:00:5e:00:02:", "00:00:0c:07:ac:", "00:00:0c:9f:f")
@@ -69,27 +69,32 @@ def find_uplinks(
     aggregates: Mapping[str, Mapping[int, int]] | None = None,
     interface_macs: Mapping[str, PortKey] | None = None,
     inventoried: Collection[str] = (),
-    port_names: Mapping[PortKey, Collection[str]] | None = None,
+    interfaces: Mapping[PortKey, InterfaceInfo] | None = None,
     problems: list[str] | None = None,
 ) -> dict[PortKey, str]:
     """Uplink ports with the evidence; `device_macs` maps each inventoried device's MACs to its
     name, `aggregates` each device's member ifIndexes to their aggregate's, `interface_macs` the
-    MACs of layer-3 interfaces that belong to one interface only to that interface, `port_names`
-    each port's names (ifName, ifDescr). `inventoried`: every device of the inventory, read in
+    MACs of layer-3 interfaces that belong to one interface only to that interface, `interfaces`
+    every interface read (for its names). `inventoried`: every device of the inventory, read in
     this run or not: an LLDP/CDP neighbour that is one of them makes an uplink. Where two rules
     disagree, a line is added to `problems`."""
     devices = set(device_macs.values()) | set(inventoried)
     uplinks: dict[PortKey, str] = {}
     behind: dict[PortKey, tuple[str, str]] = {}
     """The inventoried device and its port that LLDP/CDP shows behind a port."""
+    hosts_behind: dict[PortKey, str] = {}
+    """What LLDP/CDP shows behind a port where that is no inventoried device."""
     for device, seen in neighbors.items():
         for neighbor in seen:
+            if neighbor.local_if_index is None:
+                continue
+            port = (device, neighbor.local_if_index)
             other = neighbor_device(neighbor, devices, device_macs)
-            if other and other != device and neighbor.local_if_index is not None:
-                behind[(device, neighbor.local_if_index)] = (other, neighbor.remote_port)
-                uplinks.setdefault((device, neighbor.local_if_index), f"LLDP neighbour {other} {neighbor.remote_port}")
-    hosts_behind = {(device, n.local_if_index): n.remote_sysname or n.remote_chassis_id for device, seen in neighbors.items()
-                    for n in seen if n.local_if_index is not None and neighbor_device(n, devices, device_macs) is None}
+            if other is None:
+                hosts_behind[port] = neighbor.remote_sysname or neighbor.remote_chassis_id
+            elif other != device:
+                behind[port] = (other, neighbor.remote_port)
+                uplinks.setdefault(port, f"LLDP neighbour {other} {neighbor.remote_port}")
     for device, entries in fdb.items():
         for entry in entries:
             owner = device_macs.get(entry.mac)
@@ -104,7 +109,9 @@ def find_uplinks(
             if far_end is None:
                 continue
             seen_behind = behind.get(port)
-            if seen_behind is not None and seen_behind[0] == far_end[0] and seen_behind[1] not in (port_names or {}).get(far_end, ()):
+            far_info = (interfaces or {}).get(far_end)
+            far_names = (far_info.if_name, far_info.if_descr) if far_info else ()
+            if seen_behind is not None and seen_behind[0] == far_end[0] and seen_behind[1] not in far_names:
                 if problems is not None:
                     problems.append(f"{device} ifIndex {entry.if_index} learns {far_end[0]} ifIndex {far_end[1]}'s address "
                                     f"{entry.mac}, but LLDP there shows {seen_behind[0]} {seen_behind[1]}: "

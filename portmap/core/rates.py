@@ -26,7 +26,7 @@ from portmap.core.counters import (
     max_packets,
     plausible_speed,
 )
-from portmap.core.metrics import BPS, BCAST, DISCARDS, ERRORS, IN, MCAST, METRICS, OUT, PPS, TROUBLE
+from portmap.core.metrics import BPS, BCAST, DIRECTIONS, DISCARDS, ERRORS, IN, MCAST, METRICS, OUT, PPS, TROUBLE
 from portmap.core.samples import COUNTER_COLUMN, COUNTER_NAMES, NO_DISCONTINUITY, DeviceSample, InterfaceInfo
 
 SYS_UPTIME_MODULO_CS = 2**32
@@ -46,7 +46,6 @@ class RateStatus(StrEnum):
 STATUSES = tuple(RateStatus)
 """DeviceRates.status holds positions in this tuple."""
 _OK, _FIRST, _DISCONTINUITY, _GLITCH = range(4)
-
 
 
 class DirectionRates(NamedTuple):
@@ -284,7 +283,7 @@ def compute_device_rates(prev: DeviceSample | None, cur: DeviceSample, interface
             packets = per_second[row, direction, PPS]
             size = octets_ps[row, direction] / packets if packets else float("inf")
             status[row] = _GLITCH
-            notes[int(row)] = f"{('in', 'out')[direction]} octets and packets make {size:.0f} B packets: a counter jumped (2**32 carry?)"
+            notes[int(row)] = f"{DIRECTIONS[direction]} octets and packets make {size:.0f} B packets: a counter jumped (2**32 carry?)"
     per_second[status != _OK] = np.nan
     octet_32 = ((cur.widths == 32) & _OCTETS).any(axis=1)
     wrapped_again[:] = octet_32 & counter32_may_wrap_twice(speed, interval) & (status == _OK)

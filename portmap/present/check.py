@@ -24,7 +24,7 @@ def check_lines(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpE
         system = result.system
         uptime = _uptime(system.sys_uptime_cs)
         interfaces = "-" if system.if_number is None else str(system.if_number)
-        descr = shown(system.sys_descr.splitlines()[0], 50) if system.sys_descr.splitlines() else ""
+        descr = shown((system.sys_descr.splitlines() or [""])[0], 50)
         walks = f"; {result.walks}" if result.walks else ""
         lines.append(f"{device.name:12}  {address:21}  {fit(shown(system.sys_name, 16), 16)}  {uptime:>10}  {interfaces:>4}  ok: {descr}{walks}")
     lines.append(f"{len(devices) - failures}/{len(devices)} devices answered")

@@ -54,13 +54,13 @@ async def read_addresses(session: DeviceSession) -> dict[int, tuple[str, ...]]:
     found: dict[int, set[str]] = {}
     for index, if_index in table[oids.ipAddressIfIndex.oid].items():
         where = _physical_index((0, *index))
-        if where is not None and isinstance(if_index, int):
+        if where is not None and isinstance(if_index, int) and not _local(where[1]):
             found.setdefault(if_index, set()).add(where[1])
     for index, if_index in table[oids.ipAdEntIfIndex.oid].items():
-        if len(index) == 4 and index_octets(index) is not None and isinstance(if_index, int):
-            found.setdefault(if_index, set()).add(".".join(map(str, index)))
-    return {if_index: tuple(sorted(ip for ip in ips if not _local(ip))) for if_index, ips in found.items()
-            if any(not _local(ip) for ip in ips)}
+        ip = ".".join(map(str, index))
+        if len(index) == 4 and index_octets(index) is not None and isinstance(if_index, int) and not _local(ip):
+            found.setdefault(if_index, set()).add(ip)
+    return {if_index: tuple(sorted(ips)) for if_index, ips in found.items()}
 
 
 def _local(ip: str) -> bool:
