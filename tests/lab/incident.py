@@ -23,6 +23,7 @@ from tests.netns import Lab
 COMMUNITY = "lab-ro"
 LAN_PREFIX, MANAGEMENT_PREFIX = "192.0.2", "198.51.100"
 BRIDGE_MIB_SCRIPT = Path(__file__).with_name("bridge_mib.py")
+REPOSITORY = Path(__file__).resolve().parents[2]
 FRAMES_FROM = r"""
 import socket, sys
 interface, source, count = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), int(sys.argv[3])
@@ -154,11 +155,13 @@ class IncidentLab:
         path.chmod(0o600)
         return path
 
+    def portmap_command(self, inventory: Path, *args: str) -> list[str]:
+        """portmap in the management namespace, as an operator would run it there (from the repository)."""
+        return ["ip", "netns", "exec", self.ns["mgmt"], sys.executable, "-m", "portmap", "--inventory", str(inventory), *args]
+
     def portmap(self, inventory: Path, *args: str, timeout_s: float = 60) -> subprocess.CompletedProcess[str]:
-        """Run portmap in the management namespace, as an operator would there."""
-        return subprocess.run(["ip", "netns", "exec", self.ns["mgmt"], sys.executable, "-m", "portmap", "--inventory",
-                               str(inventory), *args], capture_output=True, text=True, timeout=timeout_s,
-                              cwd=Path(__file__).resolve().parents[2])
+        return subprocess.run(self.portmap_command(inventory, *args), capture_output=True, text=True, timeout=timeout_s,
+                              cwd=REPOSITORY)
 
     def send_as(self, name: str, interface: str, mac: str, count: int = 3) -> None:
         """`count` frames out of `name`'s `interface` with source `mac`: what a switch's CPU or
