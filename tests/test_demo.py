@@ -49,7 +49,7 @@ async def test_nothing_flagged_before_the_flood_and_web1_first_during_it():
     assert during.interfaces[("acc1", 5)].alias == "web1"
     assert 36_000 < first.flags[0].rate < 44_000, "web1 floods at 40k pps"
     assert reason(first.flags[0]).startswith("sending ") and "small-packet flood" in reason(first.flags[0])
-    carriers = {(p.rates.device, p.rates.if_index) for p in during.ports if p.same_incident_as == ("acc1", 5)}
+    carriers = {p.key for p in during.ports if p.same_incident_as == ("acc1", 5)}
     assert carriers == {("acc1", 101), ("core1", 101), ("core1", 104), ("rtr1", 1), ("rtr1", 2)}
     assert not [p for p in during.ports if p.flagged and p.same_incident_as is None and p is not first]
 

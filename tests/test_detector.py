@@ -3,9 +3,13 @@ after it starts, nothing flagged in two hours of normal traffic, reboots and res
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 from portmap.core import detector as detector_module
 from portmap.core.detector import Detector
 from portmap.core.flags import FlagKind
+from portmap.core.identity import unnamed
 from portmap.core.thresholds import FlagThresholds
 from portmap.core.rates import DeviceRates, DirectionRates, PortRates, RateStatus, by_device
 from portmap.core.samples import DeviceSample, PortCounters
@@ -49,7 +53,7 @@ def test_a_reboot_neither_flags_nor_poisons_the_baseline():
     run(VirtualSwitch(office()), HOUR, actions={2400: lambda s: s.reboot()}, detector=rebooted)
     run(VirtualSwitch(office()), HOUR, detector=undisturbed)
     for port in PORTS:
-        series = (DEVICE, port, "in", "pps")
+        series = (DEVICE, unnamed(port), "in", "pps")
         assert abs(rebooted.baselines[series].level - undisturbed.baselines[series].level) <= 0.1 * undisturbed.baselines[series].level
 
 
@@ -174,3 +178,55 @@ def test_judging_a_poll_device_group_by_device_group_changes_nothing(monkeypatch
     assert [grouped.observe(poll(n), 5.0 * n) for n in range(30)] == expected
     assert list(grouped.baselines.items()) == list(whole.baselines.items())
     assert any(("sw3", 2) in detections for detections in expected), "the slow path ran too"
+
+
+def busy_office(event: Callable[[int, tuple[Flow, Flow]], tuple[Flow, Flow]], start: int = 0) -> dict[int, Profile]:
+    """The office with port 5 sending `event`'s traffic from `start` on, and the others about 100 pps."""
+    profiles = {i: office_port(seed=i, pps=100.0) for i in PORTS}
+    profiles[5] = with_event(profiles[5], start, 2 * HOUR, event)
+    return profiles
+
+
+def kinds_on(timeline, port: int) -> list[tuple[int, list[FlagKind]]]:
+    return [(second, kinds) for second, key, kinds in flagged(timeline) if key == (DEVICE, port)]
+
+
+def test_a_steady_large_packet_transfer_running_at_start_is_busy_since_start_then_its_normal():
+    """A backup at 20k pps of 1,400 B packets while the others send 100: "200x the typical port"
+    every poll for as long as portmap ran, since flagged intervals never taught it."""
+    timeline = run(VirtualSwitch(busy_office(lambda s, n: (Flow(20_000 * (1 + 0.05 * math.sin(s)), 1400), n[1]))), HOUR)
+    seen = kinds_on(timeline, 5)
+    limits = FlagThresholds()
+    assert seen and {kind for _, kinds in seen for kind in kinds} == {FlagKind.BUSY_SINCE_START}
+    assert seen[-1][0] <= 5 * (1 + limits.warmup_samples + limits.clear_after), "learned over the warm-up, then cleared"
+    first = dict(timeline)[seen[0][0]][(DEVICE, 5)].flags[0]
+    assert reason(first).startswith("busy since start: sending 20") and "the typical port" in reason(first)
+    assert flagged(timeline) == [(s, (DEVICE, 5), k) for s, k in seen], "no other port"
+
+
+def test_a_syn_flood_running_at_start_stays_flagged_and_a_large_packet_jump_during_the_warm_up_is_a_flood():
+    syn = run(VirtualSwitch(busy_office(lambda s, n: (Flow(20_000, 60), n[1]))), HOUR)
+    assert [kinds for _, kinds in kinds_on(syn, 5)] == [[FlagKind.SMALL_PACKET_FLOOD]] * (HOUR // 5 - 1)
+    jump = run(VirtualSwitch(busy_office(lambda s, n: (Flow(20_000, 1400), n[1]), start=22)), 600)
+    assert {kind for _, kinds in kinds_on(jump, 5) for kind in kinds} == {FlagKind.PACKET_FLOOD}
+    assert kinds_on(jump, 5)[-1][0] == 600, "never learned: still flagged"
+
+
+def test_a_port_the_operator_accepts_learns_its_traffic_at_once_and_is_no_longer_flagged():
+    poller = Poller(VirtualSwitch(busy_office(lambda s, n: (Flow(20_000, 60), n[1]))))
+    before = poller.until(300)
+    assert kinds_on(before, 5)[-1] == (300, [FlagKind.SMALL_PACKET_FLOOD])
+    poller.detector.accept((DEVICE, 5))
+    after = poller.until(HOUR)
+    assert kinds_on(after, 5) == []
+    assert 19_000 <= poller.detector.baselines[(DEVICE, unnamed(5), "in", "pps")].level <= 21_000
+
+
+def test_a_flood_that_starts_mid_interval_does_not_teach_its_partial_first_interval():
+    """1,000 pps, then 12,000 from mid-interval: the first interval shows 6,500 (6.5x, under the
+    10x ratio). Taught, it raised the normal enough that 12,000 was under 10x of it, and the flood
+    was never flagged."""
+    switch = VirtualSwitch({**{i: steady_port(seed=i, pps=100.0) for i in PORTS}, 5: steady_port(seed=5, pps=1_000.0)})
+    switch.profiles[5] = with_event(switch.profiles[5], FLOOD_AT, FLOOD_AT + 120, lambda s, n: (Flow(12_000, 400), n[1]))
+    timeline = run(switch, 2400)
+    assert first_flag(timeline, 5, FlagKind.PACKET_FLOOD, FLOOD_AT) == FLOOD_AT - FLOOD_AT % 5 + 10

@@ -20,8 +20,8 @@ from tests.helpers import REPO
 
 def test_baselines_come_back_as_they_were_saved_and_old_ones_are_forgotten(tmp_path):
     path = tmp_path / "state" / "baselines.sqlite"
-    fresh = {("sw1", 5, "in", "pps"): Baseline(250.0, 31.5, 40, 1_000_000.0)}
-    stale = {("sw1", 6, "in", "pps"): Baseline(10.0, 1.0, 40, 1_000_000.0 - MAX_AGE_S - 1)}
+    fresh = {("sw1", "Gi1/0/5", "in", "pps"): Baseline(250.0, 31.5, 40, 1_000_000.0)}
+    stale = {("sw1", "Gi1/0/6", "in", "pps"): Baseline(10.0, 1.0, 40, 1_000_000.0 - MAX_AGE_S - 1)}
     save_baselines(path, (fresh | stale).items())
     assert load_baselines(path, now=1_000_000.0) == fresh
     assert oct(path.stat().st_mode & 0o777) == "0o600"
@@ -29,8 +29,8 @@ def test_baselines_come_back_as_they_were_saved_and_old_ones_are_forgotten(tmp_p
 
 def test_errors_and_discards_saved_under_their_earlier_name_come_back_as_trouble(tmp_path):
     path = tmp_path / "baselines.sqlite"
-    save_baselines(path, [(("sw1", 5, "in", "errors_ps"), Baseline(3.0, 1.0, 40, 1_000_000.0))])
-    assert load_baselines(path, now=1_000_000.0) == {("sw1", 5, "in", "trouble_ps"): Baseline(3.0, 1.0, 40, 1_000_000.0)}
+    save_baselines(path, [(("sw1", "Gi1/0/5", "in", "errors_ps"), Baseline(3.0, 1.0, 40, 1_000_000.0))])
+    assert load_baselines(path, now=1_000_000.0) == {("sw1", "Gi1/0/5", "in", "trouble_ps"): Baseline(3.0, 1.0, 40, 1_000_000.0)}
 
 
 def test_a_damaged_state_file_is_one_warning_moved_aside_and_a_new_one_started(tmp_path, caplog):
@@ -41,7 +41,7 @@ def test_a_damaged_state_file_is_one_warning_moved_aside_and_a_new_one_started(t
     (aside,) = tmp_path.glob("baselines.sqlite.broken-*")
     assert f"moved to {aside}" in record.getMessage() and "starting without them" in record.getMessage()
     assert not path.exists() and aside.read_bytes().startswith(b"this is not a database")
-    fresh = {("sw1", 5, "in", "pps"): Baseline(250.0, 31.5, 40, time.time())}
+    fresh = {("sw1", "Gi1/0/5", "in", "pps"): Baseline(250.0, 31.5, 40, time.time())}
     save_baselines(path, fresh.items())
     assert load_baselines(path) == fresh
 
@@ -49,25 +49,25 @@ def test_a_damaged_state_file_is_one_warning_moved_aside_and_a_new_one_started(t
 def test_rows_that_are_not_baselines_are_left_out_and_the_rest_taken(tmp_path, caplog):
     path = tmp_path / "baselines.sqlite"
     now = time.time()
-    good = {("sw1", 5, "in", "pps"): Baseline(250.0, 31.5, 40, now)}
+    good = {("sw1", "Gi1/0/5", "in", "pps"): Baseline(250.0, 31.5, 40, now)}
     save_baselines(path, good.items())
     with sqlite3.connect(path) as connection:
-        connection.executemany("INSERT INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-            ("sw1", 6, "in", "pps", "lots", 1.0, 40, now), ("sw1", 7, "in", "pps", 10.0, 1.0, 2**40, now),
-            ("sw1", 8, "sideways", "pps", 10.0, 1.0, 4, now), ("sw1", 9, "in", "pps", -5.0, 1.0, 4, now)])
+        connection.executemany("INSERT INTO port_baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            ("sw1", "Gi1/0/6", "in", "pps", "lots", 1.0, 40, now), ("sw1", "Gi1/0/7", "in", "pps", 10.0, 1.0, 2**40, now),
+            ("sw1", "Gi1/0/8", "sideways", "pps", 10.0, 1.0, 4, now), ("sw1", "Gi1/0/9", "in", "pps", -5.0, 1.0, 4, now)])
     connection.close()
     loaded = load_baselines(path)
     assert loaded == good
     assert "4 saved baseline row(s) are not baselines" in caplog.records[0].getMessage()
     store = BaselineStore(loaded)
-    store.slot(("sw1", 5))
-    assert store.get(("sw1", 5, "in", "pps")) == good[("sw1", 5, "in", "pps")]
+    store.slot(("sw1", "Gi1/0/5"))
+    assert store.get(("sw1", "Gi1/0/5", "in", "pps")) == good[("sw1", "Gi1/0/5", "in", "pps")]
 
 
 def test_two_writers_merge_each_series_keeps_its_newest_value(tmp_path):
     path = tmp_path / "baselines.sqlite"
-    newer = {("sw1", 5, "in", "pps"): Baseline(900.0, 10.0, 50, 2_000_000.0)}
-    older = {("sw1", 5, "in", "pps"): Baseline(100.0, 10.0, 40, 1_999_000.0), ("sw1", 6, "in", "pps"): Baseline(5.0, 1.0, 9, 1_999_000.0)}
+    newer = {("sw1", "Gi1/0/5", "in", "pps"): Baseline(900.0, 10.0, 50, 2_000_000.0)}
+    older = {("sw1", "Gi1/0/5", "in", "pps"): Baseline(100.0, 10.0, 40, 1_999_000.0), ("sw1", "Gi1/0/6", "in", "pps"): Baseline(5.0, 1.0, 9, 1_999_000.0)}
     save_baselines(path, newer.items())
     save_baselines(path, older.items())  # a second process that learned less recently saves later
     assert load_baselines(path, now=2_000_000.0) == {**older, **newer}
@@ -87,12 +87,12 @@ async def test_each_top_run_adds_one_interval_to_the_baselines_the_last_one_left
 
     def samples() -> dict[tuple, int]:
         with sqlite3.connect(own_state_file) as connection:
-            rows = connection.execute("SELECT device, if_index, direction, metric, samples FROM baselines").fetchall()
+            rows = connection.execute("SELECT device, port, direction, metric, samples FROM port_baselines").fetchall()
         return {tuple(row[:4]): row[4] for row in rows}
 
     await top()
     first = samples()
-    assert ("acc1", 5, "in", "pps") in first and set(first.values()) == {1}
+    assert ("acc1", "Gi1/0/5", "in", "pps") in first and set(first.values()) == {1}
     await top()
     assert samples() == {key: 2 for key in first}
 
@@ -111,4 +111,4 @@ async def test_a_service_stop_or_a_closed_terminal_saves_what_was_learned(demo_r
     _, err = await asyncio.wait_for(process.communicate(), 20)
     assert process.returncode == 128 + signum, err.decode()
     saved = load_baselines(state)
-    assert saved.get(("acc1", 5, "in", "pps")) is not None and saved[("acc1", 5, "in", "pps")].samples >= 1
+    assert saved.get(("acc1", "Gi1/0/5", "in", "pps")) is not None and saved[("acc1", "Gi1/0/5", "in", "pps")].samples >= 1

@@ -16,7 +16,7 @@ from portmap.engine.tables import roles_of
 from portmap.tui.app import PortmapApp
 from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
-from portmap.engine.watch import WatchSettings, watch
+from portmap.engine.watch import OperatorRequests, WatchSettings, watch
 from tests.helpers import free_udp_ports, report
 
 INTERVAL_S = 2.0
@@ -111,3 +111,36 @@ async def test_keys_sort_filter_open_a_port_and_the_other_views(flooding_demo):
         assert app.frame is frozen and app.waiting is not None and "PAUSED" in str(app.query_one("#status").render())
         await pilot.press("p")
         assert app.frame is not frozen
+
+
+async def test_a_port_the_operator_says_is_normal_is_learned_and_no_longer_flagged():
+    """web1's flood, accepted with `a` on its row (a load test the operator runs, say): from the
+    next poll it is no longer flagged, and its baseline holds its rate."""
+    network = default_network(flood_after_s=0.0)
+    network = network.with_agent_ports({d.name: p for d, p in zip(network.devices, free_udp_ports(len(network.devices)))})
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    devices = demo_inventory(network).devices
+    requests = OperatorRequests()
+    settings = WatchSettings(1.0, tables_every_s=30)
+    app = PortmapApp(lambda show: watch(devices, settings, show, requests=requests), len(devices), 1.0, roles_of(devices),
+                     requests.accept)
+    try:
+        async with app.run_test(size=(180, 40)) as pilot:
+            await wait_for(pilot, lambda: app.frame is not None and app.frame.snapshot.ports.flagged, 10)
+            await pilot.press("down")  # a port that is not flagged: refused, said so
+            while table(app).selected in {p.key for p in app.frame.snapshot.ports.flagged}:
+                await pilot.press("down")
+            await pilot.press("a")
+            assert requests.accepted == []
+            await pilot.press("home")
+            assert table(app).selected == ("acc1", 5)
+            await pilot.press("a")
+            accepted_at = app.frame.number
+            await wait_for(pilot, lambda: app.frame.number >= accepted_at + 2, 5)
+            assert not any(p.key == ("acc1", 5) for p in app.frame.snapshot.ports.flagged)
+            notices = [notification.message for notification in app._notifications]
+            assert notices == ["select a flagged port to say its traffic is normal",
+                               "acc1 Gi1/0/5 (web1): its traffic is taken as normal from the next poll"], notices
+    finally:
+        simulator.stop()

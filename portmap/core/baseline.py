@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from portmap.core.metrics import DIRECTIONS, LEARNED_NAMES
-from portmap.core.samples import PortKey
 
-SeriesKey = tuple[str, int, str, str]
-"""(device, ifIndex, direction 'in'|'out', metric)."""
+PortIdentity = tuple[str, str]
+"""(device, the port's identity: core/identity.py)."""
+SeriesKey = tuple[str, str, str, str]
+"""(device, port identity, direction 'in'|'out', metric)."""
 
 
 @dataclass(slots=True)
@@ -43,13 +44,13 @@ class BaselineStore:
     def __init__(self, saved: Mapping[SeriesKey, Baseline] | None = None) -> None:
         """`saved`: what an earlier run learned; a port takes its series when it gets its slot."""
         self._saved = dict(saved or {})
-        self.slots: dict[PortKey, int] = {}
-        self.keys: list[PortKey] = []
+        self.slots: dict[PortIdentity, int] = {}
+        self.keys: list[PortIdentity] = []
         shape = (64, len(DIRECTIONS), len(LEARNED_NAMES))
         self.level, self.spread, self.updated_at = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.samples = np.zeros(shape, np.int32)
 
-    def slot(self, key: PortKey) -> int:
+    def slot(self, key: PortIdentity) -> int:
         """The port's slot, made on first sight."""
         found = self.slots.get(key)
         if found is not None:
@@ -84,6 +85,16 @@ class BaselineStore:
         self.level[slots] = np.where(learning, level + weight * (values - level), level)
         self.samples[slots] = samples + learning
         self.updated_at[slots] = np.where(learning, now, self.updated_at[slots])
+
+    def settle(self, slot: int, values: np.ndarray, samples: int, now: float) -> None:
+        """The slot's series (shape (directions, metrics); NaN: left alone) take these values as a
+        trusted level at once, counted as `samples` intervals: what the operator said is normal."""
+        settling = ~np.isnan(values)
+        level = np.where(settling, values, self.level[slot])
+        self.spread[slot] = np.where(settling, np.maximum(self.spread[slot], 0.1 * np.abs(level)), self.spread[slot])
+        self.level[slot] = level
+        self.samples[slot] = np.where(settling, np.maximum(self.samples[slot], samples), self.samples[slot])
+        self.updated_at[slot] = np.where(settling, now, self.updated_at[slot])
 
     def get(self, key: SeriesKey) -> Baseline | None:
         """One series, as a copy; None where it has learned nothing."""

@@ -5,6 +5,13 @@ A direction of a port is flagged when it is far above its own baseline: at least
 an absolute floor (so 2 -> 20 pps is never an alarm). Until a port has `warmup_samples`
 intervals of its own, it is compared with the typical port of the same poll instead.
 
+A port far above the typical port from its first interval on, with a bulk transfer's large
+packets at a steady rate, is "busy since start", not a flood: it learns, so that a backup running when portmap
+started becomes that port's normal after the warm-up. A small-packet flood running at start
+stays a flood and teaches nothing, and so does a port that jumps far above what it showed so
+far. The operator can also say that a flagged port's rate is normal (`accept`): it is learned
+at once.
+
 Once flagged, a port stays flagged while it stays above `hold_fraction` of the raising
 thresholds, and clears after `clear_after` quiet intervals. Intervals without a valid rate
 (first sample, reboot, counter reset, glitch) neither flag nor teach. An agent that caches
@@ -22,9 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from portmap.core.baseline import Baseline, BaselineStore, SeriesKey
+from portmap.core.baseline import Baseline, BaselineStore, PortIdentity, SeriesKey
 from portmap.core.flags import Evidence, FlagKind, PortFlag, PortKey, Reference
 from portmap.core.flapping import Flapping
+from portmap.core.identity import unnamed
 from portmap.core.metrics import BCAST, DIRECTIONS, LEARNED, LEARNED_NAMES, METRICS, PPS, TROUBLE
 from portmap.core.rates import DeviceRates, DirectionRates, util_pct
 from portmap.core.samples import DeviceSample
@@ -39,6 +47,12 @@ MIN_DIP_LEVEL_PPS = 10.0
 MIN_DIP_SAMPLES = 3
 """Dips are recognised from this many intervals on, before the baseline is trusted for flags:
 a caching agent's pattern must not teach a young baseline its zeros one by one."""
+STEADY_FACTOR = 2.0
+"""A port is steady while within this factor of the level it showed so far."""
+UNTAUGHT_RISES = 12
+"""Intervals in a row a port may rise above the holding thresholds of its own normal without
+being flagged or teaching it: a flood's first, partial interval must not raise the normal that
+its full intervals are then measured against. A higher level that stays is learned after these."""
 CHUNK_PORTS = 4096
 """Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
 _PPS = LEARNED.index(PPS)
@@ -64,6 +78,10 @@ class _Poll:
     """Some devices' ports that have a rate in one poll, on arrays: their slots and values."""
 
     slots: np.ndarray
+    devices: tuple[str, ...]
+    device_of: np.ndarray
+    """Each port's device, as a position in `devices`."""
+    if_indexes: np.ndarray
     kinds: np.ndarray
     """Each port's thresholds, as positions in Detector._limit_kinds."""
     per_second: np.ndarray
@@ -135,20 +153,50 @@ class Detector:
         self._holds: dict[FlagThresholds, FlagThresholds] = {}
         self.baselines = BaselineStore(baselines)
         self._device_limits: dict[str, DeviceThresholds] = {}
+        self._identities: dict[str, Mapping[int, str]] = {}
+        """Each device's ifIndex -> port identity, as its interfaces were last read."""
         self._limit_kinds: list[FlagThresholds] = []
         self._limit_kind_of: list[int] = []
         """By slot: the port's thresholds, as a position in _limit_kinds."""
         self._device_slots: dict[str, tuple[bytes, np.ndarray]] = {}
         self._episodes: dict[PortKey, _Episode] = {}
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
+        self._rises: dict[PortKey, int] = {}
+        """Ports above the holding thresholds of their own normal, in no episode: intervals in a row."""
+        self._accepted: set[PortKey] = set()
+        """Ports the operator said carry normal traffic: their next interval is learned at once."""
         self._flapping = Flapping(limits)
 
-    def set_limits(self, device: str, limits: DeviceThresholds) -> None:
-        """A device's thresholds (core/thresholds.py), resolved when its interfaces were read."""
+    def set_ports(self, device: str, identities: Mapping[int, str], limits: DeviceThresholds) -> None:
+        """What a device's interfaces said when they were read: each ifIndex's port identity
+        (core/identity.py), which its baselines follow, and the thresholds (core/thresholds.py).
+        A flagged episode follows its port to its new ifIndex; a port's held dips, made under
+        the old numbering, are dropped."""
+        before = self._identities.get(device, {})
+        self._identities[device] = dict(identities)
         self._device_limits[device] = limits
-        for key, slot in self.baselines.slots.items():
-            if key[0] == device:
-                self._limit_kind_of[slot] = self._limit_kind(key)
+        self._device_slots.pop(device, None)
+        index_of = {identity: if_index for if_index, identity in identities.items()}
+        moved = {if_index for if_index, identity in before.items() if identities.get(if_index) != identity}
+        for if_index in moved:
+            episode = self._episodes.pop((device, if_index), None)
+            now_at = index_of.get(before[if_index])
+            if episode is not None and now_at is not None:
+                self._episodes[(device, now_at)] = episode
+            for direction in DIRECTIONS:
+                self._dips.pop(((device, if_index), direction), None)
+
+    def accept(self, key: PortKey) -> None:
+        """The operator says the port's traffic is normal (a backup, a replication): its next
+        interval becomes its warm baseline and its flagged episode ends."""
+        self._accepted.add(key)
+
+    def _identity(self, key: PortKey) -> PortIdentity:
+        found = self._identities.get(key[0], {}).get(key[1])
+        return key[0], unnamed(key[1]) if found is None else found
+
+    def _series(self, key: PortKey, direction: str, metric: str) -> SeriesKey:
+        return (*self._identity(key), direction, metric)
 
     def _limit_kind(self, key: PortKey) -> int:
         device = self._device_limits.get(key[0])
@@ -166,9 +214,10 @@ class Detector:
         slots = []
         for if_index in rates.if_indexes.tolist():
             key = (rates.device, if_index)
-            slot = self.baselines.slot(key)
+            slot = self.baselines.slot(self._identity(key))
             if slot == len(self._limit_kind_of):
-                self._limit_kind_of.append(self._limit_kind(key))
+                self._limit_kind_of.append(0)
+            self._limit_kind_of[slot] = self._limit_kind(key)
             slots.append(slot)
         found = np.array(slots, np.int64)
         self._device_slots[rates.device] = (stamp, found)
@@ -176,18 +225,23 @@ class Detector:
 
     def _poll(self, all_rates: Sequence[DeviceRates], kind_of: np.ndarray) -> _Poll:
         """`kind_of`: _limit_kind_of as an array, made once a poll."""
-        slots, per_second, speeds = [], [], []
-        for rates in all_rates:
+        slots, per_second, speeds, device_of, if_indexes = [], [], [], [], []
+        for position, rates in enumerate(all_rates):
             ok = rates.ok
             slots.append(self._slots(rates)[ok])
             per_second.append(rates.per_second[ok])
             speeds.append(rates.speed_bps[ok])
+            if_indexes.append(rates.if_indexes[ok])
+            device_of.append(np.full(len(if_indexes[-1]), position, np.int32))
         values = np.concatenate(per_second) if per_second else np.zeros((0, len(DIRECTIONS), len(METRICS)))
         speed = np.concatenate(speeds) if speeds else np.zeros(0, np.int64)
         util = util_pct(values, speed)
         all_slots = np.concatenate(slots) if slots else np.zeros(0, np.int64)
         kinds = kind_of[all_slots] if len(all_slots) else np.zeros(0, np.int64)
-        return _Poll(all_slots, kinds, values, values[..., LEARNED], util, speed)
+        devices = tuple(rates.device for rates in all_rates)
+        owners = np.concatenate(device_of) if device_of else np.zeros(0, np.int32)
+        indexes = np.concatenate(if_indexes) if if_indexes else np.zeros(0, np.int64)
+        return _Poll(all_slots, devices, owners, indexes, kinds, values, values[..., LEARNED], util, speed)
 
     def observe(self, all_rates: Sequence[DeviceRates], now: float,
                 samples: Sequence[DeviceSample] = ()) -> dict[PortKey, Detection]:
@@ -199,8 +253,8 @@ class Detector:
             self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
         kind_of = np.array(self._limit_kind_of, np.int64)
         store = self.baselines
-        involved = {*self._episodes, *(key for key, _ in self._dips)}
-        judged_alone = np.array([store.slots[key] for key in involved if key in store.slots], np.int64)
+        involved = {*self._episodes, *(key for key, _ in self._dips), *self._rises, *self._accepted}
+        judged_alone = np.array([store.slots[port] for port in map(self._identity, involved) if port in store.slots], np.int64)
         detections: dict[PortKey, Detection] = {}
         for chunk in _chunks(all_rates):
             self._judge(self._poll(chunk, kind_of), judged_alone, typical, now, detections)
@@ -217,7 +271,7 @@ class Detector:
         learn = quiet.copy()
         to_learn = poll.learnable.copy()
         for row in np.flatnonzero(~quiet).tolist():
-            key = self.baselines.keys[poll.slots[row]]
+            key = (poll.devices[poll.device_of[row]], int(poll.if_indexes[row]))
             flags, learned = self._port(key, poll, row, typical, now)
             to_learn[row] = learned
             learn[row] = True
@@ -269,6 +323,12 @@ class Detector:
                     self._learn_now(slot, direction, interval, limits, now)
                 held = []
             sides[name] = _mean([*held, side])
+        if key in self._accepted:
+            self._accepted.discard(key)
+            self._episodes.pop(key, None)
+            settled = np.array([self._teaching(sides[name]) if name in sides else [np.nan] * len(LEARNED) for name in DIRECTIONS])
+            self.baselines.settle(slot, settled, limits.warmup_samples, now)
+            return (), np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
         speed, util = int(poll.speed_bps[row]), poll.util[row]
         raised = self._flags(key, sides, speed, util, typical, limits)
         episode = self._episodes.get(key)
@@ -286,12 +346,25 @@ class Detector:
                     del self._episodes[key]
                     episode = None
         flags = episode.flags if episode else ()
-        troubled = {flag.direction for flag in flags}
+        untaught = flags if episode else self._rising(key, sides, speed, util, typical, limits)
+        troubled = {flag.direction for flag in untaught if flag.kind is not FlagKind.BUSY_SINCE_START}
         learned = np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
         for direction, name in enumerate(DIRECTIONS):
             if name in sides and name not in troubled and "both" not in troubled:
                 learned[direction] = self._teaching(sides[name])
         return flags, learned
+
+    def _rising(self, key: PortKey, sides: Mapping[str, DirectionRates], speed_bps: int, util: float,
+                typical: Mapping[str, TypicalPort], limits: FlagThresholds) -> tuple[PortFlag, ...]:
+        """What a port in no episode must not teach: its rise above the holding thresholds of its
+        own warm normal, for UNTAUGHT_RISES intervals in a row."""
+        rising = tuple(flag for flag in self._flags(key, sides, speed_bps, util, typical, self._hold(limits))
+                       if flag.evidence.reference is Reference.OWN_BASELINE)
+        if not rising:
+            self._rises.pop(key, None)
+            return ()
+        self._rises[key] = self._rises.get(key, 0) + 1
+        return rising if self._rises[key] <= UNTAUGHT_RISES else ()
 
     @staticmethod
     def _teaching(side: DirectionRates) -> list[float]:
@@ -303,13 +376,13 @@ class Detector:
         self.baselines.learn(np.array([slot]), values, np.array([limits.learning_rate]), now)
 
     def _is_dip(self, key: PortKey, direction: str, side: DirectionRates) -> bool:
-        baseline = self.baselines.get((*key, direction, "pps"))
+        baseline = self.baselines.get(self._series(key, direction, "pps"))
         if baseline is None or not baseline.warm(MIN_DIP_SAMPLES) or baseline.level < MIN_DIP_LEVEL_PPS:
             return False
         return side.pps is not None and side.pps < DIP_SHARE * baseline.level
 
     def _normal(self, key: PortKey, direction: str, metric: str, limits: FlagThresholds) -> Baseline | None:
-        baseline = self.baselines.get((*key, direction, metric))
+        baseline = self.baselines.get(self._series(key, direction, metric))
         return baseline if baseline is not None and baseline.warm(limits.warmup_samples) else None
 
     def _above(self, value: float, floor: float, normal: Baseline | None, fallback: float, limits: FlagThresholds) -> bool:
@@ -329,8 +402,13 @@ class Detector:
             others = typical[direction].without(side.pps) if side.pps is not None else 0.0
             if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, others, limits):
                 size = side.avg_pkt_bytes
-                kind = FlagKind.SMALL_PACKET_FLOOD if size is not None and size < limits.small_packet_bytes else FlagKind.PACKET_FLOOD
                 reference, level = self._reference(key, direction, others, limits)
+                if size is not None and size < limits.small_packet_bytes:
+                    kind = FlagKind.SMALL_PACKET_FLOOD
+                elif normal is None and size is not None and size >= limits.bulk_packet_bytes and self._steady(key, direction, side.pps):
+                    kind, reference, level = FlagKind.BUSY_SINCE_START, Reference.TYPICAL_PORT, others
+                else:
+                    kind = FlagKind.PACKET_FLOOD
                 flags.append(PortFlag(kind, direction, side.pps, Evidence("pps", side.pps, reference, level, size)))
             share = side.bcast_share
             storm_normal = self._normal(key, direction, "bcast_pps", limits)
@@ -346,6 +424,12 @@ class Detector:
             flags.append(PortFlag(FlagKind.SATURATION, "both", float(util), Evidence("util_pct", float(util), speed_bps=speed_bps)))
         return tuple(flags)
 
+    def _steady(self, key: PortKey, direction: str, pps: float) -> bool:
+        """Within STEADY_FACTOR of the level the port showed so far in this direction (busy from
+        its first interval on, since a busy port learns); true on its first interval."""
+        young = self.baselines.get(self._series(key, direction, "pps"))
+        return young is None or young.level / STEADY_FACTOR <= pps <= young.level * STEADY_FACTOR
+
     @staticmethod
     def _own(normal: Baseline | None) -> tuple[Reference | None, float | None]:
         return (None, None) if normal is None else (Reference.OWN_BASELINE, normal.level)
@@ -354,7 +438,7 @@ class Detector:
                    limits: FlagThresholds) -> tuple[Reference | None, float | None]:
         """What a flood is measured against: the port's own baseline, young or warm, else the
         typical port of this poll; (None, None) where neither says anything."""
-        baseline = self.baselines.get((*key, direction, "pps"))
+        baseline = self.baselines.get(self._series(key, direction, "pps"))
         if baseline is not None and baseline.warm(MIN_DIP_SAMPLES) and baseline.level > 0:
             young = not baseline.warm(limits.warmup_samples)
             return (Reference.YOUNG_BASELINE if young else Reference.OWN_BASELINE), baseline.level

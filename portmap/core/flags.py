@@ -26,6 +26,10 @@ class FlagKind(StrEnum):
     ERROR_BURST = "error burst"
     SATURATION = "saturation"
     FLAPPING = "flapping"
+    BUSY_SINCE_START = "busy since start"
+    """Far above the typical port from its first intervals, with large packets at a steady rate:
+    a backup or a replication running when portmap started, more likely than a flood. It learns
+    its own normal meanwhile; small-packet floods are never taken for it."""
 
 
 FLOOD_KINDS = (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD)
@@ -85,6 +89,10 @@ class RankedPort(NamedTuple):
     @property
     def flagged(self) -> bool:
         return bool(self.flags)
+
+    @property
+    def key(self) -> PortKey:
+        return self.rates.device, self.rates.if_index
 
 
 SORT_KEYS: dict[str, Callable[[PortRates], float]] = {sort: methodcaller("sort_key", sort) for sort in SORT_COLUMNS}

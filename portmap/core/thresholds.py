@@ -36,6 +36,9 @@ class FlagThresholds:
     """Port flapping: this many oper-status changes within the window."""
     small_packet_bytes: float = 100.0
     """Average packets under this size are the SYN-flood shape."""
+    bulk_packet_bytes: float = 500.0
+    """Average packets this large are a bulk transfer's (a backup, a replication): a port that
+    carries them steadily from its first intervals is "busy since start", not a flood."""
     min_storm_pps: float = 1000.0
     storm_share: float = 0.5
     """Broadcast storm: at least min_storm_pps broadcasts, making up this share of packets."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from portmap.demo.agent import SimulatedAgent
-from portmap.demo.mib import AgentCounters, build_view
-from portmap.demo.tables import DeviceTables, device_tables
+from portmap.demo.mib import AgentCounters, RenumberedCounters, build_view
+from portmap.demo.tables import DeviceTables, device_tables, renumbered
 from portmap.demo.network import DemoNetwork, DeviceSpec
 from portmap.demo.traffic import TrafficModel
 
@@ -58,3 +59,20 @@ class SimulatedNetwork:
         self.model.restart(spec.name)
         self.agents[spec.name] = self._agent(spec)
         self.agents[spec.name].start()
+
+    def renumber(self, device: str, new_if_index: Mapping[int, int], reboot: bool = True) -> None:
+        """The device's ports come back under other ifIndexes (`new_if_index`: each port's ifIndex
+        -> its new one), each port's traffic and tables staying its own: a reboot after a stack
+        member changed. With `reboot=False` the ifIndexes move while the agent runs, ifNumber
+        unchanged and no ifTableLastChange, as hostile or buggy agents do."""
+        spec = self.network.device(device)
+        moved = {port.if_index: new_if_index.get(port.if_index, port.if_index) for port in spec.ports}
+        shown = replace(spec, ports=tuple(replace(port, if_index=moved[port.if_index]) for port in spec.ports))
+        if reboot:
+            self.model.restart(device)
+        counters = AgentCounters(spec, self.model)
+        tables = self._tables(spec)
+        agent = self.agents[device]
+        agent.view.replace(build_view(shown, RenumberedCounters(counters, {new: old for old, new in moved.items()}),
+                                      lambda: self.model.uptime_cs(device), tables and renumbered(tables, moved)))
+        agent.reload_counters = counters.reload if spec.counter_cache_s else None

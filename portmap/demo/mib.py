@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Protocol
 
 from pysnmp.proto import rfc1902
@@ -67,6 +68,17 @@ class AgentCounters:
 
 class PortCounters(Protocol):
     def port(self, if_index: int) -> dict[str, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RenumberedCounters:
+    """A device's counters served under other ifIndexes: `model_index` maps each to the port's own."""
+
+    counters: PortCounters
+    model_index: Mapping[int, int]
+
+    def port(self, if_index: int) -> dict[str, int]:
+        return self.counters.port(self.model_index[if_index])
 
 
 def build_view(

@@ -7,7 +7,8 @@ LLDP neighbours match the cabling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import networkx as nx
 
@@ -100,4 +101,18 @@ def device_tables(network: DemoNetwork, device: str) -> DeviceTables:
         arp=arp_table(network, device) if "router" in spec.roles else [],
         lldp=lldp_neighbours(network, device),
         addresses={network.gateway[1]: GATEWAY_IP} if device == network.gateway[0] else {},
+    )
+
+
+def renumbered(tables: DeviceTables, new_if_index: Mapping[int, int]) -> DeviceTables:
+    """The same tables with each ifIndex replaced by its new one (LLDP port numbers are ifIndexes here)."""
+    def moved(if_index: int) -> int:
+        return new_if_index.get(if_index, if_index)
+    return DeviceTables(
+        bridge_ports={number: moved(if_index) for number, if_index in tables.bridge_ports.items()},
+        fdb=[replace(entry, if_index=None if entry.if_index is None else moved(entry.if_index)) for entry in tables.fdb],
+        arp=[replace(entry, if_index=moved(entry.if_index)) for entry in tables.arp],
+        lldp=[replace(n, local_port_num=moved(n.local_port_num), local_if_index=None if n.local_if_index is None else moved(n.local_if_index))
+              for n in tables.lldp],
+        addresses={moved(if_index): address for if_index, address in tables.addresses.items()},
     )

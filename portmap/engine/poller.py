@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
+from portmap.core.identity import port_identities
 from portmap.core.ranking import rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus, PortKey
@@ -216,7 +217,21 @@ class Engine:
         state.interfaces = await read_interfaces(state.session)
         self._interfaces = None
         device = state.session.device
-        self.detector.set_limits(device.name, device_thresholds(self.thresholds, device.spikes, device.port_spikes, state.interfaces))
+        self.detector.set_ports(device.name, port_identities(state.interfaces),
+                                device_thresholds(self.thresholds, device.spikes, device.port_spikes, state.interfaces))
+
+    def interfaces_seen(self, interfaces: Mapping[PortKey, InterfaceInfo]) -> None:
+        """Interfaces read with the neighbourhood tables: a device whose ports changed names since
+        its counter plan (swapped without a restart or a change of ifNumber, which the counter
+        read would have noticed) is planned again on its next poll, so its baselines follow."""
+        by_device: dict[str, dict[int, InterfaceInfo]] = {}
+        for (device, if_index), info in interfaces.items():
+            by_device.setdefault(device, {})[if_index] = info
+        for device, seen in by_device.items():
+            state = self._states.get(device)
+            if state is not None and state.plan is not None and port_identities(seen) != port_identities(state.interfaces):
+                log.info("%s: interfaces were renamed or renumbered since they were read: reading them again", device)
+                state.plan = None
 
     async def _read_aligned(self, state: _DeviceState) -> DeviceSample:
         """A counter read stamped with the time its values are from, for agents that cache."""

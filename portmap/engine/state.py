@@ -6,6 +6,11 @@ The file is $PORTMAP_STATE, else $XDG_STATE_HOME/portmap/baselines.sqlite, else
 warning and the baselines, never the run: a damaged one is moved aside (the warning says
 where) and the next save starts a new one; rows that are not numbers where numbers belong
 are left out. Two processes saving to one file merge: each series keeps its newest value.
+
+Series are kept under the port's identity (core/identity.py), not its ifIndex, so that a
+device that renumbers its interfaces between runs gets each port's own baselines back.
+Baselines an earlier version kept under the ifIndex (the `baselines` table) cannot be told
+apart after a renumbering: they are not taken, and the next save removes them.
 """
 
 from __future__ import annotations
@@ -26,10 +31,12 @@ MAX_AGE_S = 7 * 24 * 3600.0
 """Baselines not updated for a week describe a network that has changed: they are dropped."""
 RENAMED = {"errors_ps": "trouble_ps"}
 """Metrics saved under an earlier name (errors and discards were learned as errors_ps)."""
-SCHEMA = """CREATE TABLE IF NOT EXISTS baselines (
-    device TEXT NOT NULL, if_index INTEGER NOT NULL, direction TEXT NOT NULL, metric TEXT NOT NULL,
+SCHEMA = """CREATE TABLE IF NOT EXISTS port_baselines (
+    device TEXT NOT NULL, port TEXT NOT NULL, direction TEXT NOT NULL, metric TEXT NOT NULL,
     level REAL NOT NULL, spread REAL NOT NULL, samples INTEGER NOT NULL, updated_at REAL NOT NULL,
-    PRIMARY KEY (device, if_index, direction, metric))"""
+    PRIMARY KEY (device, port, direction, metric))"""
+KEYED_BY_IF_INDEX = "baselines"
+"""The table of an earlier version, which kept series under the ifIndex."""
 
 
 def default_state_path() -> Path:
@@ -51,7 +58,7 @@ def _transaction(path: Path) -> Iterator[sqlite3.Connection]:
         connection.close()
 
 
-_VALID = f"""typeof(device) = 'text' AND typeof(if_index) = 'integer' AND direction IN ('in', 'out')
+_VALID = f"""typeof(device) = 'text' AND typeof(port) = 'text' AND direction IN ('in', 'out')
     AND typeof(level) IN ('real', 'integer') AND typeof(spread) IN ('real', 'integer') AND typeof(updated_at) IN ('real', 'integer')
     AND typeof(samples) = 'integer' AND samples BETWEEN 0 AND {2**31 - 1} AND level >= 0 AND spread >= 0
     AND abs(level) < 1e300 AND abs(spread) < 1e300"""
@@ -66,9 +73,10 @@ def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Base
     oldest = (now or time.time()) - MAX_AGE_S
     try:
         with _transaction(path) as connection:
-            rows = connection.execute("SELECT device, if_index, direction, metric, level, spread, samples, updated_at "
-                                      f"FROM baselines WHERE updated_at >= ? AND {_VALID}", (oldest,)).fetchall()
-            (invalid,) = connection.execute(f"SELECT count(*) FROM baselines WHERE NOT ({_VALID})").fetchone()
+            rows = connection.execute("SELECT device, port, direction, metric, level, spread, samples, updated_at "
+                                      f"FROM port_baselines WHERE updated_at >= ? AND {_VALID}", (oldest,)).fetchall()
+            (invalid,) = connection.execute(f"SELECT count(*) FROM port_baselines WHERE NOT ({_VALID})").fetchone()
+            keyed_by_if_index = connection.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (KEYED_BY_IF_INDEX,)).fetchone()
     except sqlite3.OperationalError as error:  # locked, unreadable, another schema: the file may be sound
         log.warning("%s: cannot read the saved baselines (%s): starting without them", path, error)
         return {}
@@ -83,10 +91,13 @@ def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Base
             log.warning("%s: cannot read the saved baselines (%s): moved to %s; starting without them, a new file is made",
                         path, error, aside)
         return {}
+    if keyed_by_if_index:
+        log.warning("%s: baselines saved by an earlier version of portmap are kept by ifIndex, which a device may have "
+                    "renumbered: they are not taken, and each port learns its normal again", path)
     if invalid:
         log.warning("%s: %d saved baseline row(s) are not baselines (text or out-of-range numbers): left out", path, invalid)
-    return {(device, if_index, direction, RENAMED.get(metric, metric)): Baseline(float(level), float(spread), samples, float(updated_at))
-            for device, if_index, direction, metric, level, spread, samples, updated_at in rows}
+    return {(device, port, direction, RENAMED.get(metric, metric)): Baseline(float(level), float(spread), samples, float(updated_at))
+            for device, port, direction, metric, level, spread, samples, updated_at in rows}
 
 
 def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> None:
@@ -95,10 +106,11 @@ def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> 
         path.parent.mkdir(parents=True, exist_ok=True)
         with _transaction(path) as connection:
             connection.executemany(
-                "INSERT INTO baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, if_index, direction, metric) "
+                "INSERT INTO port_baselines VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, port, direction, metric) "
                 "DO UPDATE SET level = excluded.level, spread = excluded.spread, samples = excluded.samples, "
-                "updated_at = excluded.updated_at WHERE excluded.updated_at >= baselines.updated_at",
+                "updated_at = excluded.updated_at WHERE excluded.updated_at >= port_baselines.updated_at",
                 [(*key, b.level, b.spread, b.samples, b.updated_at) for key, b in series])
+            connection.execute(f"DROP TABLE IF EXISTS {KEYED_BY_IF_INDEX}")
         os.chmod(path, 0o600)
     except (OSError, sqlite3.Error) as error:
         log.warning("%s: cannot save the baselines (%s): the next run starts without this one's", path, error)

@@ -11,12 +11,12 @@ import asyncio
 import inspect
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from portmap.core.thresholds import FlagThresholds
 from portmap.core.neighbourhood import Neighbourhood
-from portmap.core.snapshot import DeviceStatus, Frame
+from portmap.core.snapshot import DeviceStatus, Frame, PortKey
 from portmap.engine.dns import ReverseDns
 from portmap.engine.poller import Engine
 from portmap.engine.state import load_baselines, save_baselines
@@ -45,9 +45,21 @@ class WatchSettings:
     neighbour that is one of them still makes an uplink."""
 
 
+@dataclass
+class OperatorRequests:
+    """What the operator asked of a running watch (from the TUI), taken before the next poll."""
+
+    accepted: list[PortKey] = field(default_factory=list)
+    """Ports whose traffic the operator said is normal (Detector.accept)."""
+
+    def accept(self, port: PortKey) -> None:
+        self.accepted.append(port)
+
+
 async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
-                rounds: int | None = None) -> None:
+                rounds: int | None = None, requests: OperatorRequests | None = None) -> None:
     """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
+    requests = requests or OperatorRequests()
     client = SnmpClient()
     engine = Engine(devices, client, settings.thresholds, settings.sort, load_baselines(settings.state) if settings.state else {})
     neighbourhood: Neighbourhood | None = None
@@ -57,9 +69,12 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
     try:
         while rounds is None or done < rounds:
             started = time.monotonic()
+            while requests.accepted:
+                engine.detector.accept(requests.accepted.pop())
             if started - tables_read_at >= settings.tables_every_s:
                 snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns, settings.inventoried))
                 engine.set_uplinks(fresh.uplinks)
+                engine.interfaces_seen(fresh.interfaces)
                 neighbourhood, tables_read_at = fresh, started
             else:
                 snapshot = await engine.poll()

@@ -15,6 +15,9 @@ def reason(flag: PortFlag) -> str:
     verb = _VERB.get(flag.direction, "")
     if flag.kind in (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD):
         return f"{verb} {fmt.pps(evidence.value)} of {fmt.nbytes(evidence.avg_pkt_bytes)} packets: {flag.kind}{_how_far(evidence)}"
+    if flag.kind is FlagKind.BUSY_SINCE_START:
+        return (f"busy since start: {verb} {fmt.pps(evidence.value)} of {fmt.nbytes(evidence.avg_pkt_bytes)} packets"
+                f"{_how_far(evidence)}, steady: learning it as this port's normal")
     if flag.kind is FlagKind.BROADCAST_STORM:
         return (f"broadcast storm: {verb} {fmt.pps(evidence.value)} of broadcasts "
                 f"({evidence.bcast_share or 0.0:.0%} of packets)")

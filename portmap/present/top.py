@@ -22,8 +22,7 @@ COLUMNS = (
 
 
 def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
-    rates = ranked.rates
-    key = (rates.device, rates.if_index)
+    rates, key = ranked.rates, ranked.key
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
     mark = "!" if ranked.flagged and ranked.same_incident_as is None else "+" if ranked.flagged else " "
@@ -66,11 +65,11 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
     carriers: dict[PortKey, list[str]] = {}
     for ranked in snapshot.ports.flagged:
         if ranked.same_incident_as is not None:
-            carriers.setdefault(ranked.same_incident_as, []).append(port_label(snapshot, (ranked.rates.device, ranked.rates.if_index)))
+            carriers.setdefault(ranked.same_incident_as, []).append(port_label(snapshot, ranked.key))
     for ranked in snapshot.ports.flagged:
         if ranked.same_incident_as is not None:
             continue
-        key = (ranked.rates.device, ranked.rates.if_index)
+        key = ranked.key
         for flag in ranked.flags:
             lines.append(f"! {port_label(snapshot, key)}: {reason_line(flag, neighbourhood, key, ranked.since)}")
         if key in carriers:
@@ -125,8 +124,7 @@ def render_json(
 ) -> dict[str, object]:
     ports = []
     for ranked in snapshot.ports:
-        rates = ranked.rates
-        key = (rates.device, rates.if_index)
+        rates, key = ranked.rates, ranked.key
         info = snapshot.interfaces.get(key)
         inbound, outbound = rates.inbound, rates.outbound
         ports.append({

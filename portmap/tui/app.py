@@ -23,7 +23,8 @@ from textual.widgets import Footer, Input, Static
 from portmap.tui.screens import DevicesScreen, HelpScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
 from portmap.tui.views import HEADER, MAX_ROWS, SORTS, History, PortView, banner, status_line
-from portmap.core.snapshot import Frame
+from portmap.core.snapshot import Frame, PortKey
+from portmap.present.labels import port_label
 
 FrameSource = Callable[[Callable[[Frame], object]], Awaitable[None]]
 """Runs the watch loop, calling its argument with every frame (portmap.watch.watch in the product)."""
@@ -78,13 +79,17 @@ class PortmapApp(App[None]):
         Binding("d", "devices", "devices"),
         Binding("t", "topology", "topology"),
         Binding("p", "pause", "pause"),
+        Binding("a", "accept", "this is normal"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
     ]
 
-    def __init__(self, source: FrameSource, devices: int, interval_s: float, roles: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, source: FrameSource, devices: int, interval_s: float, roles: Mapping[str, Sequence[str]],
+                 accept: Callable[[PortKey], None] | None = None) -> None:
+        """`accept`: tells the watch loop that a port's traffic is normal (OperatorRequests.accept)."""
         super().__init__()
         self.source, self.devices, self.interval_s, self.roles = source, devices, interval_s, roles
+        self.accept = accept
         self.frame: Frame | None = None
         self.view: PortView | None = None
         self.waiting: Frame | None = None
@@ -156,6 +161,16 @@ class PortmapApp(App[None]):
         if not self.paused and self.waiting is not None:
             self.frame, self.view, self.waiting = self.waiting, PortView(self.waiting), None
         self.redraw()
+
+    def action_accept(self) -> None:
+        """The selected flagged port's traffic is normal: learned from the next poll, no longer flagged."""
+        port = self.query_one("#ports", PortTable).selected
+        snapshot = self.frame.snapshot if self.frame is not None else None
+        if port is None or snapshot is None or self.accept is None or port not in {p.key for p in snapshot.ports.flagged}:
+            self.notify("select a flagged port to say its traffic is normal", severity="warning")
+            return
+        self.accept(port)
+        self.notify(f"{port_label(snapshot, port)}: its traffic is taken as normal from the next poll")
 
     def action_filter(self) -> None:
         self.query_one("#filter", Input).focus()

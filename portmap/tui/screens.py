@@ -103,6 +103,7 @@ enter     the selected port: history, hosts, neighbour, path to the routers
 d         devices: answering, response times, last error
 t         topology: links, and hosts on their edge ports
 p         pause / resume updates (polling goes on)
+a         the selected flagged port's traffic is normal (a backup, a replication): learn it now
 ctrl+p    command palette
 ?         this help;  q  quit
 """

@@ -55,7 +55,7 @@ class History:
 
     def add(self, ports: Iterable[RankedPort]) -> None:
         for port in ports:
-            key = (port.rates.device, port.rates.if_index)
+            key = port.key
             for series, side in ((self.inbound, port.rates.inbound), (self.outbound, port.rates.outbound)):
                 series.setdefault(key, deque(maxlen=HISTORY)).append((side.pps or 0.0) if side is not None else 0.0)
 
@@ -84,7 +84,7 @@ class Row:
 
 
 def _searchable(port: RankedPort, frame: Frame) -> str:
-    key = (port.rates.device, port.rates.if_index)
+    key = port.key
     hosts = frame.neighbourhood.hosts_on(key) if frame.neighbourhood else []
     words = [port_label(frame.snapshot, key)] + [h.mac for h in hosts] + [ip for h in hosts for ip in h.ips]
     if frame.neighbourhood:
@@ -102,7 +102,7 @@ class PortView:
         ports = list(frame.snapshot.ports) if ports is None else ports
         self._orders: dict[str, list[RankedPort]] = {"rank": ports}
         # built with the frame (every few seconds), not on the first typed letter
-        self._search = {(p.rates.device, p.rates.if_index): _searchable(p, frame) for p in ports}
+        self._search = {p.key: _searchable(p, frame) for p in ports}
 
     def ordered(self, sort: str) -> list[RankedPort]:
         """The ports in the order the snapshot ranks them by `sort`."""
@@ -115,13 +115,12 @@ class PortView:
         ports = self.ordered(sort)
         if needle:
             wanted = needle.lower()
-            ports = [p for p in ports if wanted in self._search[(p.rates.device, p.rates.if_index)]]
+            ports = [p for p in ports if wanted in self._search[p.key]]
         return [_row(p, self.frame, history) for p in ports[:MAX_ROWS]], len(ports)
 
 
 def _row(port: RankedPort, frame: Frame, history: History) -> Row:
-    rates, snapshot = port.rates, frame.snapshot
-    key = (rates.device, rates.if_index)
+    rates, snapshot, key = port.rates, frame.snapshot, port.key
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
     mark = "!" if port.flagged and port.same_incident_as is None else "+" if port.flagged else ""
@@ -165,10 +164,10 @@ def banner(frame: Frame | None) -> Text | None:
     if not flagged:
         return None
     origin = flagged[0]
-    key = (origin.rates.device, origin.rates.if_index)
+    key = origin.key
     reason = reason_line(origin.flags[0], frame.neighbourhood, key, origin.since)
     text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}")
-    carriers = [port_label(frame.snapshot, (p.rates.device, p.rates.if_index)) for p in frame.snapshot.ports.flagged
+    carriers = [port_label(frame.snapshot, p.key) for p in frame.snapshot.ports.flagged
                 if p.same_incident_as == key]
     if carriers:
         text.append(f"\n  the same flood crosses: {', '.join(carriers)}")
