@@ -40,12 +40,55 @@ def first_flag(timeline, port: int, kind: FlagKind, after: int) -> int | None:
     return None
 
 
+def transfer(data_pps: float, sending: bool) -> Callable[[int, tuple[Flow, Flow]], tuple[Flow, Flow]]:
+    """A TCP transfer: data in 1,400 B packets one way (`sending`: from the host), an ACK every two back."""
+    def flows(second: int, normal: tuple[Flow, Flow]) -> tuple[Flow, Flow]:
+        data, acks = Flow(data_pps, 1400), Flow(data_pps / 2, 66)
+        return (data, acks) if sending else (acks, data)
+    return flows
+
+
+IDLE_PCS = range(11, 15)
+"""Ports of PCs that are mostly idle (2 pps), where an update download's ACKs are 900x their normal."""
+
+
+def office_with_bursts() -> dict[int, Profile]:
+    """The office, with bursty but legitimate traffic: a backup starting (port 2, 20 minutes at
+    450 Mb/s), a VM migration (port 4, 90 s at 780 Mb/s), and an update wave that the idle PCs
+    download one after another (ports 11-14, 3 minutes each at 40 Mb/s)."""
+    profiles = {**office(), **{i: office_port(seed=i, pps=2.0) for i in IDLE_PCS}}
+    profiles[2] = with_event(profiles[2], 1200 + 3, 1200 + 3 + 1200, transfer(40_000, sending=True))
+    profiles[4] = with_event(profiles[4], 3000 + 1, 3000 + 91, transfer(70_000, sending=True))
+    for n, pc in enumerate(IDLE_PCS):
+        profiles[pc] = with_event(profiles[pc], 4000 + 47 * n, 4000 + 47 * n + 180, transfer(3_500, sending=False))
+    return profiles
+
+
 def test_two_hours_of_office_traffic_with_a_counter_reset_and_a_reboot_raise_nothing():
-    switch = VirtualSwitch(office())
+    switch = VirtualSwitch(office_with_bursts())
     timeline = run(switch, 2 * HOUR, actions={2400: lambda s: s.clear_counters(3), 4800: lambda s: s.reboot()})
     assert flagged(timeline) == []
-    report(f"detector, 2 simulated hours x {len(PORTS)} ports with swings, bursts, a counter reset and a reboot: "
-           f"{len(timeline)} polls, 0 flags")
+    report(f"detector, 2 simulated hours x {len(switch.profiles)} ports with swings, bursts, a backup starting, a VM migration, "
+           f"an update wave, a counter reset and a reboot: {len(timeline)} polls, 0 flags")
+
+
+def test_a_large_packet_flood_with_nothing_coming_back_is_still_a_flood():
+    profiles = office()
+    profiles[2] = with_event(profiles[2], FLOOD_AT, FLOOD_AT + 60, lambda s, n: (Flow(40_000, 1400), Flow(5, 66)))
+    assert first_flag(run(VirtualSwitch(profiles), 2400), 2, FlagKind.PACKET_FLOOD, FLOOD_AT) == FLOOD_AT - FLOOD_AT % 5 + 5
+
+
+def test_short_syn_bursts_on_a_quiet_port_are_each_flagged_within_one_interval():
+    """2 s bursts of 10k pps of 54 B, 20 s apart, on a port whose normal is about 0.3 pps: averaged
+    over 5 s intervals each showed as about 4,000 pps, under the 5,000 pps floor, and none was flagged."""
+    profiles = {**office(), 11: office_port(seed=11, pps=0.3)}
+    starts = [FLOOD_AT + 20 * n for n in range(3)]
+    for start in starts:
+        profiles[11] = with_event(profiles[11], start, start + 2, lambda s, n: (Flow(10_000, 54), n[1]))
+    timeline = run(VirtualSwitch(profiles), 2400)
+    for start in starts:
+        assert first_flag(timeline, 11, FlagKind.SMALL_PACKET_FLOOD, start) - start <= 5
+    assert {key for _, key, _ in flagged(timeline)} == {(DEVICE, 11)}
 
 
 def test_a_reboot_neither_flags_nor_poisons_the_baseline():

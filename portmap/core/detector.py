@@ -5,6 +5,11 @@ A direction of a port is flagged when it is far above its own baseline: at least
 an absolute floor (so 2 -> 20 pps is never an alarm). Until a port has `warmup_samples`
 intervals of its own, it is compared with the typical port of the same poll instead.
 
+A TCP transfer is no flood: data in large packets one way with acknowledgements in small
+packets the other (a backup, a VM migration, an update wave) is judged by its utilisation
+only. A flood has no such answer: a SYN flood's packets are small with little coming back,
+a UDP flood's large with nothing coming back.
+
 A port far above the typical port from its first interval on, with a bulk transfer's large
 packets at a steady rate, is "busy since start", not a flood: it learns, so that a backup running when portmap
 started becomes that port's normal after the warm-up. A small-packet flood running at start
@@ -33,7 +38,7 @@ from portmap.core.baseline import Baseline, BaselineStore, PortIdentity, SeriesK
 from portmap.core.flags import Evidence, FlagKind, PortFlag, PortKey, Reference
 from portmap.core.flapping import Flapping
 from portmap.core.identity import unnamed
-from portmap.core.metrics import BCAST, DIRECTIONS, LEARNED, LEARNED_NAMES, METRICS, PPS, TROUBLE
+from portmap.core.metrics import BCAST, BPS, DIRECTIONS, LEARNED, LEARNED_NAMES, METRICS, PPS, TROUBLE
 from portmap.core.rates import DeviceRates, DirectionRates, util_pct
 from portmap.core.samples import DeviceSample
 from portmap.core.thresholds import DeviceThresholds, FlagThresholds, holding
@@ -49,6 +54,9 @@ MIN_DIP_SAMPLES = 3
 a caching agent's pattern must not teach a young baseline its zeros one by one."""
 STEADY_FACTOR = 2.0
 """A port is steady while within this factor of the level it showed so far."""
+ACK_SHARE = 1 / 16
+"""A TCP transfer's acknowledgements come back at this share of its data packets or more
+(one per segment, one per two with delayed ACKs, fewer with receive offload)."""
 UNTAUGHT_RISES = 12
 """Intervals in a row a port may rise above the holding thresholds of its own normal without
 being flagged or teaching it: a flood's first, partial interval must not raise the normal that
@@ -56,6 +64,7 @@ its full intervals are then measured against. A higher level that stays is learn
 CHUNK_PORTS = 4096
 """Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
 _PPS = LEARNED.index(PPS)
+OPPOSITE = {"in": "out", "out": "in"}
 """The packet rate's position in a baseline's metrics."""
 
 
@@ -288,7 +297,10 @@ class Detector:
 
         values = poll.per_second
         with np.errstate(invalid="ignore"):
-            loud = (values[:, :, PPS] >= floor("min_flood_pps")[:, None]).any(axis=1)
+            pps = values[:, :, PPS]
+            loud = (pps >= floor("min_flood_pps")[:, None]).any(axis=1)
+            small = values[:, :, BPS] < 8 * pps * floor("small_packet_bytes")[:, None]
+            loud |= ((pps >= floor("min_small_flood_pps")[:, None]) & small).any(axis=1)
             loud |= (values[:, :, BCAST] >= floor("min_storm_pps")[:, None]).any(axis=1)
             loud |= (values[:, :, TROUBLE] >= floor("min_errors_ps")[:, None]).any(axis=1)
             loud |= poll.util >= floor("saturation_pct")
@@ -385,23 +397,50 @@ class Detector:
         baseline = self.baselines.get(self._series(key, direction, metric))
         return baseline if baseline is not None and baseline.warm(limits.warmup_samples) else None
 
-    def _above(self, value: float, floor: float, normal: Baseline | None, fallback: float, limits: FlagThresholds) -> bool:
-        """At or over the floor, and far above the port's normal (or the fallback while it has none)."""
+    def _above(self, value: float, floor: float, normal: Baseline | None, fallback: float, limits: FlagThresholds,
+               ratio: float | None = None) -> bool:
+        """At or over the floor, and far above the port's normal (or the fallback while it has none):
+        `ratio` times it (outlier_ratio unless given) and min_score deviations."""
+        ratio = limits.outlier_ratio if ratio is None else ratio
         if value < floor:
             return False
         if normal is None:
-            return value >= limits.outlier_ratio * fallback
+            return value >= ratio * fallback
         spread = max(normal.spread, 0.1 * normal.level, 1.0)
-        return value >= limits.outlier_ratio * normal.level and value - normal.level >= limits.min_score * spread
+        return value >= ratio * normal.level and value - normal.level >= limits.min_score * spread
+
+    @staticmethod
+    def _transfer(side: DirectionRates, opposite: DirectionRates | None, limits: FlagThresholds) -> bool:
+        """One half of a TCP transfer: large data packets answered by ACKs, or ACKs answering them."""
+        def data(rates: DirectionRates | None) -> bool:
+            size = rates.avg_pkt_bytes if rates is not None else None
+            return size is not None and size >= limits.bulk_packet_bytes
+
+        def acks(rates: DirectionRates | None) -> bool:
+            size = rates.avg_pkt_bytes if rates is not None else None
+            return size is not None and size < limits.small_packet_bytes
+        if opposite is None or not side.pps or not opposite.pps:
+            return False
+        if data(side) and acks(opposite):
+            return opposite.pps >= ACK_SHARE * side.pps
+        return acks(side) and data(opposite) and ACK_SHARE * opposite.pps <= side.pps <= opposite.pps
+
+    def _flood(self, pps: float, size: float | None, normal: Baseline | None, typical: float, limits: FlagThresholds) -> bool:
+        """Far above its normal at the flood floor, or, in small packets, far further above it at the lower floor."""
+        if self._above(pps, limits.min_flood_pps, normal, typical, limits):
+            return True
+        return (size is not None and size < limits.small_packet_bytes
+                and self._above(pps, limits.min_small_flood_pps, normal, typical, limits, limits.small_flood_ratio))
 
     def _flags(self, key: PortKey, sides: Mapping[str, DirectionRates], speed_bps: int, util: float,
                typical: Mapping[str, TypicalPort], limits: FlagThresholds) -> tuple[PortFlag, ...]:
         flags: list[PortFlag] = []
         for direction, side in sides.items():
+            transfer = self._transfer(side, sides.get(OPPOSITE[direction]), limits)
             normal = self._normal(key, direction, "pps", limits)
             others = typical[direction].without(side.pps) if side.pps is not None else 0.0
-            if side.pps is not None and self._above(side.pps, limits.min_flood_pps, normal, others, limits):
-                size = side.avg_pkt_bytes
+            size = side.avg_pkt_bytes
+            if side.pps is not None and not transfer and self._flood(side.pps, size, normal, others, limits):
                 reference, level = self._reference(key, direction, others, limits)
                 if size is not None and size < limits.small_packet_bytes:
                     kind = FlagKind.SMALL_PACKET_FLOOD

@@ -18,7 +18,13 @@ Overrides = Iterable[tuple[str, float]]
 @dataclass(frozen=True, slots=True)
 class FlagThresholds:
     min_flood_pps: float = 5000.0
-    """Below this a port is never a flood, however quiet its normal is."""
+    """Below this a port is never a flood, however quiet its normal is, except small packets far
+    above their normal (min_small_flood_pps)."""
+    min_small_flood_pps: float = 1000.0
+    small_flood_ratio: float = 100.0
+    """Small packets (the SYN-flood shape) are a flood from min_small_flood_pps on, at
+    small_flood_ratio times the port's normal: 4,000 pps of 54 B on a port whose normal is
+    0.3 pps is a flood (a 2 s burst averaged over a 5 s interval), 20 pps on a quiet port is not."""
     outlier_ratio: float = 10.0
     """A flood is at least this many times the port's normal (the typical port's while it has none)."""
     min_score: float = 6.0
@@ -49,9 +55,13 @@ class FlagThresholds:
 
 
 def tuned(limits: FlagThresholds, overrides: Overrides) -> FlagThresholds:
-    """`limits` with the inventory's overrides (field name, value) applied; whole-number fields stay whole."""
+    """`limits` with the inventory's overrides (field name, value) applied; whole-number fields stay whole.
+    An override of min_flood_pps sets min_small_flood_pps too, unless it is given: a port the
+    operator allows 100,000 pps is not flagged below that."""
     changes: dict[str, object] = {name: int(value) if isinstance(getattr(limits, name), int) else value
                                   for name, value in overrides}
+    if "min_flood_pps" in changes:
+        changes.setdefault("min_small_flood_pps", changes["min_flood_pps"])
     return replace(limits, **changes) if changes else limits  # type: ignore[arg-type]
 
 
@@ -59,6 +69,7 @@ def holding(limits: FlagThresholds) -> FlagThresholds:
     """What keeps a flagged port flagged: `hold_fraction` of each raising threshold."""
     fraction = limits.hold_fraction
     return replace(limits, min_flood_pps=limits.min_flood_pps * fraction, outlier_ratio=max(1.0, limits.outlier_ratio * fraction),
+                   min_small_flood_pps=limits.min_small_flood_pps * fraction, small_flood_ratio=max(1.0, limits.small_flood_ratio * fraction),
                    min_score=limits.min_score * fraction, min_storm_pps=limits.min_storm_pps * fraction,
                    min_errors_ps=limits.min_errors_ps * fraction, saturation_pct=limits.saturation_pct - 10.0)
 

@@ -38,7 +38,8 @@ DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "
 DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host", "spikes"))
 SPIKE_LIMITS: dict[str, tuple[float, float, bool]] = {
     "min_flood_pps": (1, 1e9, False), "outlier_ratio": (1, 1e6, False), "min_score": (0, 1e6, False),
-    "small_packet_bytes": (20, 10_000, False), "bulk_packet_bytes": (20, 10_000, False), "min_storm_pps": (1, 1e9, False), "storm_share": (0, 1, False),
+    "small_packet_bytes": (20, 10_000, False),
+    "min_small_flood_pps": (1, 1e9, False), "small_flood_ratio": (1, 1e6, False), "bulk_packet_bytes": (20, 10_000, False), "min_storm_pps": (1, 1e9, False), "storm_share": (0, 1, False),
     "min_errors_ps": (0, 1e9, False), "saturation_pct": (1, 100, False), "warmup_samples": (1, 100_000, True),
     "clear_after": (1, 10_000, True),
 }
