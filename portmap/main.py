@@ -128,6 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="inventory for the view (default inventory/demo.yaml, else the built-in one)")
     demo.add_argument("--no-ui", action="store_true", help="only serve the network (for trying other commands against it)")
     demo.add_argument("--flood-after", type=float, default=20.0, metavar="SECONDS")
+    demo.add_argument("--bursts", action="store_true",
+                      help="in place of web1's flood, printer1 sends 2 s SYN bursts of 10k pps every 20 s from --flood-after on")
     demo.add_argument("--interval", type=_positive, default=5.0)
     demo.add_argument("--limit", type=int, default=20)
     demo.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
@@ -186,7 +188,7 @@ async def run_demo(args: argparse.Namespace) -> int:
     from portmap.demo.lab import SimulatedNetwork
     from portmap.demo.network import default_network
 
-    network = default_network(flood_after_s=args.flood_after)
+    network = default_network(flood_after_s=args.flood_after, bursts=args.bursts)
     simulator = SimulatedNetwork(network)
     try:
         simulator.start()
@@ -196,7 +198,8 @@ async def run_demo(args: argparse.Namespace) -> int:
         if args.no_ui:
             for spec in network.devices:
                 print(f"serving {spec.name} on udp 127.0.0.1:{spec.agent_port} (community {spec.community})")
-            print(f"web1 starts flooding {args.flood_after:g}s after start; Ctrl-C to stop", flush=True)
+            what = "printer1 starts its 2 s bursts" if args.bursts else "web1 starts flooding"
+            print(f"{what} {args.flood_after:g}s after start; Ctrl-C to stop", flush=True)
             await asyncio.sleep(args.duration if args.duration else float("inf"))
             return 0
         location = getattr(args, "inventory", None) or (DEMO_INVENTORY if DEMO_INVENTORY.exists() else None)

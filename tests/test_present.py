@@ -31,7 +31,7 @@ def snapshot() -> Snapshot:
 def test_err_s_is_errors_and_discards_in_the_table_the_json_and_the_tui():
     shot = snapshot()
     assert COLUMNS[-1][0] == "ERR/S"
-    rows = {line.split()[1]: line.split()[-1] for line in render_table(shot, 10).splitlines()[1:4]}
+    rows = {line.split()[1]: line.split()[-1] for line in render_table(shot, 10, 5.0).splitlines()[1:4]}
     assert rows == {"Gi1/0/1": "50", "Gi1/0/2": "10", "Gi1/0/3": "0"}
     by_port = {port["if_index"]: port for port in render_json(shot, 5.0)["ports"]}
     assert (by_port[1]["errors_and_discards_ps"], by_port[1]["in_discards_ps"], by_port[1]["out_discards_ps"]) == (50.0, 30.0, 20.0)

@@ -219,6 +219,6 @@ async def test_a_mass_outage_costs_the_answering_device_nothing_after_the_first_
         assert later.poll_s < 1.5, f"the poll waited for silent devices: {later.poll_s:.1f}s"
         assert next(d for d in later.devices if d.name == "acc1").response_s < 0.5
     report(f"300 silent devices beside one that answers: polls took {', '.join(f'{s.poll_s:.2f}' for s in snapshots)} s")
-    text = render_table(snapshots[-1], 20)
+    text = render_table(snapshots[-1], 20, 2.0)
     assert "NOT ANSWERING (300):" in text and "x ... and 290 more devices not answering (--json lists every one)" in text
     assert len(text.splitlines()) < 40, "the table stays on a 45-line screen"

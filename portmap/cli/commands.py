@@ -29,7 +29,7 @@ async def run_top(devices: Sequence[Device], limit: int, as_json: bool, settings
     if as_json:
         print(json.dumps(render_json(snapshot, measured, second.earlier_failures, second.neighbourhood), indent=2))
     else:
-        print(render_table(snapshot, limit, second.earlier_failures, second.neighbourhood))
+        print(render_table(snapshot, limit, settings.interval_s, second.earlier_failures, second.neighbourhood))
     return 1 if snapshot.failed or second.earlier_failures else 0
 
 
@@ -49,7 +49,7 @@ async def run_live(devices: Sequence[Device], limit: int, settings: WatchSetting
             sys.stdout.write(json.dumps(render_json(snapshot, interval, frame.earlier_failures, frame.neighbourhood)) + "\n")
         else:
             header = f"portmap: {len(devices)} devices, every {settings.interval_s:g}s (Ctrl-C to quit)\n"
-            table = render_table(snapshot, limit, frame.earlier_failures, frame.neighbourhood)
+            table = render_table(snapshot, limit, settings.interval_s, frame.earlier_failures, frame.neighbourhood)
             sys.stdout.write(CLEAR_SCREEN + header + table + "\n")
         sys.stdout.flush()
 

@@ -73,6 +73,9 @@ class Detection:
     flags: tuple[PortFlag, ...] = ()
     since: float | None = None
     """When this flagged episode began (epoch seconds)."""
+    active: bool = True
+    """Flagged by this interval's own rates; False while the episode waits out its quiet
+    intervals before clearing (a burst that ended)."""
 
 
 @dataclass(slots=True)
@@ -286,7 +289,7 @@ class Detector:
             learn[row] = True
             if flags:
                 episode = self._episodes.get(key)
-                detections[key] = Detection(flags, episode.since if episode else None)
+                detections[key] = Detection(flags, episode.since if episode else None, episode is None or episode.quiet == 0)
         rates = np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
         self.baselines.learn(poll.slots[learn], to_learn[learn], rates[poll.kinds[learn]], now)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from portmap.core.incidents import Incident
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.ranking import RankedPorts
 from portmap.core.samples import InterfaceInfo, PortKey
@@ -36,6 +37,8 @@ class Snapshot:
     oper_status: Mapping[PortKey, str]
     devices: tuple[DeviceStatus, ...]
     glitches_dropped: int = 0
+    incidents: tuple[Incident, ...] = ()
+    """This run's incidents, ongoing first, then those that ended within the last hour, newest first."""
 
     @property
     def failed(self) -> tuple[DeviceStatus, ...]:

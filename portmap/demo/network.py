@@ -5,6 +5,7 @@ Pure data; `traffic.py` turns it into moving counters and `agent.py` serves them
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -112,6 +113,21 @@ class FloodSpec:
     start_s: float
     """Seconds after the network starts."""
     duration_s: float = float("inf")
+    every_s: float = 0.0
+    """Bursts: the flood starts again this often (0: once)."""
+
+    def seconds_in(self, start: float, end: float) -> float:
+        """How long the flood runs between `start` and `end` (model seconds)."""
+        if end <= self.start_s:
+            return 0.0
+        if not self.every_s:
+            return max(0.0, min(end, self.start_s + self.duration_s) - max(start, self.start_s))
+        first = max(0, math.floor((start - self.start_s) / self.every_s))
+        total = 0.0
+        for burst in range(first, math.floor((end - self.start_s) / self.every_s) + 1):
+            begins = self.start_s + burst * self.every_s
+            total += max(0.0, min(end, begins + self.duration_s) - max(start, begins))
+        return total
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +171,13 @@ def _label(device: DeviceSpec, labels: dict[int, str]) -> DeviceSpec:
     return replace(device, ports=ports)
 
 
-def default_network(base_port: int = 16161, flood_after_s: float = 20.0) -> DemoNetwork:
-    """A core switch, two access switches and a router; web1 floods after `flood_after_s`."""
+BURSTS = FloodSpec("printer1", pps=10_000, packet_bytes=54, start_s=0.0, duration_s=2.0, every_s=20.0)
+"""`portmap demo --bursts`: the compromised printer sends 2 s SYN bursts of 10k pps, 20 s apart."""
+
+
+def default_network(base_port: int = 16161, flood_after_s: float = 20.0, bursts: bool = False) -> DemoNetwork:
+    """A core switch, two access switches and a router; web1 floods after `flood_after_s`, or
+    with `bursts` printer1 sends BURSTS from then on."""
     core = _switch("core1", 1, base_port, 0, 4)
     acc1 = _switch("acc1", 2, base_port + 1, 12, 2)
     acc2 = _switch("acc2", 3, base_port + 2, 12, 2)
@@ -189,5 +210,5 @@ def default_network(base_port: int = 16161, flood_after_s: float = 20.0) -> Demo
     for link in links:
         labels.setdefault(link.b_device, {}).setdefault(link.b_if_index, f"uplink to {link.a_device}")
     devices = tuple(_label(d, labels.get(d.name, {})) if d.name != "rtr1" else d for d in (core, acc1, acc2, router))
-    flood = FloodSpec("web1", pps=40_000, packet_bytes=60, start_s=flood_after_s)
+    flood = replace(BURSTS, start_s=flood_after_s) if bursts else FloodSpec("web1", pps=40_000, packet_bytes=60, start_s=flood_after_s)
     return DemoNetwork(devices, hosts, links, gateway=("rtr1", 1), upstream=("rtr1", 2), floods=(flood,))

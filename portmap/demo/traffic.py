@@ -111,7 +111,7 @@ class TrafficModel:
             self._add(rates, first_hop, True, "bcast", host.bcast_pps, BROADCAST_BYTES)
             self._add(rates, self._broadcasts[host.name], True, "bcast", host.bcast_pps, BROADCAST_BYTES)
         for flood in self.network.floods:
-            overlap = min(second + 1, flood.start_s + flood.duration_s) - max(second, flood.start_s)
+            overlap = flood.seconds_in(second, second + 1)
             if overlap > 0:
                 host = next(h for h in self.network.hosts if h.name == flood.host)
                 self._add(rates, self._paths[host.name], True, "ucast", flood.pps * overlap, flood.packet_bytes)

@@ -18,6 +18,7 @@ import numpy as np
 from portmap.core.baseline import Baseline, SeriesKey
 from portmap.core.detector import Detector
 from portmap.core.identity import port_identities
+from portmap.core.incidents import IncidentLog
 from portmap.core.ranking import rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus, PortKey
@@ -81,6 +82,7 @@ class Engine:
         self.thresholds = thresholds
         self.sort = sort
         self.detector = Detector(thresholds, baselines)
+        self.incidents = IncidentLog()
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0
         self._client = client
@@ -119,6 +121,7 @@ class Engine:
         detections = self.detector.observe(device_rates, taken_at, samples)
         ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self._uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None})
+        incidents = self.incidents.observe(ranked.flagged, {key for key, found in detections.items() if found.active}, taken_at)
         return Snapshot(
             taken_at=taken_at,
             poll_s=time.monotonic() - started,
@@ -127,6 +130,7 @@ class Engine:
             oper_status=OperStatus(samples),
             devices=tuple(statuses),
             glitches_dropped=self.glitches_dropped,
+            incidents=incidents,
         )
 
     async def _poll_device(self, device: Device) -> tuple[DeviceStatus, DeviceRates | None]:

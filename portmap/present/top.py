@@ -10,6 +10,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rates import RateStatus
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present import numbers as fmt
+from portmap.present.incidents import incident_json, incident_line, occurrence_json
 from portmap.present.labels import port_label, reason_line, unreachable
 from portmap.present.reasons import evidence_json
 from portmap.present.text import cells, fit, shown
@@ -43,13 +44,16 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
 
 
 def render_table(
-    snapshot: Snapshot, limit: int, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None
+    snapshot: Snapshot, limit: int, interval_s: float, previous_failures: Sequence[DeviceStatus] = (),
+    neighbourhood: Neighbourhood | None = None,
 ) -> str:
+    """`interval_s`: the polling interval asked for, which bounds how long a burst seen in one poll lasted."""
     rows = [_row(snapshot, ranked) for ranked in snapshot.ports[:limit]]
     widths = [max([width, len(title)] + [cells(r[i]) for r in rows]) for i, (title, width) in enumerate(COLUMNS)]
     lines = ["  ".join(title.ljust(widths[i]) for i, (title, _) in enumerate(COLUMNS)).rstrip()]
     lines += ["  ".join(fit(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
     lines += _flag_lines(snapshot, neighbourhood)
+    lines += _incident_lines(snapshot, neighbourhood, interval_s)
     lines += _note_lines(snapshot)
     lines += _unreachable_lines(snapshot, previous_failures)
     answering = [d for d in snapshot.devices if d.answered]
@@ -75,6 +79,13 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
         if key in carriers:
             lines.append(f"  the same flood crosses: {', '.join(carriers[key])}")
     return ([""] + lines) if lines else []
+
+
+def _incident_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None, interval_s: float) -> list[str]:
+    """Incidents that came back or ended: what the flag lines of this poll do not show."""
+    lines = [f"{'!' if incident.ongoing else '-'} {incident_line(incident, snapshot, neighbourhood, interval_s)}"
+             for incident in snapshot.incidents if len(incident.occurrences) > 1 or not incident.ongoing]
+    return (["", f"INCIDENTS ({len(lines)}, the last hour):"] + lines) if lines else []
 
 
 def _note_lines(snapshot: Snapshot) -> list[str]:
@@ -122,6 +133,7 @@ def _neighbor_json(neighbourhood: Neighbourhood | None, key: PortKey) -> dict[st
 def render_json(
     snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None
 ) -> dict[str, object]:
+    occurrences = {incident.port: incident.occurrences for incident in snapshot.incidents}
     ports = []
     for ranked in snapshot.ports:
         rates, key = ranked.rates, ranked.key
@@ -155,6 +167,7 @@ def render_json(
                         for flag in ranked.flags],
             "evidence": [evidence_json(flag, ranked.since) for flag in ranked.flags],
             "since": ranked.since,
+            "occurrences": [occurrence_json(o) for o in occurrences.get(key, ())],
             "hosts": _hosts_json(neighbourhood, key),
             "neighbor": _neighbor_json(neighbourhood, key),
             "uplink": neighbourhood.uplinks.get(key) if neighbourhood else None,
@@ -170,6 +183,7 @@ def render_json(
         "devices_answered": sum(1 for d in snapshot.devices if d.answered),
         "devices_total": len(snapshot.devices),
         "ports": ports,
+        "incidents": [incident_json(incident) for incident in snapshot.incidents],
         "unreachable": [
             {"device": d.name, "error": d.error, "kind": d.error_kind}
             for d in unreachable(snapshot, previous_failures)

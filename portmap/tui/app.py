@@ -22,7 +22,7 @@ from textual.widgets import Footer, Input, Static
 
 from portmap.tui.screens import DevicesScreen, HelpScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
-from portmap.tui.views import HEADER, MAX_ROWS, SORTS, History, PortView, banner, status_line
+from portmap.tui.views import HEADER, MAX_ROWS, SORTS, History, PortView, banner, recent_strip, status_line
 from portmap.core.snapshot import Frame, PortKey
 from portmap.present.labels import port_label
 
@@ -101,6 +101,7 @@ class PortmapApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Line(id="status")
         yield Static("", id="banner")
+        yield Line(id="recent")
         yield Input(placeholder="/ filters by host, IP, MAC or port (enter keeps it, escape clears it)", id="filter")
         yield Static(Text(HEADER), id="header")
         yield PortTable(id="ports")
@@ -113,6 +114,7 @@ class PortmapApp(App[None]):
         # collector's way, a full collection stops costing a key press 200-300 ms at 10,000 ports.
         gc.freeze()
         self.query_one("#banner").display = False
+        self.query_one("#recent").display = False
         self.query_one("#ports", PortTable).focus()
         self.run_worker(self._poll(), name="poller", exclusive=True)
 
@@ -143,6 +145,12 @@ class PortmapApp(App[None]):
         if incident is not None and incident != self._banner:  # a Static's update lays the screen out again
             self._banner = incident
             banner_widget.update(incident)
+        recent = recent_strip(self.frame)
+        recent_line = self.query_one("#recent", Line)
+        if recent_line.display != (recent is not None):
+            recent_line.display = recent is not None
+        if recent is not None:
+            recent_line.text = recent
         if self.view is None:
             return
         rows, matched = self.view.rows(self.history, self.sort, self.needle)

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from portmap.present import numbers as fmt
 from portmap.present.text import fit, shown
+from portmap.present.incidents import incident_brief
 from portmap.present.labels import host_label, port_label, reason_line, unreachable
 from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.snapshot import PortKey
@@ -171,6 +172,23 @@ def banner(frame: Frame | None) -> Text | None:
                 if p.same_incident_as == key]
     if carriers:
         text.append(f"\n  the same flood crosses: {', '.join(carriers)}")
+    return text
+
+
+RECENT_SHOWN = 3
+
+
+def recent_strip(frame: Frame | None) -> Text | None:
+    """The run's incidents that came back or ended (the last hour), newest first: a burst that
+    was over before anyone looked stays on the screen. None when there are none."""
+    if frame is None:
+        return None
+    recent = [i for i in frame.snapshot.incidents if len(i.occurrences) > 1 or not i.ongoing]
+    if not recent:
+        return None
+    text = Text.assemble(("recent incidents: ", "bold"), "  |  ".join(incident_brief(i, frame.snapshot) for i in recent[:RECENT_SHOWN]))
+    if len(recent) > RECENT_SHOWN:
+        text.append(f"  (+{len(recent) - RECENT_SHOWN} more)")
     return text
 
 

@@ -1,0 +1,45 @@
+"""The incident log: flagged stretches of one port less than 10 minutes apart are one incident's
+occurrences; an incident that ended stays listed for an hour; carriers and busy ports are none."""
+
+from __future__ import annotations
+
+from portmap.core.flags import Evidence, FlagKind, PortFlag, RankedPort
+from portmap.core.incidents import Incident, IncidentLog
+from portmap.core.rates import PortRates, RateStatus
+
+PORT = ("acc2", 9)
+
+
+def flagged(pps: float, kind: FlagKind = FlagKind.SMALL_PACKET_FLOOD, port: tuple[str, int] = PORT,
+            carrying: tuple[str, int] | None = None) -> RankedPort:
+    flag = PortFlag(kind, "in", pps, Evidence("pps", pps, avg_pkt_bytes=54.0))
+    return RankedPort(PortRates(port[0], port[1], 5.0, RateStatus.OK), (flag,), carrying)
+
+
+def test_bursts_minutes_apart_are_one_incident_and_an_hour_later_it_is_gone():
+    log = IncidentLog()
+
+    def burst(at: float, pps: float) -> tuple[Incident, ...]:
+        return log.observe([flagged(pps)], {PORT}, at)
+
+    def quiet(at: float) -> None:
+        log.observe([flagged(4_000.0)], set(), at)  # still shown, waiting out its quiet polls
+    burst(100.0, 4_000.0)
+    burst(105.0, 9_000.0)
+    quiet(110.0)
+    (incident,) = burst(300.0, 3_000.0)
+    assert incident.ongoing and [(o.start, o.end, o.polls, o.peak) for o in incident.occurrences] == [
+        (100.0, 105.0, 2, 9_000.0), (300.0, 300.0, 1, 3_000.0)]
+    (ended,) = log.observe([], set(), 305.0)
+    assert not ended.ongoing and ended.last_seen == 300.0
+    (again,) = burst(300.0 + 601.0, 5_000.0)  # more than 10 minutes after the last: a new incident
+    assert len(again.occurrences) == 1 and again.start == 901.0
+    assert log.observe([], set(), 905.0)[0].ongoing is False
+    assert log.observe([], set(), 901.0 + 3601.0) == ()
+
+
+def test_carriers_and_ports_busy_since_start_make_no_incident_of_their_own():
+    log = IncidentLog()
+    shown = log.observe([flagged(4_000.0), flagged(4_100.0, port=("core1", 102), carrying=PORT),
+                         flagged(20_000.0, FlagKind.BUSY_SINCE_START, port=("acc1", 7))], {PORT, ("core1", 102), ("acc1", 7)}, 10.0)
+    assert [incident.port for incident in shown] == [PORT]
