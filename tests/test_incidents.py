@@ -43,3 +43,13 @@ def test_carriers_and_ports_busy_since_start_make_no_incident_of_their_own():
     shown = log.observe([flagged(4_000.0), flagged(4_100.0, port=("core1", 102), carrying=PORT),
                          flagged(20_000.0, FlagKind.BUSY_SINCE_START, port=("acc1", 7))], {PORT, ("core1", 102), ("acc1", 7)}, 10.0)
     assert [incident.port for incident in shown] == [PORT]
+
+
+def test_an_uplink_flagged_apart_while_an_edge_port_has_an_incident_carries_it():
+    """Agents that cache counters show a burst on the router at another moment (seen in the namespace lab)."""
+    log, uplink = IncidentLog(), ("rtr1", 1)
+    log.observe([flagged(4_000.0)], {PORT}, 10.0, {uplink})
+    shown = log.observe([flagged(2_000.0, port=uplink)], {uplink}, 15.0, {uplink})
+    assert [incident.port for incident in shown] == [PORT]
+    alone = IncidentLog().observe([flagged(2_000.0, port=uplink)], {uplink}, 15.0, {uplink})
+    assert [incident.port for incident in alone] == [uplink], "a flood seen on uplinks only is still an incident"

@@ -174,7 +174,7 @@ def test_the_syn_flood_is_named_on_web1s_port_within_one_interval(incident):
     _, without = live.wait(lambda f: any(u["device"] == "sw2" for u in f["unreachable"]), 15)
     assert [u["kind"] for u in without["unreachable"]] == ["SnmpTimeout"]
     assert {p["device"] for p in without["ports"]} == {"sw1", "rtr1"}
-    assert first_port(without) == (WEB1.switch, WEB1.port, True)
+    assert first_port(without) == (WEB1.switch, WEB1.port, True), [(p["device"], p["if_name"], p["in_pps"], p["out_pps"], p["flag_kinds"], p["same_incident_as"], p["uplink"]) for p in without["ports"][:5]]
     incident.start_snmpd("sw2")
     live.wait(lambda f: f["devices_answered"] == 3, 20)
     back = [live.wait(lambda f: True, 10)[1] for _ in range(2)]

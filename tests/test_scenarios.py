@@ -6,6 +6,7 @@ import asyncio
 import time
 from dataclasses import replace
 
+from portmap.core.cache_clock import LEARN_FROM
 from portmap.core.rates import RateStatus
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
@@ -164,8 +165,11 @@ async def test_snmpv3_authpriv_device_polls_and_a_wrong_password_is_named(quiet_
     assert "not-the-password" not in repr(second)
 
 
-async def test_counters_cached_by_the_agent_still_give_true_rates():
-    """An agent that reloads counters every 3 s (as net-snmp does) must not skew a 4-second rate."""
+async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reloads_are_learned():
+    """An agent that reloads counters every 3 s (as net-snmp does) must not skew a rate. Its
+    reloads are found by probing on the first polls, then learned: later reads are stamped with
+    the reload before them and cost one read, and polls more frequent than its reloads wait for
+    the next one rather than reading the same values twice."""
     network = scenario_network(flood_after_s=0.0)
     acc1 = replace(network.device("acc1"), counter_cache_s=3.0)
     network = replace(network, devices=tuple(acc1 if d.name == "acc1" else d for d in network.devices))
@@ -173,16 +177,33 @@ async def test_counters_cached_by_the_agent_still_give_true_rates():
     simulator.start()
     client = SnmpClient()
     engine = Engine([demo_inventory(network).devices[1]], client)
+    session = engine._states["acc1"].session
+    snapshots, requests = [], []
     try:
         await asyncio.sleep(1.2)
-        _, second = await two_polls(engine, 4.0)
+        for _ in range(LEARN_FROM + 3):
+            before = session.requests_sent
+            snapshots.append(await engine.poll())
+            requests.append(session.requests_sent - before)
+            await asyncio.sleep(1.0)
     finally:
+        engine.close()
         client.close()
         simulator.stop()
-    web1 = rates_of(second, "acc1")[5]
+    clock = engine._states["acc1"].clock
+    assert clock.known and abs(clock.period_s - 3.0) < 0.05
     # 40,000 pps of flood plus web1's own 180 pps (+-25 %): without finding the cache's
-    # refresh, the rate would be off by up to 3 s in 4, i.e. 75 %.
-    assert 40_000 * 0.98 < web1.inbound.pps < 40_225 * 1.02
+    # refresh, the rate would be off by up to 3 s in 3. Probes every 0.1 s place a reload within
+    # 0.1 s or so (5 % of 3 s, both ends); the learned grid, fitted on several, does better.
+    web1 = [rates_of(snapshot, "acc1")[5].inbound.pps for snapshot in snapshots[1:]]
+    probed, stamped = web1[:LEARN_FROM - 1], web1[LEARN_FROM - 1:]
+    assert all(40_000 * 0.95 < pps < 40_225 * 1.05 for pps in probed), web1
+    assert all(40_000 * 0.98 < pps < 40_225 * 1.02 for pps in stamped), web1
+    learning, learned = requests[1:LEARN_FROM], requests[LEARN_FROM:]  # a read, probes, a read again; then a read
+    assert len(set(learned)) == 1 and learned[0] * 4 < min(learning), requests
+    report(f"agent reloading every 3 s, polled every 1 s: reload period learned ({clock.period_s:.2f} s) after "
+           f"{LEARN_FROM} polls; requests per poll {requests}; web1 {min(probed):.0f}-{max(probed):.0f} pps while probing, "
+           f"{min(stamped):.0f}-{max(stamped):.0f} stamped from the grid (true 40,000-40,225)")
 
 
 async def test_a_host_name_that_does_not_resolve_is_its_own_error():

@@ -5,11 +5,16 @@ back. Each stretch of polls in which an entry port is flagged by its own rates i
 occurrence; occurrences on the same port less than RECUR_WITHIN_S apart are one incident
 ("3 bursts in the last 5 min"). Incidents that ended stay listed for KEEP_S, so a burst that
 ended before anyone looked is still there. Pure: time comes in.
+
+An uplink flagged on its own while an edge port's incident is ongoing or recent carries that
+flood, seen at another rate (agents that cache counters refresh them at other moments, devices
+are polled moments apart): it makes no incident of its own. Only a flood seen on uplinks alone,
+entering from a device not read, is an incident on an uplink.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from portmap.core.flags import FlagKind, RankedPort
@@ -62,13 +67,18 @@ class IncidentLog:
         self.recur_within_s, self.keep_s = recur_within_s, keep_s
         self._by_port: dict[PortKey, Incident] = {}
 
-    def observe(self, flagged: Iterable[RankedPort], active: Collection[PortKey], now: float) -> tuple[Incident, ...]:
+    def observe(self, flagged: Sequence[RankedPort], active: Collection[PortKey], now: float,
+                uplinks: Collection[PortKey] = frozenset()) -> tuple[Incident, ...]:
         """One poll: `flagged` its flagged ports in rank order, `active` the ports flagged by this
-        poll's own rates. Returns the incidents to show: ongoing first, then by last seen, newest first."""
+        poll's own rates, `uplinks` the ports known to link two devices. Returns the incidents to
+        show: ongoing first, then by last seen, newest first."""
         seen: set[PortKey] = set()
-        for port in flagged:
+        edge_first = sorted(flagged, key=lambda port: port.key in uplinks)
+        for port in edge_first:
             kinds = tuple(flag.kind for flag in port.flags if flag.kind not in NOT_INCIDENTS)
             if port.same_incident_as is not None or not kinds or port.key not in active:
+                continue
+            if port.key in uplinks and self._edge_incident_since(now - self.recur_within_s, uplinks):
                 continue
             seen.add(port.key)
             peak = max((flag for flag in port.flags if flag.kind in kinds), key=lambda flag: flag.rate)
@@ -80,6 +90,10 @@ class IncidentLog:
             elif not incident.ongoing and now - incident.last_seen > self.keep_s:
                 del self._by_port[key]
         return tuple(sorted(self._by_port.values(), key=lambda i: (not i.ongoing, -i.last_seen)))
+
+    def _edge_incident_since(self, since: float, uplinks: Collection[PortKey]) -> bool:
+        return any(incident.port not in uplinks and (incident.ongoing or incident.last_seen >= since)
+                   for incident in self._by_port.values())
 
     def _continued(self, key: PortKey, kinds: tuple[FlagKind, ...], now: Occurrence) -> Incident:
         """The port's incident with this poll's flags: a new one, a new occurrence, or the ongoing one extended."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from portmap.core.baseline import Baseline, SeriesKey
+from portmap.core.cache_clock import TOLERANCE_S, CacheClock
 from portmap.core.detector import Detector
 from portmap.core.identity import port_identities
 from portmap.core.incidents import IncidentLog
@@ -39,6 +40,14 @@ RETRY_GRACE_S = 0.5
 """How long a poll waits for a failing device's retry before reporting its last failure."""
 MAX_SKIPPED_POLLS = 8
 """A device that keeps failing is retried every 2nd, 4th, ... poll, at least every 8th."""
+CHECK_CLOCK_EVERY = 12
+"""Polls between checks that a device's learned reload grid still holds (drift, a restart):
+the check probes for the next reload after the poll, while the next frame is already out."""
+READ_GUARD_S = 0.25
+"""A read this close before a learned reload waits for it, so that no read spans a reload."""
+RELOAD_SETTLE_S = 0.1
+"""A read comes this long after the reload it is stamped with: the grid is learned from probes
+that see a reload a few tens of ms late, and a slow timer drifts between checks."""
 DEVICES_AT_ONCE = 64
 """Devices read at the same moment. Read all at once, each device's GETs were spread over the
 whole cycle (its counters read seconds apart), and a thousand devices' reads in progress held
@@ -65,6 +74,12 @@ class _DeviceState:
     probe_next: bool = True
     """Look for a cache refresh on the next read: not while every port is idle, since
     nothing would change to show the refresh."""
+    clock: CacheClock = field(default_factory=CacheClock)
+    """When the agent reloads its cached counters, once learned from the refreshes found."""
+    clock_reads: int = 0
+    """Reads stamped from the clock since it was last checked."""
+    check: asyncio.Task[None] | None = None
+    """The probe checking the clock, running between polls."""
 
 
 class Engine:
@@ -121,7 +136,8 @@ class Engine:
         detections = self.detector.observe(device_rates, taken_at, samples)
         ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self._uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None})
-        incidents = self.incidents.observe(ranked.flagged, {key for key, found in detections.items() if found.active}, taken_at)
+        incidents = self.incidents.observe(ranked.flagged, {key for key, found in detections.items() if found.active}, taken_at,
+                                           self._uplinks)
         return Snapshot(
             taken_at=taken_at,
             poll_s=time.monotonic() - started,
@@ -195,8 +211,9 @@ class Engine:
     def close(self) -> None:
         """Stop the retries still waiting for silent devices."""
         for state in self._states.values():
-            if state.retry is not None:
-                state.retry.cancel()
+            for task in (state.retry, state.check):
+                if task is not None:
+                    task.cancel()
 
     async def _read(self, state: _DeviceState) -> DeviceRates:
         if state.plan is None:
@@ -208,6 +225,7 @@ class Engine:
             sample = await self._read_aligned(state)
         previous = state.last_sample
         if previous is not None and agent_restarted(previous, sample):
+            state.clock.forget()
             await self._plan(state)
         state.last_sample = sample
         rates = compute_device_rates(previous, sample, state.interfaces)
@@ -238,8 +256,14 @@ class Engine:
                 state.plan = None
 
     async def _read_aligned(self, state: _DeviceState) -> DeviceSample:
-        """A counter read stamped with the time its values are from, for agents that cache."""
+        """A counter read stamped with the time its values are from, for agents that cache:
+        from the reload grid once learned (no waiting), else by probing for the next reload."""
         assert state.plan is not None
+        if state.check is not None:  # a check still looking for the reload gives way to the poll
+            state.check.cancel()
+            state.check = None
+        if state.clock.known:
+            return await self._read_on_clock(state)
         sample = await read_counters(state.session, state.plan)
         if not state.probe_next:
             return sample
@@ -247,5 +271,46 @@ class Engine:
         if edge.kind is CacheKind.LIVE:
             state.counters_live = True
         elif edge.kind is CacheKind.REFRESHED:
+            assert edge.time_s is not None
+            state.clock.add(edge.time_s)
             sample = await read_counters(state.session, state.plan, sampled_at=edge.time_s)
         return sample
+
+    async def _read_on_clock(self, state: _DeviceState) -> DeviceSample:
+        """A read stamped with the agent's reload it reads the values of. A reload about to come
+        (READ_GUARD_S) is waited for, and so is the next one where the agent has not reloaded
+        since the last read (polled more often than it reloads: the poll shifts, and reads new
+        values); a read comes RELOAD_SETTLE_S after the reload at the earliest. Every
+        CHECK_CLOCK_EVERY reads, a probe after it checks the grid."""
+        assert state.plan is not None
+        clock, now = state.clock, time.monotonic()
+        reload, upcoming = clock.last_reload(now), clock.next_reload(now)
+        read_before = state.last_sample.time_s if state.last_sample is not None else float("-inf")
+        if upcoming - now < READ_GUARD_S or reload <= read_before + TOLERANCE_S:
+            reload = upcoming
+        await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - now))
+        sample = await read_counters(state.session, state.plan, sampled_at=reload)
+        state.clock_reads += 1
+        if state.clock_reads >= CHECK_CLOCK_EVERY and state.probe_next:
+            state.clock_reads = 0
+            state.check = asyncio.create_task(self._check_clock(state, sample, state.last_sample),
+                                              name=f"clock check {state.session.device.name}")
+        return sample
+
+    async def _check_clock(self, state: _DeviceState, sample: DeviceSample, previous: DeviceSample | None) -> None:
+        """Probe for the next reload after `sample` (read after `previous`): on the grid, it
+        teaches it; off it, the grid is forgotten and learned again by probing. A failure is the
+        next poll's to report."""
+        assert state.plan is not None
+        try:
+            edge = await find_refresh(state.session, state.plan, sample, previous)
+        except Exception as error:  # never an unretrieved task error on the operator's terminal
+            log.debug("%s: checking when its counters reload failed: %s", state.session.device.name, error)
+            return
+        if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
+            return
+        if state.clock.agrees(edge.time_s):
+            state.clock.add(edge.time_s)
+        else:
+            log.info("%s: its counters are no longer reloaded when they were: learning when again", state.session.device.name)
+            state.clock.forget()
