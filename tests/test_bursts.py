@@ -35,21 +35,38 @@ def burst_network() -> DemoNetwork:
     return replace(network, floods=(replace(network.floods[0], duration_s=BURST_S, every_s=EVERY_S),))
 
 
-async def test_demo_bursts_are_each_flagged_on_the_printers_port_and_are_one_incident(tmp_path):
+async def read_frames(process: asyncio.subprocess.Process, until: float) -> list[dict]:
+    """`live --json`'s frames until the wall clock reaches `until`."""
+    assert process.stdout is not None
+    frames = []
+    while time.time() < until:
+        frames.append(json.loads(await asyncio.wait_for(process.stdout.readline(), 15)))
+    return frames
+
+
+async def test_demo_bursts_are_each_flagged_on_the_printers_port_one_incident_kept_on_the_tuis_strip(tmp_path):
+    """`live --json` (a subprocess) and the TUI (headless) watch the same bursts at once."""
     network = burst_network()
     simulator = SimulatedNetwork(network)
     simulator.start()
     wall_zero = time.time() - simulator.model.elapsed()
-    inventory = inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices)
+    devices = demo_inventory(network).devices
+    inventory = inventory_file(tmp_path / "demo.yaml", devices)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "portmap", "--no-state", "--inventory", str(inventory), "live", "--json",
         "--interval", str(INTERVAL_S), "--no-dns", cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    assert process.stdout is not None
-    frames = []
+    settings = WatchSettings(INTERVAL_S, tables_every_s=30)
+    app = PortmapApp(lambda show: watch(devices, settings, show), len(devices), INTERVAL_S, roles_of(devices))
     try:
-        end = wall_zero + FIRST_S + (BURSTS - 1) * EVERY_S + 3 * INTERVAL_S
-        while time.time() < end:
-            frames.append(json.loads(await asyncio.wait_for(process.stdout.readline(), 15)))
+        reading = asyncio.create_task(read_frames(process, wall_zero + FIRST_S + (BURSTS - 1) * EVERY_S + 3 * INTERVAL_S))
+        async with app.run_test(size=(180, 40)) as pilot:
+            recent = app.query_one("#recent")
+            await wait_for(pilot, lambda: recent.display, FIRST_S + 3 * INTERVAL_S + 6)
+            first = str(recent.render())
+            assert first.startswith("recent incidents: acc2 Gi1/0/9 (printer1): small-packet flood, ended"), first
+            await wait_for(pilot, lambda: "2 bursts" in str(recent.render()), EVERY_S + 2 * INTERVAL_S)
+            assert str(recent.render()).startswith("recent incidents: acc2 Gi1/0/9 (printer1): 2 bursts, the last ")
+        frames = await reading
     finally:
         process.terminate()
         await process.communicate()
@@ -58,9 +75,9 @@ async def test_demo_bursts_are_each_flagged_on_the_printers_port_and_are_one_inc
     for start in starts:
         seen = [f for f in frames if start < f["taken_at"] <= start + INTERVAL_S + 0.5 and f["ports"][0]["flagged"]]
         assert seen, f"the burst at {start - wall_zero:.0f}s was not flagged within one interval"
-        first = seen[0]["ports"][0]
-        assert [first["device"], first["if_index"]] == PRINTER and "small-packet flood" in first["flag_kinds"]
-        assert first["hosts"][0]["ips"] == ["10.0.0.200"], first["hosts"]
+        first_port = seen[0]["ports"][0]
+        assert [first_port["device"], first_port["if_index"]] == PRINTER and "small-packet flood" in first_port["flag_kinds"]
+        assert first_port["hosts"][0]["ips"] == ["10.0.0.200"], first_port["hosts"]
     for frame in frames:
         top = frame["ports"][0]
         assert not top["flagged"] or [top["device"], top["if_index"]] == PRINTER, "another port flagged first"
@@ -69,23 +86,5 @@ async def test_demo_bursts_are_each_flagged_on_the_printers_port_and_are_one_inc
     assert len(incidents[0]["occurrences"]) == BURSTS and incidents[0]["kinds"] == ["small-packet flood"]
     peaks = [round(o["peak"]) for o in incidents[0]["occurrences"]]
     report(f"demo bursts (0.8 s of 10k pps every 8 s, polled every 2 s): {BURSTS} of {BURSTS} flagged on printer1's port "
-           f"within one interval, one incident of {BURSTS} occurrences (peaks {peaks} pps averaged over a poll)")
-
-
-async def test_the_tui_keeps_bursts_that_ended_in_its_recent_incidents_strip():
-    network = burst_network()
-    simulator = SimulatedNetwork(network)
-    simulator.start()
-    devices = demo_inventory(network).devices
-    settings = WatchSettings(INTERVAL_S, tables_every_s=30)
-    app = PortmapApp(lambda show: watch(devices, settings, show), len(devices), INTERVAL_S, roles_of(devices))
-    try:
-        async with app.run_test(size=(180, 40)) as pilot:
-            recent = app.query_one("#recent")
-            await wait_for(pilot, lambda: recent.display, FIRST_S + 3 * INTERVAL_S + 6)
-            first = str(recent.render())
-            assert first.startswith("recent incidents: acc2 Gi1/0/9 (printer1): small-packet flood, ended"), first
-            await wait_for(pilot, lambda: "2 bursts" in str(recent.render()), EVERY_S + 2 * INTERVAL_S)
-            assert str(recent.render()).startswith("recent incidents: acc2 Gi1/0/9 (printer1): 2 bursts, the last ")
-    finally:
-        simulator.stop()
+           f"within one interval, one incident of {BURSTS} occurrences (peaks {peaks} pps averaged over a poll); "
+           f"the TUI's recent strip kept them")

@@ -141,7 +141,7 @@ def test_the_syn_flood_is_named_on_web1s_port_within_one_interval(incident):
     lab, web1_mac = incident.lab, incident.mac(WEB1.name)
     background = [lab.start(incident.ns[h.name], "ping", "-q", "-c", "120", "-i", "0.5", "-W", "1", GATEWAY) for h in HOSTS]
     live = LiveView(incident)
-    quiet = [live.wait(lambda f: True, 20)[1] for _ in range(4)][1:]  # the first frame has no rates yet
+    quiet = [live.wait(lambda f: True, 20)[1] for _ in range(3)][1:]  # the first frame has no rates yet
     assert all(f["devices_answered"] == 3 for f in quiet)
     assert not [p for f in quiet for p in f["ports"] if p["flagged"]], "nothing is flagged in the quiet phase"
 

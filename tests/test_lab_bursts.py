@@ -43,9 +43,9 @@ def test_three_short_syn_bursts_are_each_flagged_on_web1s_port_and_are_one_incid
     starts = []
     try:
         deadline = time.monotonic() + 60
-        while len(frames) < 3 and time.monotonic() < deadline:  # baselines of a few intervals, and the tables read
+        while len(frames) < 2 and time.monotonic() < deadline:  # a first interval's rates, and the tables read
             time.sleep(0.2)
-        assert len(frames) >= 3, live.stderr.read() if live.poll() is not None else "no frames"  # type: ignore[union-attr]
+        assert len(frames) >= 2, live.stderr.read() if live.poll() is not None else "no frames"  # type: ignore[union-attr]
         time.sleep(1.5)  # into the interval, as events start
         for number in range(BURSTS):
             starts.append(time.time())

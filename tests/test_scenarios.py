@@ -181,7 +181,7 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     snapshots, requests = [], []
     try:
         await asyncio.sleep(1.2)
-        for _ in range(LEARN_FROM + 3):
+        for _ in range(LEARN_FROM + 2):
             before = session.requests_sent
             snapshots.append(await engine.poll())
             requests.append(session.requests_sent - before)
