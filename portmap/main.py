@@ -263,4 +263,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 130
     except Stopped as stop:
         code = 128 + stop.signum
+    except BrokenPipeError:  # the reader closed the pipe (`| head -1`): a normal end
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so that the exit's flush is quiet too
+        code = 0
     sys.exit(code)

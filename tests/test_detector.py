@@ -183,6 +183,8 @@ def test_a_flapping_port_is_named():
     (_, detections) = timeline[-1]
     (flag,) = detections[(DEVICE, 7)].flags
     assert flag.kind is FlagKind.FLAPPING and reason(flag).startswith("flapping: oper status changed 4 times")
+    later = poller.until(600 + 60)
+    assert {detections[(DEVICE, 7)].since for _, detections in later} == {605.0}, "since: the poll that saw its first change"
 
 
 def test_flapping_counts_while_interfaces_come_and_go_and_a_silent_device_keeps_its_last_status():

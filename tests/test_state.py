@@ -14,7 +14,10 @@ import pytest
 
 from portmap.core.baseline import Baseline, BaselineStore
 from portmap.engine.state import MAX_AGE_S, load_baselines, save_baselines
-from tests.conftest import inventory_file
+from portmap.demo.inventory import demo_inventory
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import default_network
+from tests.conftest import inventory_file, on_free_ports
 from tests.helpers import REPO
 
 
@@ -112,3 +115,29 @@ async def test_a_service_stop_or_a_closed_terminal_saves_what_was_learned(demo_r
     assert process.returncode == 128 + signum, err.decode()
     saved = load_baselines(state)
     assert saved.get(("acc1", "Gi1/0/5", "in", "pps")) is not None and saved[("acc1", "Gi1/0/5", "in", "pps")].samples >= 1
+
+
+async def test_consecutive_top_runs_during_a_flood_keep_when_it_began(tmp_path, own_state_file):
+    """Each `top` run printed the start of its own run as the flood's "since" (07:51:44, then
+    07:51:48, 07:51:50): the start of the episode is kept with the baselines, for the next run."""
+    network = on_free_ports(default_network(flood_after_s=0.0))
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    inventory = inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices)
+
+    async def web1_since() -> float:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "portmap", "--inventory", str(inventory), "top", "--interval", "1", "--json", "--no-dns",
+            cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        web1 = json.loads(out)["ports"][0]
+        assert (web1["device"], web1["if_index"], web1["flagged"]) == ("acc1", 5, True), err.decode()
+        return web1["since"]
+
+    try:
+        first = await web1_since()
+        await asyncio.sleep(1.0)
+        second = await web1_since()
+    finally:
+        simulator.stop()
+    assert second == first

@@ -144,3 +144,12 @@ async def test_a_port_the_operator_says_is_normal_is_learned_and_no_longer_flagg
                                "acc1 Gi1/0/5 (web1): its traffic is taken as normal from the next poll"], notices
     finally:
         simulator.stop()
+
+
+async def test_ctrl_c_quits_as_in_htop_and_trippy():
+    app = PortmapApp(lambda show: asyncio.sleep(3600), 1, 5.0, {})
+    async with app.run_test(size=(120, 30)) as pilot:
+        assert app.return_code is None
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert app.return_code == 0

@@ -41,6 +41,7 @@ def _measured_interval(snapshot: Snapshot) -> float | None:
 async def run_live(devices: Sequence[Device], limit: int, settings: WatchSettings, rounds: int | None = None,
                    as_json: bool = False) -> int:
     """Redraw the top table every interval, or print one JSON line per poll (`as_json`, for scripts and `jq`)."""
+    terminal = sys.stdout.isatty()
 
     def show(frame: Frame) -> None:
         snapshot = frame.snapshot
@@ -50,7 +51,8 @@ async def run_live(devices: Sequence[Device], limit: int, settings: WatchSetting
         else:
             header = f"portmap: {len(devices)} devices, every {settings.interval_s:g}s (Ctrl-C to quit)\n"
             table = render_table(snapshot, limit, settings.interval_s, frame.earlier_failures, frame.neighbourhood)
-            sys.stdout.write(CLEAR_SCREEN + header + table + "\n")
+            # on a terminal each frame replaces the last; into a file or a pipe they follow each other
+            sys.stdout.write((CLEAR_SCREEN if terminal else "\n") + header + table + "\n")
         sys.stdout.flush()
 
     await watch(devices, settings, show, rounds)

@@ -159,8 +159,11 @@ def _chunks(all_rates: Sequence[DeviceRates]) -> Iterator[Sequence[DeviceRates]]
 class Detector:
     """Keeps every port's baselines and flagged episodes between polls."""
 
-    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: Mapping[SeriesKey, Baseline] | None = None) -> None:
-        """`limits`: every port's thresholds until its device's own are set (set_limits)."""
+    def __init__(self, limits: FlagThresholds = FlagThresholds(), baselines: Mapping[SeriesKey, Baseline] | None = None,
+                 flagged_since: Mapping[PortIdentity, float] | None = None) -> None:
+        """`limits`: every port's thresholds until its device's own are set (set_ports).
+        `flagged_since`: ports an earlier run had flagged moments ago, with when that began: an
+        episode of theirs that starts now continues it."""
         self.limits = limits
         self._holds: dict[FlagThresholds, FlagThresholds] = {}
         self.baselines = BaselineStore(baselines)
@@ -175,6 +178,7 @@ class Detector:
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
         self._rises: dict[PortKey, int] = {}
         """Ports above the holding thresholds of their own normal, in no episode: intervals in a row."""
+        self._resumed = dict(flagged_since or {})
         self._accepted: set[PortKey] = set()
         """Ports the operator said carry normal traffic: their next interval is learned at once."""
         self._flapping = Flapping(limits)
@@ -197,6 +201,10 @@ class Detector:
                 self._episodes[(device, now_at)] = episode
             for direction in DIRECTIONS:
                 self._dips.pop(((device, if_index), direction), None)
+
+    def flagged_since(self) -> Iterator[tuple[PortIdentity, float]]:
+        """The ports in a flagged episode, by identity, with when it began (to keep between runs)."""
+        return ((self._identity(key), episode.since) for key, episode in self._episodes.items())
 
     def accept(self, key: PortKey) -> None:
         """The operator says the port's traffic is normal (a backup, a replication): its next
@@ -272,7 +280,8 @@ class Detector:
             self._judge(self._poll(chunk, kind_of), judged_alone, typical, now, detections)
         for key, flag in flaps.items():
             found = detections.get(key)
-            detections[key] = Detection((*found.flags, flag), found.since) if found else Detection((flag,), now)
+            since = self._flapping.since[key]
+            detections[key] = Detection((*found.flags, flag), min(found.since or since, since)) if found else Detection((flag,), since)
         return detections
 
     def _judge(self, poll: _Poll, judged_alone: np.ndarray, typical: Mapping[str, TypicalPort], now: float,
@@ -349,7 +358,7 @@ class Detector:
         episode = self._episodes.get(key)
         if raised:
             if episode is None:
-                episode = self._episodes[key] = _Episode(now, raised)
+                episode = self._episodes[key] = _Episode(self._resumed.pop(self._identity(key), now), raised)
             episode.flags, episode.quiet = raised, 0
         elif episode is not None:
             holding = self._flags(key, sides, speed, util, typical, self._hold(limits))

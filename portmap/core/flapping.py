@@ -28,6 +28,8 @@ class Flapping:
         """Each device's last sample."""
         self._changes: dict[PortKey, deque[float]] = {}
         """Only ports whose status changed within the window."""
+        self.since: dict[PortKey, float] = {}
+        """Flapping ports: the first change counted when they began to flap, kept while they do."""
 
     def observe(self, samples: Sequence[DeviceSample], now: float) -> dict[PortKey, PortFlag]:
         """The flapping ports, given each device's last sample (a device that did not answer keeps its last)."""
@@ -57,4 +59,7 @@ class Flapping:
             elif len(changes) >= self.limits.flap_changes:
                 evidence = Evidence("oper_changes", float(len(changes)), window_s=changes[-1] - changes[0], status=status)
                 flapping[key] = PortFlag(FlagKind.FLAPPING, "both", float(len(changes)), evidence)
+                self.since.setdefault(key, changes[0])
+        for key in [key for key in self.since if key not in flapping]:
+            del self.since[key]
         return flapping

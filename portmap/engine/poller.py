@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from portmap.core.baseline import Baseline, SeriesKey
+from portmap.core.baseline import Baseline, PortIdentity, SeriesKey
 from portmap.core.cache_clock import TOLERANCE_S, CacheClock
 from portmap.core.detector import Detector
 from portmap.core.identity import port_identities
@@ -90,13 +90,15 @@ class Engine:
         thresholds: FlagThresholds = FlagThresholds(),
         sort: str = "pps",
         baselines: dict[SeriesKey, Baseline] | None = None,
+        flagged_since: dict[PortIdentity, float] | None = None,
     ) -> None:
         """`thresholds`: the inventory's global spike thresholds; each device's and port's own
-        `spikes:` apply on top. `baselines`: what earlier runs learned (the state file)."""
+        `spikes:` apply on top. `baselines`: what earlier runs learned (the state file);
+        `flagged_since`: the ports they had flagged, with when that began."""
         self.devices = tuple(devices)
         self.thresholds = thresholds
         self.sort = sort
-        self.detector = Detector(thresholds, baselines)
+        self.detector = Detector(thresholds, baselines, flagged_since)
         self.incidents = IncidentLog()
         self._states = {d.name: _DeviceState(client.session(d)) for d in self.devices}
         self.glitches_dropped = 0

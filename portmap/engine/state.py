@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from portmap.core.baseline import Baseline, SeriesKey
+from portmap.core.baseline import Baseline, PortIdentity, SeriesKey
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ SCHEMA = """CREATE TABLE IF NOT EXISTS port_baselines (
     device TEXT NOT NULL, port TEXT NOT NULL, direction TEXT NOT NULL, metric TEXT NOT NULL,
     level REAL NOT NULL, spread REAL NOT NULL, samples INTEGER NOT NULL, updated_at REAL NOT NULL,
     PRIMARY KEY (device, port, direction, metric))"""
+EPISODES_SCHEMA = """CREATE TABLE IF NOT EXISTS flagged_since (
+    device TEXT NOT NULL, port TEXT NOT NULL, since REAL NOT NULL, saved_at REAL NOT NULL, PRIMARY KEY (device, port))"""
+RESUME_WITHIN_S = 300.0
+"""A port flagged when a run saved is taken for the same episode by a run starting within this
+long: consecutive `top` runs, or a restart, keep the incident's "since"."""
 KEYED_BY_IF_INDEX = "baselines"
 """The table of an earlier version, which kept series under the ifIndex."""
 
@@ -53,6 +58,7 @@ def _transaction(path: Path) -> Iterator[sqlite3.Connection]:
     try:
         with connection:
             connection.execute(SCHEMA)
+            connection.execute(EPISODES_SCHEMA)
             yield connection
     finally:
         connection.close()
@@ -114,3 +120,32 @@ def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> 
         os.chmod(path, 0o600)
     except (OSError, sqlite3.Error) as error:
         log.warning("%s: cannot save the baselines (%s): the next run starts without this one's", path, error)
+
+
+def load_flagged_since(path: Path, now: float | None = None) -> dict[PortIdentity, float]:
+    """Ports flagged when a run saved within RESUME_WITHIN_S: when their episode began."""
+    if not path.exists():
+        return {}
+    try:
+        with _transaction(path) as connection:
+            rows = connection.execute("SELECT device, port, since FROM flagged_since WHERE saved_at >= ? AND typeof(since) = 'real'",
+                                      ((now or time.time()) - RESUME_WITHIN_S,)).fetchall()
+    except sqlite3.Error as error:  # load_baselines, read first, has said what is wrong with the file
+        log.debug("%s: flagged ports not read (%s)", path, error)
+        return {}
+    return {(device, port): since for device, port, since in rows}
+
+
+def save_flagged_since(path: Path, devices: Iterable[str], flagged: Iterable[tuple[PortIdentity, float]], now: float | None = None) -> None:
+    """The ports of `devices` flagged now, with when their episode began (the others' rows are
+    another process's)."""
+    polled = list(devices)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with _transaction(path) as connection:
+            connection.executemany("DELETE FROM flagged_since WHERE device = ?", [(device,) for device in polled])
+            connection.executemany("INSERT OR REPLACE INTO flagged_since VALUES (?, ?, ?, ?)",
+                                   [(device, port, since, now or time.time()) for (device, port), since in flagged])
+        os.chmod(path, 0o600)
+    except (OSError, sqlite3.Error) as error:
+        log.warning("%s: cannot save the flagged ports (%s)", path, error)

@@ -19,7 +19,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import DeviceStatus, Frame, PortKey
 from portmap.engine.dns import ReverseDns
 from portmap.engine.poller import Engine
-from portmap.engine.state import load_baselines, save_baselines
+from portmap.engine.state import load_baselines, load_flagged_since, save_baselines, save_flagged_since
 from portmap.engine.tables import read_neighbourhood
 from portmap.inventory.model import Device
 from portmap.snmp.session import SnmpClient
@@ -61,7 +61,9 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
     """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
     requests = requests or OperatorRequests()
     client = SnmpClient()
-    engine = Engine(devices, client, settings.thresholds, settings.sort, load_baselines(settings.state) if settings.state else {})
+    state = settings.state
+    engine = Engine(devices, client, settings.thresholds, settings.sort, load_baselines(state) if state else {},
+                    load_flagged_since(state) if state else {})
     neighbourhood: Neighbourhood | None = None
     previous_failed: tuple[DeviceStatus, ...] = ()
     tables_read_at = float("-inf")
@@ -83,12 +85,17 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
             if inspect.isawaitable(shown):
                 await shown
             previous_failed = snapshot.failed
-            if settings.state and done % SAVE_BASELINES_EVERY == 0:
-                save_baselines(settings.state, engine.baselines())
+            if state and done % SAVE_BASELINES_EVERY == 0:
+                _save(state, engine, devices)
             if rounds is None or done < rounds:
                 await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
         engine.close()
         client.close()
-        if settings.state:
-            save_baselines(settings.state, engine.baselines())
+        if state:
+            _save(state, engine, devices)
+
+
+def _save(state: Path, engine: Engine, devices: Sequence[Device]) -> None:
+    save_baselines(state, engine.baselines())
+    save_flagged_since(state, (device.name for device in devices), engine.detector.flagged_since())

@@ -82,6 +82,7 @@ class PortmapApp(App[None]):
         Binding("a", "accept", "this is normal"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
+        Binding("ctrl+c", "quit", "quit", show=False, priority=True),  # as in htop, iftop, trippy and k9s
     ]
 
     def __init__(self, source: FrameSource, devices: int, interval_s: float, roles: Mapping[str, Sequence[str]],

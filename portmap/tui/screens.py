@@ -105,7 +105,7 @@ t         topology: links, and hosts on their edge ports
 p         pause / resume updates (polling goes on)
 a         the selected flagged port's traffic is normal (a backup, a replication): learn it now
 ctrl+p    command palette
-?         this help;  q  quit
+?         this help;  q or ctrl+c  quit
 """
 
 

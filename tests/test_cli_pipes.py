@@ -1,0 +1,32 @@
+"""The command line in a pipeline: a reader that closes the pipe (`| head -1`) is a normal end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from tests.conftest import inventory_file
+from tests.helpers import REPO
+
+
+async def test_live_json_piped_into_head_ends_quietly_with_exit_0(demo_running, tmp_path):
+    inventory = inventory_file(tmp_path / "demo.yaml", demo_running.devices.values())
+    command = (f"{sys.executable} -m portmap --no-state --inventory {inventory} live --json --interval 0.5 --no-dns | head -1; "
+               "echo \"portmap exit ${PIPESTATUS[0]}\" >&2")
+    process = await asyncio.create_subprocess_exec("bash", "-c", command, cwd=REPO, stdout=asyncio.subprocess.PIPE,
+                                                   stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert json.loads(out)["devices_total"] == 4
+    assert err.decode().strip() == "portmap exit 0", err.decode()
+
+
+async def test_live_into_a_pipe_writes_frames_one_after_another_without_screen_escapes(demo_running, tmp_path):
+    inventory = inventory_file(tmp_path / "demo.yaml", demo_running.devices.values())
+    command = f"{sys.executable} -m portmap --no-state --inventory {inventory} live --interval 0.5 --no-dns --limit 3 | head -n 30"
+    process = await asyncio.create_subprocess_exec("bash", "-c", command, cwd=REPO, stdout=asyncio.subprocess.PIPE,
+                                                   stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    text = out.decode()
+    assert "\x1b" not in text and text.count("portmap: 4 devices, every 0.5s") >= 2, text
+    assert err.decode() == ""
