@@ -4,9 +4,9 @@ runs against the real snmpd agents. Averaged over 5 s each burst was about 4,000
 5,000 pps floor, and none was flagged.
 
 Each burst must be flagged on web1's edge port, first and with web1's MAC, in the first poll
-after snmpd's counters show it (within one interval and one reload period after it starts); the three must be one incident of three occurrences; no other port is ever
-first while flagged; and the frames come every interval once snmpd's counter reloads (every
-3 s) are learned.
+where sw1's counters show it (within one interval and one reload period after it starts); the
+three must be one incident of three occurrences; no other edge port or host is ever named
+first; and the frames come every interval once snmpd's counter reloads (every 3 s) are learned.
 """
 
 from __future__ import annotations
@@ -59,15 +59,19 @@ def test_three_short_syn_bursts_are_each_flagged_on_web1s_port_and_are_one_incid
     web1 = (WEB1.switch, incident.if_index(WEB1.switch, WEB1.port))
     delays = []
     for start in starts:
-        seen = [f for f in frames if start < f["taken_at"] <= start + INTERVAL_S + RELOAD_S + 0.5 and f["ports"][0]["flagged"]]
-        assert seen, f"burst at {time.strftime('%H:%M:%S', time.localtime(start))} not flagged within one interval of snmpd's reload"
+        seen = [f for f in frames if start < f["taken_at"] <= start + INTERVAL_S + RELOAD_S + 0.5
+                and any((p["device"], p["if_index"]) == web1 and p["flagged"] for p in f["ports"])]
+        assert seen, (f"burst at {time.strftime('%H:%M:%S', time.localtime(start))} not flagged within one interval of snmpd's "
+                      f"reload: {[(round(f['taken_at'] - start, 1), [(p['device'], p['if_name'], p['in_pps'], p['flagged']) for p in f['ports'][:3]]) for f in frames if abs(f['taken_at'] - start) < 15]}")
         first = seen[0]["ports"][0]
         assert (first["device"], first["if_index"]) == web1 and "small-packet flood" in first["flag_kinds"], first
         assert [h["mac"] for h in first["hosts"]] == [incident.mac(WEB1.name)], first["hosts"]
         delays.append(seen[0]["taken_at"] - start)
-    others_first = [(f["ports"][0]["device"], f["ports"][0]["if_name"]) for f in frames
-                    if f["ports"][0]["flagged"] and (f["ports"][0]["device"], f["ports"][0]["if_index"]) != web1]
-    assert others_first == []
+    # Each agent reloads its counters on its own 3 s grid: the router's may show a burst a poll
+    # before the switch's. Such a frame flags the uplink alone, naming no host; never another
+    # edge port, never another host.
+    others_first = [f["ports"][0] for f in frames if f["ports"][0]["flagged"] and (f["ports"][0]["device"], f["ports"][0]["if_index"]) != web1]
+    assert all(p["uplink"] is not None and p["hosts"] == [] for p in others_first), others_first
     incidents = frames[-1]["incidents"]
     assert [(i["device"], i["if_index"]) for i in incidents] == [web1], incidents
     occurrences = incidents[0]["occurrences"]
@@ -78,4 +82,5 @@ def test_three_short_syn_bursts_are_each_flagged_on_web1s_port_and_are_one_incid
     report(f"namespace lab, {BURSTS} SYN bursts of {BURST_S:g} s about {APART_S:g} s apart, polled every {INTERVAL_S:g} s: "
            f"each flagged on web1's port first, {', '.join(f'{d:.1f}' for d in delays)} s after it began; one incident of "
            f"{len(occurrences)} occurrences, peaks {[round(o['peak']) for o in occurrences]} pps (averaged over a poll); "
-           f"frames {min(learned)}-{max(learned)} s apart once snmpd's reloads were learned ({learning} s before)")
+           f"frames {min(learned)}-{max(learned)} s apart once snmpd's reloads were learned ({learning} s before); "
+           f"{len(others_first)} frame(s) showed a burst on the router's uplink alone first (no host named)")

@@ -49,6 +49,8 @@ class BaselineStore:
         shape = (64, len(DIRECTIONS), len(LEARNED_NAMES))
         self.level, self.spread, self.updated_at = np.zeros(shape), np.zeros(shape), np.zeros(shape)
         self.samples = np.zeros(shape, np.int32)
+        self.rises = np.zeros(shape[:2], np.int16)
+        """Intervals in a row each direction's packet rate jumped far above its level (Detector)."""
 
     def slot(self, key: PortIdentity) -> int:
         """The port's slot, made on first sight."""
@@ -59,7 +61,7 @@ class BaselineStore:
         self.keys.append(key)
         if slot == len(self.level):
             more = len(self.level) // 4  # a quarter at a time: at most a fifth of the store is spare
-            for name in ("level", "spread", "updated_at", "samples"):
+            for name in ("level", "spread", "updated_at", "samples", "rises"):
                 grown = getattr(self, name)
                 setattr(self, name, np.concatenate([grown, np.zeros((more, *grown.shape[1:]), grown.dtype)]))
         for d, direction in enumerate(DIRECTIONS):

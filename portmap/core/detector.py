@@ -58,9 +58,13 @@ ACK_SHARE = 1 / 16
 """A TCP transfer's acknowledgements come back at this share of its data packets or more
 (one per segment, one per two with delayed ACKs, fewer with receive offload)."""
 UNTAUGHT_RISES = 12
-"""Intervals in a row a port may rise above the holding thresholds of its own normal without
-being flagged or teaching it: a flood's first, partial interval must not raise the normal that
-its full intervals are then measured against. A higher level that stays is learned after these."""
+"""Intervals in a row a direction whose packet rate jumped far above its own level (RISE_RATIO
+times, and RISE_MIN_PPS at least) does not teach its baseline: a flood's or a burst's first and
+last, partial intervals must not raise the level the next burst is measured against (a quiet
+port taught a 580 pps partial interval in its second poll, and the next burst, 17x that, went
+unflagged in the namespace lab). A higher level that stays is learned after these."""
+RISE_MIN_PPS = 100.0
+RISE_RATIO = 5.0
 CHUNK_PORTS = 4096
 """Ports judged on arrays at once: a poll of 50,000 ports needs a few MB of temporaries, not 40."""
 _PPS = LEARNED.index(PPS)
@@ -176,8 +180,6 @@ class Detector:
         self._device_slots: dict[str, tuple[bytes, np.ndarray]] = {}
         self._episodes: dict[PortKey, _Episode] = {}
         self._dips: dict[tuple[PortKey, str], list[DirectionRates]] = {}
-        self._rises: dict[PortKey, int] = {}
-        """Ports above the holding thresholds of their own normal, in no episode: intervals in a row."""
         self._resumed = dict(flagged_since or {})
         self._accepted: set[PortKey] = set()
         """Ports the operator said carry normal traffic: their next interval is learned at once."""
@@ -273,7 +275,7 @@ class Detector:
             self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
         kind_of = np.array(self._limit_kind_of, np.int64)
         store = self.baselines
-        involved = {*self._episodes, *(key for key, _ in self._dips), *self._rises, *self._accepted}
+        involved = {*self._episodes, *(key for key, _ in self._dips), *self._accepted}
         judged_alone = np.array([store.slots[port] for port in map(self._identity, involved) if port in store.slots], np.int64)
         detections: dict[PortKey, Detection] = {}
         for chunk in _chunks(all_rates):
@@ -299,6 +301,7 @@ class Detector:
             if flags:
                 episode = self._episodes.get(key)
                 detections[key] = Detection(flags, episode.since if episode else None, episode is None or episode.quiet == 0)
+        to_learn[self._untaught_rises(poll)] = np.nan
         rates = np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
         self.baselines.learn(poll.slots[learn], to_learn[learn], rates[poll.kinds[learn]], now)
 
@@ -370,25 +373,28 @@ class Detector:
                     del self._episodes[key]
                     episode = None
         flags = episode.flags if episode else ()
-        untaught = flags if episode else self._rising(key, sides, speed, util, typical, limits)
-        troubled = {flag.direction for flag in untaught if flag.kind is not FlagKind.BUSY_SINCE_START}
+        troubled = {flag.direction for flag in flags if flag.kind is not FlagKind.BUSY_SINCE_START}
         learned = np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
         for direction, name in enumerate(DIRECTIONS):
             if name in sides and name not in troubled and "both" not in troubled:
                 learned[direction] = self._teaching(sides[name])
         return flags, learned
 
-    def _rising(self, key: PortKey, sides: Mapping[str, DirectionRates], speed_bps: int, util: float,
-                typical: Mapping[str, TypicalPort], limits: FlagThresholds) -> tuple[PortFlag, ...]:
-        """What a port in no episode must not teach: its rise above the holding thresholds of its
-        own warm normal, for UNTAUGHT_RISES intervals in a row."""
-        rising = tuple(flag for flag in self._flags(key, sides, speed_bps, util, typical, self._hold(limits))
-                       if flag.evidence.reference is Reference.OWN_BASELINE)
-        if not rising:
-            self._rises.pop(key, None)
-            return ()
-        self._rises[key] = self._rises.get(key, 0) + 1
-        return rising if self._rises[key] <= UNTAUGHT_RISES else ()
+    def _untaught_rises(self, poll: _Poll) -> np.ndarray:
+        """(ports, directions): where the packet rate jumped far above the direction's own level,
+        for at most UNTAUGHT_RISES intervals in a row (counted in the store, per slot). A level of
+        fewer than MIN_DIP_SAMPLES intervals is held so only against small packets (the burst's
+        shape): an agent's cached counters make a young level jump (0, 0, then 3x) and it must learn."""
+        store = self.baselines
+        level, samples = store.level[poll.slots, :, _PPS], store.samples[poll.slots, :, _PPS]
+        pps = poll.per_second[:, :, PPS]
+        small = np.array([kind.small_packet_bytes for kind in self._limit_kinds])[poll.kinds] if self._limit_kinds else np.zeros(0)
+        with np.errstate(invalid="ignore"):
+            shaped = (samples >= MIN_DIP_SAMPLES) | (poll.per_second[:, :, BPS] < 8 * pps * small[:, None])
+            jump = (samples > 0) & shaped & (pps >= np.maximum(RISE_MIN_PPS, RISE_RATIO * level))
+        run = np.where(jump, store.rises[poll.slots] + 1, 0)
+        store.rises[poll.slots] = np.minimum(run, UNTAUGHT_RISES + 1)
+        return jump & (run <= UNTAUGHT_RISES)
 
     @staticmethod
     def _teaching(side: DirectionRates) -> list[float]:
@@ -437,12 +443,18 @@ class Detector:
             return opposite.pps >= ACK_SHARE * side.pps
         return acks(side) and data(opposite) and ACK_SHARE * opposite.pps <= side.pps <= opposite.pps
 
-    def _flood(self, pps: float, size: float | None, normal: Baseline | None, typical: float, limits: FlagThresholds) -> bool:
-        """Far above its normal at the flood floor, or, in small packets, far further above it at the lower floor."""
+    def _flood(self, key: PortKey, direction: str, pps: float, size: float | None, normal: Baseline | None, typical: float,
+               limits: FlagThresholds) -> bool:
+        """Far above its normal at the flood floor, or, in small packets, far further above its own
+        level at the lower floor: a young baseline of a few intervals says more about a quiet port
+        (0.3 pps) than the typical port of a busy network does."""
         if self._above(pps, limits.min_flood_pps, normal, typical, limits):
             return True
-        return (size is not None and size < limits.small_packet_bytes
-                and self._above(pps, limits.min_small_flood_pps, normal, typical, limits, limits.small_flood_ratio))
+        if size is None or size >= limits.small_packet_bytes:
+            return False
+        young = self.baselines.get(self._series(key, direction, "pps"))
+        own = normal or (young if young is not None and young.warm(MIN_DIP_SAMPLES) else None)
+        return self._above(pps, limits.min_small_flood_pps, own, typical, limits, limits.small_flood_ratio)
 
     def _flags(self, key: PortKey, sides: Mapping[str, DirectionRates], speed_bps: int, util: float,
                typical: Mapping[str, TypicalPort], limits: FlagThresholds) -> tuple[PortFlag, ...]:
@@ -452,7 +464,7 @@ class Detector:
             normal = self._normal(key, direction, "pps", limits)
             others = typical[direction].without(side.pps) if side.pps is not None else 0.0
             size = side.avg_pkt_bytes
-            if side.pps is not None and not transfer and self._flood(side.pps, size, normal, others, limits):
+            if side.pps is not None and not transfer and self._flood(key, direction, side.pps, size, normal, others, limits):
                 reference, level = self._reference(key, direction, others, limits)
                 if size is not None and size < limits.small_packet_bytes:
                     kind = FlagKind.SMALL_PACKET_FLOOD
