@@ -118,8 +118,10 @@ def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
         assert lines[1].startswith("!acc1") and "Gi1/0/5" in lines[1] and "web1" in lines[1]
         assert any(line.startswith("! acc1 Gi1/0/5 (web1): 10.0.0.21 (52:54:00:12:34:56) is sending") for line in lines)
     finally:
-        demo.send_signal(signal.SIGINT)
-        demo.wait(timeout=10)
+        # SIGTERM, not SIGINT: a shell that starts the tests in the background hands its children
+        # SIGINT ignored, as it should (Ctrl-C is the foreground job's), and the demo ran its 40 s
+        demo.send_signal(signal.SIGTERM)
+        assert demo.wait(timeout=10) == 128 + signal.SIGTERM
 
 
 def test_top_lists_every_device_that_did_not_answer_and_exits_1(tmp_path):
