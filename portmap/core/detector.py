@@ -106,6 +106,8 @@ class _Poll:
     """(ports, directions, LEARNED): what each direction would teach its baseline."""
     util: np.ndarray
     speed_bps: np.ndarray
+    small: np.ndarray
+    """(ports, directions): traffic in packets under the port's small_packet_bytes (the SYN-flood shape)."""
 
 
 class TypicalPort:
@@ -263,7 +265,10 @@ class Detector:
         devices = tuple(rates.device for rates in all_rates)
         owners = np.concatenate(device_of) if device_of else np.zeros(0, np.int32)
         indexes = np.concatenate(if_indexes) if if_indexes else np.zeros(0, np.int64)
-        return _Poll(all_slots, devices, owners, indexes, kinds, values, values[..., LEARNED], util, speed)
+        sizes = np.array([kind.small_packet_bytes for kind in self._limit_kinds])[kinds] if self._limit_kinds else np.zeros(0)
+        with np.errstate(invalid="ignore"):
+            small = values[:, :, BPS] < 8 * values[:, :, PPS] * sizes[:, None]
+        return _Poll(all_slots, devices, owners, indexes, kinds, values, values[..., LEARNED], util, speed, small)
 
     def observe(self, all_rates: Sequence[DeviceRates], now: float,
                 samples: Sequence[DeviceSample] = ()) -> dict[PortKey, Detection]:
@@ -314,8 +319,7 @@ class Detector:
         with np.errstate(invalid="ignore"):
             pps = values[:, :, PPS]
             loud = (pps >= floor("min_flood_pps")[:, None]).any(axis=1)
-            small = values[:, :, BPS] < 8 * pps * floor("small_packet_bytes")[:, None]
-            loud |= ((pps >= floor("min_small_flood_pps")[:, None]) & small).any(axis=1)
+            loud |= ((pps >= floor("min_small_flood_pps")[:, None]) & poll.small).any(axis=1)
             loud |= (values[:, :, BCAST] >= floor("min_storm_pps")[:, None]).any(axis=1)
             loud |= (values[:, :, TROUBLE] >= floor("min_errors_ps")[:, None]).any(axis=1)
             loud |= poll.util >= floor("saturation_pct")
@@ -388,9 +392,8 @@ class Detector:
         store = self.baselines
         level, samples = store.level[poll.slots, :, _PPS], store.samples[poll.slots, :, _PPS]
         pps = poll.per_second[:, :, PPS]
-        small = np.array([kind.small_packet_bytes for kind in self._limit_kinds])[poll.kinds] if self._limit_kinds else np.zeros(0)
         with np.errstate(invalid="ignore"):
-            shaped = (samples >= MIN_DIP_SAMPLES) | (poll.per_second[:, :, BPS] < 8 * pps * small[:, None])
+            shaped = (samples >= MIN_DIP_SAMPLES) | poll.small
             jump = (samples > 0) & shaped & (pps >= np.maximum(RISE_MIN_PPS, RISE_RATIO * level))
         run = np.where(jump, store.rises[poll.slots] + 1, 0)
         store.rises[poll.slots] = np.minimum(run, UNTAUGHT_RISES + 1)
