@@ -59,6 +59,11 @@ class Incident:
     def last_seen(self) -> float:
         return self.occurrences[-1].end
 
+    @property
+    def came_back_or_ended(self) -> bool:
+        """What a poll's flagged ports alone do not show: listed under the table and in the TUI's strip."""
+        return len(self.occurrences) > 1 or not self.ongoing
+
 
 class IncidentLog:
     """Every incident of the run, updated from each poll's ranked flagged ports."""

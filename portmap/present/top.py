@@ -84,7 +84,7 @@ def _flag_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> list
 def _incident_lines(snapshot: Snapshot, neighbourhood: Neighbourhood | None, interval_s: float) -> list[str]:
     """Incidents that came back or ended: what the flag lines of this poll do not show."""
     lines = [f"{'!' if incident.ongoing else '-'} {incident_line(incident, snapshot, neighbourhood, interval_s)}"
-             for incident in snapshot.incidents if len(incident.occurrences) > 1 or not incident.ongoing]
+             for incident in snapshot.incidents if incident.came_back_or_ended]
     return (["", f"INCIDENTS ({len(lines)}, the last hour):"] + lines) if lines else []
 
 

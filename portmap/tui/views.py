@@ -183,7 +183,7 @@ def recent_strip(frame: Frame | None) -> Text | None:
     was over before anyone looked stays on the screen. None when there are none."""
     if frame is None:
         return None
-    recent = [i for i in frame.snapshot.incidents if len(i.occurrences) > 1 or not i.ongoing]
+    recent = [i for i in frame.snapshot.incidents if i.came_back_or_ended]
     if not recent:
         return None
     text = Text.assemble(("recent incidents: ", "bold"), "  |  ".join(incident_brief(i, frame.snapshot) for i in recent[:RECENT_SHOWN]))
