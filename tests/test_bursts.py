@@ -73,7 +73,10 @@ async def test_demo_bursts_are_each_flagged_on_the_printers_port_one_incident_ke
         simulator.stop()
     starts = [wall_zero + FIRST_S + n * EVERY_S for n in range(BURSTS)]
     for start in starts:
-        seen = [f for f in frames if start < f["taken_at"] <= start + INTERVAL_S + 0.5 and f["ports"][0]["flagged"]]
+        # a burst that begins just after a poll's read may show only a sliver there (under the
+        # floor): the next poll reads the rest; its frame comes when that poll ends, a few tenths
+        # of a second after its tick, more on a loaded machine
+        seen = [f for f in frames if start < f["taken_at"] <= start + INTERVAL_S + 1.0 and f["ports"][0]["flagged"]]
         assert seen, f"the burst at {start - wall_zero:.0f}s was not flagged within one interval"
         first_port = seen[0]["ports"][0]
         assert [first_port["device"], first_port["if_index"]] == PRINTER and "small-packet flood" in first_port["flag_kinds"]
