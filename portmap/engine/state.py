@@ -106,8 +106,12 @@ def load_baselines(path: Path, now: float | None = None) -> dict[SeriesKey, Base
             for device, port, direction, metric, level, spread, samples, updated_at in rows}
 
 
-def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> None:
-    """Each series saved, unless the file holds a newer value of it (another process's)."""
+def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]], polled: Iterable[str] = (),
+                   flagged: Iterable[tuple[PortIdentity, float]] = (), now: float | None = None) -> None:
+    """Each series saved, unless the file holds a newer value of it (another process's); in the
+    same transaction, the ports of the `polled` devices `flagged` now, with when their episode
+    began (other devices' rows are another process's)."""
+    devices = list(polled)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with _transaction(path) as connection:
@@ -117,6 +121,9 @@ def save_baselines(path: Path, series: Iterable[tuple[SeriesKey, Baseline]]) -> 
                 "updated_at = excluded.updated_at WHERE excluded.updated_at >= port_baselines.updated_at",
                 [(*key, b.level, b.spread, b.samples, b.updated_at) for key, b in series])
             connection.execute(f"DROP TABLE IF EXISTS {KEYED_BY_IF_INDEX}")
+            connection.executemany("DELETE FROM flagged_since WHERE device = ?", [(device,) for device in devices])
+            connection.executemany("INSERT OR REPLACE INTO flagged_since VALUES (?, ?, ?, ?)",
+                                   [(device, port, since, now or time.time()) for (device, port), since in flagged])
         os.chmod(path, 0o600)
     except (OSError, sqlite3.Error) as error:
         log.warning("%s: cannot save the baselines (%s): the next run starts without this one's", path, error)
@@ -134,18 +141,3 @@ def load_flagged_since(path: Path, now: float | None = None) -> dict[PortIdentit
         log.debug("%s: flagged ports not read (%s)", path, error)
         return {}
     return {(device, port): since for device, port, since in rows}
-
-
-def save_flagged_since(path: Path, devices: Iterable[str], flagged: Iterable[tuple[PortIdentity, float]], now: float | None = None) -> None:
-    """The ports of `devices` flagged now, with when their episode began (the others' rows are
-    another process's)."""
-    polled = list(devices)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _transaction(path) as connection:
-            connection.executemany("DELETE FROM flagged_since WHERE device = ?", [(device,) for device in polled])
-            connection.executemany("INSERT OR REPLACE INTO flagged_since VALUES (?, ?, ?, ?)",
-                                   [(device, port, since, now or time.time()) for (device, port), since in flagged])
-        os.chmod(path, 0o600)
-    except (OSError, sqlite3.Error) as error:
-        log.warning("%s: cannot save the flagged ports (%s)", path, error)

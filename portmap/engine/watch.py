@@ -19,7 +19,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import DeviceStatus, Frame, PortKey
 from portmap.engine.dns import ReverseDns
 from portmap.engine.poller import Engine
-from portmap.engine.state import load_baselines, load_flagged_since, save_baselines, save_flagged_since
+from portmap.engine.state import load_baselines, load_flagged_since, save_baselines
 from portmap.engine.tables import read_neighbourhood
 from portmap.inventory.model import Device
 from portmap.snmp.session import SnmpClient
@@ -97,5 +97,4 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
 
 
 def _save(state: Path, engine: Engine, devices: Sequence[Device]) -> None:
-    save_baselines(state, engine.baselines())
-    save_flagged_since(state, (device.name for device in devices), engine.detector.flagged_since())
+    save_baselines(state, engine.baselines(), (device.name for device in devices), engine.detector.flagged_since())
