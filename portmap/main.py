@@ -7,12 +7,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import math
 import os
 import signal
 import sys
-from collections.abc import Coroutine, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from importlib.metadata import version
 from pathlib import Path
+from typing import Any
+
+import shtab
 
 from portmap.core.flags import SORT_KEYS
 from portmap.core.thresholds import FlagThresholds, tuned
@@ -21,7 +25,8 @@ from portmap.engine.state import default_state_path
 from portmap.engine.watch import TABLES_EVERY_S, WatchSettings
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
-from portmap.inventory.model import Device, Inventory
+from portmap.inventory.model import DEFAULT_STATE, Device, Inventory
+from portmap.present.map import FORMATS
 
 log = logging.getLogger("portmap")
 
@@ -32,147 +37,210 @@ class UsageError(PortmapError):
     pass
 
 
+EXAMPLE = Path(__file__).parent / "inventory" / "example.yaml"
+"""The example inventory, shipped in the package (inventory/example.yaml links to it)."""
+DEMO_PORT_BASE = 16161
+DEMO_DEVICES = 4
+
+
 def _inventory_location(explicit: str | None) -> str:
     return explicit or os.environ.get("PORTMAP_INVENTORY") or DEFAULT_INVENTORY
 
 
-def _devices(inventory: Inventory, names: Sequence[str] | None) -> tuple[Device, ...]:
+def _devices(inventory: Inventory, names: Sequence[str] | None, tags: Sequence[str] | None) -> tuple[Device, ...]:
+    """The devices named (--device) and those bearing a tag (--tag); every device if neither is given."""
     known = {d.name for d in inventory.devices}
     unknown = [n for n in names or () if n not in known]
     if unknown:
         raise UsageError(f"no device named {', '.join(unknown)} in the inventory (known: {', '.join(sorted(known))})")
-    devices = inventory.select(list(names) if names else None)
-    if not devices:
+    known_tags = {tag for d in inventory.devices for tag in d.tags}
+    unknown = [t for t in tags or () if t not in known_tags]
+    if unknown:
+        raise UsageError(f"no device has tag {', '.join(unknown)} (tags in the inventory: {', '.join(sorted(known_tags)) or 'none'})")
+    if not inventory.devices:
         raise UsageError(f"the inventory ({', '.join(inventory.files)}) lists no devices")
-    return devices
+    return inventory.select(names, tags)
 
 
-def _state(args: argparse.Namespace) -> Path | None:
-    return None if args.no_state else Path(args.state) if args.state else default_state_path()
+def _state(args: argparse.Namespace, inventory: Inventory) -> Path | None:
+    """--no-state, else --state, else the inventory's `state:`, else $PORTMAP_STATE or the XDG default."""
+    if args.no_state:
+        return None
+    if args.state:
+        return Path(args.state)
+    return default_state_path() if inventory.state is DEFAULT_STATE else inventory.state
 
 
 def _dns(args: argparse.Namespace) -> ReverseDns | None:
     return None if getattr(args, "no_dns", False) else ReverseDns()
 
 
-def _positive(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
+def _bounded(what: str, low: float, high: float, whole: bool = False, low_included: bool = False) -> Callable[[str], float]:
+    """An argument type: a finite number (whole, if asked) in its range, or a one-line reason."""
+
+    def convert(text: str) -> float:
+        try:
+            value = int(text) if whole else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+        above_low = value >= low if low_included else value > low
+        if not (math.isfinite(value) and above_low and value <= high):
+            lowest = f"at least {low:g}" if low_included else f"more than {low:g}"
+            raise argparse.ArgumentTypeError(f"must be {lowest} and at most {high:g}, got {text!r}")
+        return value
+
+    return convert
+
+
+SECONDS = _bounded("a number of seconds", 0, 3600)
+ROWS = _bounded("a whole number of rows", 1, 100_000, whole=True, low_included=True)
+TEXT_ROWS = 20
+"""Rows of the text table when --limit is not given; JSON lists every port unless it is."""
+EXIT_FLAGGED = 3
+"""`top --fail-on-flag`: a port is flagged (before 1, a device that did not answer: the alert matters more)."""
+
+
+def _shared_options(parser: argparse.ArgumentParser, at_top: bool) -> None:
+    """Options that mean the same before and after the command (`portmap --state F top` = `portmap top --state F`)."""
+
+    def default(value: object) -> object:
+        return value if at_top else argparse.SUPPRESS
+
+    parser.add_argument("--inventory", metavar="PATH", default=default(None),
+                        help="inventory file or folder (default: $PORTMAP_INVENTORY or ./inventory)")
+    parser.add_argument("--state", metavar="PATH", default=default(None),
+                        help="baselines file kept between runs (default: the inventory's state:, else $PORTMAP_STATE, "
+                             "else $XDG_STATE_HOME/portmap/baselines.sqlite)")
+    parser.add_argument("--no-state", action="store_true", default=default(False), help="start without saved baselines and save none")
+    parser.add_argument("--log-level", choices=("error", "warning", "info", "debug"), default=default("warning"),
+                        help="what to log on stderr (default warning)")
+
+
+def _selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--device", action="append", metavar="NAME", help="only this device (repeatable)")
+    parser.add_argument("--tag", action="append", metavar="TAG", help="only devices with this tag (repeatable; with --device: either)")
+
+
+def _command(commands: argparse._SubParsersAction, name: str, help: str, selects: bool = True,
+             json_help: str | None = "print JSON") -> argparse.ArgumentParser:
+    parser = commands.add_parser(name, help=help, description=help)
+    _shared_options(parser, at_top=False)
+    if selects:
+        _selection(parser)
+    if json_help:
+        parser.add_argument("--json", action="store_true", help=json_help)
+    return parser
+
+
+def _watching(parser: argparse.ArgumentParser, with_rows: bool = True) -> None:
+    parser.add_argument("--interval", type=SECONDS, default=5.0, metavar="SECONDS", help="seconds between polls (default 5)")
+    if with_rows:
+        parser.add_argument("--limit", type=ROWS, metavar="ROWS", help=f"ports to show (default {TEXT_ROWS}; with --json every port)")
+        parser.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps", help="rank by (default pps)")
+    parser.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="portmap", description="Find the port, and the host behind it, that floods your network.")
-    parser.add_argument("--inventory", metavar="PATH", help="inventory file or folder (default: $PORTMAP_INVENTORY or ./inventory)")
-    parser.add_argument("--state", metavar="PATH", help="baselines file kept between runs (default: $PORTMAP_STATE, "
-                        "else $XDG_STATE_HOME/portmap/baselines.sqlite)")
-    parser.add_argument("--no-state", action="store_true", help="start without saved baselines and save none")
-    parser.add_argument("--log-level", choices=("error", "warning", "info", "debug"), default="warning",
-                        help="what to log on stderr (default warning)")
-    commands = parser.add_subparsers(dest="command")
+    parser = argparse.ArgumentParser(prog="portmap", description="Find the port, and the host behind it, that floods your network.",
+                                     epilog="Exit status: 0 every device answered, 1 some device did not, 2 usage or inventory "
+                                            f"error, {EXIT_FLAGGED} a port is flagged (top --fail-on-flag).")
+    parser.add_argument("--version", action="version", version=f"portmap {version('portmap')}")
+    _shared_options(parser, at_top=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    top = commands.add_parser("top", help="poll twice and print the busiest ports, ranked")
-    top.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    top.add_argument("--interval", type=_positive, default=5.0, help="seconds between the two polls (default 5)")
-    top.add_argument("--limit", type=int, default=20, help="ports to show (default 20)")
-    top.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
-    top.add_argument("--device", action="append", metavar="NAME", help="only this device (repeatable)")
-    top.add_argument("--json", action="store_true", help="print one JSON document")
-    top.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
+    top = _command(commands, "top", "poll twice and print the busiest ports, ranked", json_help="print one JSON document")
+    _watching(top)
+    top.add_argument("--fail-on-flag", action="store_true", help=f"exit {EXIT_FLAGGED} when a port is flagged (for scripts that alert)")
 
-    ui = commands.add_parser("ui", help="the console TUI (the default command; the text view where the output is no terminal)")
-    ui.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    ui.add_argument("--interval", type=_positive, default=5.0)
-    ui.add_argument("--device", action="append", metavar="NAME")
-    ui.add_argument("--no-dns", action="store_true")
-    ui.add_argument("--tables-every", type=_positive, metavar="SECONDS")
+    ui = _command(commands, "ui", "the console TUI (the default command; the text view where the output is no terminal)", json_help=None)
+    _watching(ui, with_rows=False)
+    ui.add_argument("--tables-every", type=SECONDS, metavar="SECONDS", help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
 
-    live = commands.add_parser("live", help="redraw the top table every interval as text (or JSON lines)")
-    live.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    live.add_argument("--interval", type=_positive, default=5.0)
-    live.add_argument("--limit", type=int, default=20)
-    live.add_argument("--sort", choices=sorted(SORT_KEYS), default="pps")
-    live.add_argument("--device", action="append", metavar="NAME")
-    live.add_argument("--no-dns", action="store_true")
-    live.add_argument("--json", action="store_true", help="one JSON document (as top's) per line, per poll")
-    live.add_argument("--tables-every", type=_positive, metavar="SECONDS",
+    live = _command(commands, "live", "redraw the top table every interval as text (or JSON lines)",
+                    json_help="one JSON document (as top's) per line, per poll")
+    _watching(live)
+    live.add_argument("--tables-every", type=SECONDS, metavar="SECONDS",
                       help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
 
-    tables = commands.add_parser("tables", help="what each device's interface, forwarding, ARP and LLDP tables say")
-    tables.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    tables.add_argument("--device", action="append", metavar="NAME")
-    tables.add_argument("--json", action="store_true")
+    _command(commands, "tables", "what each device's interface, forwarding, ARP and LLDP tables say")
 
-    find = commands.add_parser("find", help="where a MAC (any notation), an IP, a host name or a port description is plugged in")
+    find = _command(commands, "find", "where a MAC (any notation), an IP, a host name, a port name or a port description is plugged in")
     find.add_argument("query")
-    find.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    find.add_argument("--device", action="append", metavar="NAME")
-    find.add_argument("--json", action="store_true")
-    find.add_argument("--no-dns", action="store_true")
+    find.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
 
-    topology = commands.add_parser("map", help="the topology: devices joined by the links LLDP shows")
-    topology.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    topology.add_argument("--device", action="append", metavar="NAME")
-    topology.add_argument("--format", choices=("json", "dot", "graphml", "mermaid"), default="json")
+    topology = _command(commands, "map", "the topology: devices joined by the links LLDP and CDP show", json_help="the same as --format json")
+    topology.add_argument("--format", choices=FORMATS, default="json")
     topology.add_argument("--hosts", action="store_true", help="with the hosts on their edge ports")
 
     inventory = commands.add_parser("inventory", help="inventory tools")
-    inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True)
-    check = inventory_commands.add_parser("check", help="validate the inventory and ask every device who it is")
-    check.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS)
-    check.add_argument("--device", action="append", metavar="NAME")
+    inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True, metavar="TOOL")
+    _command(inventory_commands, "check", "validate the inventory and ask every device who it is")
+    _command(inventory_commands, "example", "print an example inventory with every field explained", selects=False, json_help=None)
 
-    demo = commands.add_parser("demo", help="run the simulated demo network (web1 floods after 20 s)")
-    demo.add_argument("--inventory", metavar="PATH", default=argparse.SUPPRESS,
-                      help="inventory for the view (default inventory/demo.yaml, else the built-in one)")
+    completion = commands.add_parser("completion", help="print a shell completion script: source <(portmap completion bash)")
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+
+    demo = _command(commands, "demo", "run the simulated demo network (web1 floods after 20 s)", selects=False, json_help=None)
     demo.add_argument("--no-ui", action="store_true", help="only serve the network (for trying other commands against it)")
-    demo.add_argument("--flood-after", type=float, default=20.0, metavar="SECONDS")
+    demo.add_argument("--flood-after", type=_bounded("a number of seconds", 0, 86400, low_included=True), default=20.0, metavar="SECONDS")
     demo.add_argument("--bursts", action="store_true",
                       help="in place of web1's flood, printer1 sends 2 s SYN bursts of 10k pps every 20 s from --flood-after on")
-    demo.add_argument("--interval", type=_positive, default=5.0)
-    demo.add_argument("--limit", type=int, default=20)
-    demo.add_argument("--duration", type=_positive, metavar="SECONDS", help="stop after this long (default: until Ctrl-C)")
+    demo.add_argument("--port-base", type=_bounded("a UDP port", 1023, 65535 - DEMO_DEVICES, whole=True), default=DEMO_PORT_BASE,
+                      metavar="PORT", help=f"serve the {DEMO_DEVICES} devices on UDP ports PORT.. (default {DEMO_PORT_BASE})")
+    demo.add_argument("--interval", type=SECONDS, default=5.0, metavar="SECONDS")
+    demo.add_argument("--limit", type=ROWS, default=TEXT_ROWS, metavar="ROWS")
+    demo.add_argument("--duration", type=_bounded("a number of seconds", 0, 7 * 86400), metavar="SECONDS",
+                      help="stop after this long (default: until Ctrl-C)")
     return parser
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="portmap: %(levelname)s: %(message)s", stream=sys.stderr)
     command = args.command or ("ui" if sys.stdout.isatty() else "live")
     if command == "demo":
         return _run(run_demo(args))
-    inventory = load_inventory(_inventory_location(args.inventory if "inventory" in args else None))
+    if command == "completion":
+        print(shtab.complete(parser, args.shell))
+        return 0
+    if command == "inventory" and args.inventory_command == "example":
+        print(EXAMPLE.read_text(), end="")
+        return 0
+    inventory = load_inventory(_inventory_location(args.inventory))
     for warning in inventory.warnings:
         log.warning("%s", warning)
-    devices = _devices(inventory, getattr(args, "device", None))
+    devices = _devices(inventory, getattr(args, "device", None), getattr(args, "tag", None))
+    as_json = getattr(args, "json", False)
     from portmap.cli import commands as run_commands
 
     if command == "map":
         from portmap.cli.map_cmd import run_map
 
-        return _run(run_map(devices, inventory.devices, args.format, args.hosts))
+        return _run(run_map(devices, inventory.devices, "json" if as_json else args.format, args.hosts))
     if command == "find":
         from portmap.cli.find_cmd import run_find
 
-        return _run(run_find(devices, inventory.devices, args.query, args.json, _dns(args)))
+        if not args.query.strip():
+            raise UsageError("find: the query is empty: give a MAC, an IP, a host name, a port name or a port description")
+        return _run(run_find(devices, inventory.devices, args.query.strip(), as_json, _dns(args)))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 
-        return _run(run_tables(devices, inventory.devices, args.json))
+        return _run(run_tables(devices, inventory.devices, as_json))
     if command == "inventory":
-        return _run(run_commands.run_inventory_check(devices))
-    interval = getattr(args, "interval", 5.0)
-    settings = WatchSettings(interval, getattr(args, "sort", "pps"), _dns(args), _state(args),
+        return _run(run_commands.run_inventory_check(devices, as_json))
+    settings = WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
                              inventory.devices)
-    if command == "top":
-        return _run(run_commands.run_top(devices, args.limit, args.json, settings))
     if command == "ui":
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
         return _run(run_ui(devices, settings))
-    return _run(run_commands.run_live(devices, getattr(args, "limit", 20), settings, as_json=getattr(args, "json", False)))
+    limit = args.limit or (None if as_json else TEXT_ROWS)
+    if command == "top":
+        return _run(run_commands.run_top(devices, limit, as_json, settings, EXIT_FLAGGED if args.fail_on_flag else None))
+    return _run(run_commands.run_live(devices, limit, settings, as_json=as_json))
 
 
 DEMO_INVENTORY = Path("inventory/demo.yaml")
@@ -188,12 +256,14 @@ async def run_demo(args: argparse.Namespace) -> int:
     from portmap.demo.lab import SimulatedNetwork
     from portmap.demo.network import default_network
 
-    network = default_network(flood_after_s=args.flood_after, bursts=args.bursts)
+    network = default_network(args.port_base, flood_after_s=args.flood_after, bursts=args.bursts)
     simulator = SimulatedNetwork(network)
+    ports = f"127.0.0.1:{args.port_base}-{args.port_base + len(network.devices) - 1}"
     try:
         simulator.start()
-    except Exception as exc:  # pysnmp wraps the bind failure in its own error types
-        raise DemoError(f"cannot start the demo agents on 127.0.0.1:{network.devices[0].agent_port}+: {exc}") from None
+    except OSError as exc:
+        raise DemoError(f"cannot serve the demo on udp {ports}: {exc.strerror} (another portmap demo running? "
+                        "--port-base PORT serves it on other ports)") from None
     try:
         if args.no_ui:
             for spec in network.devices:
@@ -202,7 +272,9 @@ async def run_demo(args: argparse.Namespace) -> int:
             print(f"{what} {args.flood_after:g}s after start; Ctrl-C to stop", flush=True)
             await asyncio.sleep(args.duration if args.duration else float("inf"))
             return 0
-        location = getattr(args, "inventory", None) or (DEMO_INVENTORY if DEMO_INVENTORY.exists() else None)
+        # inventory/demo.yaml names the default ports; elsewhere the built-in inventory does
+        shipped = DEMO_INVENTORY if DEMO_INVENTORY.exists() and args.port_base == DEMO_PORT_BASE else None
+        location = args.inventory or shipped
         inventory = load_inventory(location) if location else demo_inventory(network)
         # the demo's hosts have documentation addresses no resolver knows (no reverse DNS), and its
         # device names must not mix with a real network's saved baselines (no state)

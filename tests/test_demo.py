@@ -58,8 +58,10 @@ def portmap(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     return subprocess.run([sys.executable, "-m", "portmap", *args], capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
-def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
-    """`portmap demo --no-ui` serves inventory/demo.yaml's ports; `portmap top --json` reads them."""
+def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path, own_state_file):
+    """`portmap demo --no-ui` serves inventory/demo.yaml's ports; `portmap top --json` reads them.
+    A second demo is refused in one line; `top --fail-on-flag` exits 3 during the flood only; the
+    demo's devices leave no baselines in the state file a real network's core1 would read."""
     demo = subprocess.Popen(
         [sys.executable, "-m", "portmap", "demo", "--no-ui", "--flood-after", "6", "--duration", "40"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
@@ -69,14 +71,18 @@ def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
         started = time.monotonic()
         banner = [demo.stdout.readline() for _ in range(5)]
         assert banner[0].startswith("serving core1 on udp 127.0.0.1:16161"), banner
-        quiet = portmap("top", "--inventory", "inventory/demo.yaml", "--json", "--interval", "2")
+        second = portmap("demo", "--no-ui", "--flood-after", "0", "--duration", "5")
+        assert (second.returncode, second.stdout) == (2, "") and second.stderr == (
+            "portmap: cannot serve the demo on udp 127.0.0.1:16161-16164: Address already in use (another portmap demo "
+            "running? --port-base PORT serves it on other ports)\n")
+        quiet = portmap("top", "--inventory", "inventory/demo.yaml", "--json", "--interval", "2", "--fail-on-flag")
         assert quiet.returncode == 0, quiet.stderr
         quiet_doc = json.loads(quiet.stdout)
         assert quiet_doc["unreachable"] == []
         assert not [p for p in quiet_doc["ports"] if p["flagged"]]
         time.sleep(max(0.0, 6 + 1.5 - (time.monotonic() - started)))
-        flood = portmap("top", "--inventory", "inventory/demo.yaml", "--json", "--interval", "2")
-        assert flood.returncode == 0, flood.stderr
+        flood = portmap("top", "--inventory", "inventory/demo.yaml", "--json", "--interval", "2", "--fail-on-flag")
+        assert flood.returncode == 3, flood.stderr
         doc = json.loads(flood.stdout)
         top = doc["ports"][0]
         assert (top["device"], top["if_name"], top["alias"]) == ("acc1", "Gi1/0/5", "web1")
@@ -117,6 +123,7 @@ def test_cli_demo_and_top_json_as_a_user_runs_them(tmp_path):
         assert lines[0].split()[:3] == ["DEVICE", "PORT", "ALIAS"]
         assert lines[1].startswith("!acc1") and "Gi1/0/5" in lines[1] and "web1" in lines[1]
         assert any(line.startswith("! acc1 Gi1/0/5 (web1): 10.0.0.21 (52:54:00:12:34:56) is sending") for line in lines)
+        assert not own_state_file.exists(), "inventory/demo.yaml says state: false"
     finally:
         # SIGTERM, not SIGINT: a shell that starts the tests in the background hands its children
         # SIGINT ignored, as it should (Ctrl-C is the foreground job's), and the demo ran its 40 s

@@ -206,7 +206,7 @@ def test_alias_bomb_ends_in_an_error_quickly(tmp_path):
         load_inventory(path)
 
 
-def test_missing_inventory_is_a_helpful_one_line_error_with_exit_2(tmp_path):
+def test_missing_inventory_is_a_helpful_one_line_error_with_exit_2_and_its_hint_works(tmp_path, monkeypatch):
     result = subprocess.run(
         [sys.executable, "-m", "portmap", "top", "--inventory", str(tmp_path / "nowhere")],
         capture_output=True, text=True, timeout=60,
@@ -215,8 +215,15 @@ def test_missing_inventory_is_a_helpful_one_line_error_with_exit_2(tmp_path):
     assert result.stdout == ""
     assert result.stderr.strip() == (
         f"portmap: {tmp_path / 'nowhere'}: no inventory here: pass --inventory FILE_OR_FOLDER, "
-        "set PORTMAP_INVENTORY, or start from inventory/example.yaml"
+        "set PORTMAP_INVENTORY, or start from the example: mkdir inventory && portmap inventory example > inventory/site.yaml"
     )
+    # the hint, as a user types it where there is no checkout (the example ships in the package)
+    hint = result.stderr.strip().split("start from the example: ")[1].replace("portmap", f"{sys.executable} -m portmap")
+    subprocess.run(["bash", "-c", hint], cwd=tmp_path, check=True, timeout=60)
+    for name in ("PORTMAP_COMMUNITY", "PORTMAP_COMMUNITY_ACCESS", "PORTMAP_V3_AUTH", "PORTMAP_V3_PRIV"):
+        monkeypatch.setenv(name, "example-secret")
+    written = load_inventory(tmp_path / "inventory")
+    assert [d.name for d in written.devices] == [d.name for d in load_inventory(REPO / "inventory" / "example.yaml").devices]
 
 
 def test_oversized_file_is_refused_without_parsing(tmp_path):

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 from portmap.core.placement import find_uplinks, place_hosts
 from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
 from portmap.core.neighbourhood import DeviceTables, map_neighbourhood
 from portmap.core.samples import InterfaceInfo
 from portmap.engine.tables import read_once
+from tests.helpers import free_udp_ports
 
 
 def learned(mac: str, if_index: int | None, bridge_port: int = 1) -> FdbEntry:
@@ -101,7 +105,52 @@ async def test_find_by_mac_in_any_notation_by_ip_and_by_description(demo_running
     code, out = await find("10.0.0.21")
     assert code == 0 and out.startswith("52:54:00:12:34:56  10.0.0.21") and "-> acc1 Gi1/0/5" in out
     code, out = await find("192.0.2.99")
-    assert code == 1 and "not found" in out
+    assert (code, out) == (1, "192.0.2.99: in no ARP or ND table read (4 devices)\n")
+
+
+async def test_find_says_not_found_only_of_what_is_not_there(demo_running, tmp_path):
+    """An IP whose router was not read, a router's own MAC, a port name, an uplink's description,
+    every device down, an empty query: each answered for what it is."""
+    import asyncio
+    import json
+    import sys
+
+    from tests.conftest import inventory_file
+    from tests.helpers import REPO
+
+    inventory = inventory_file(tmp_path / "demo.yaml", demo_running.devices.values())
+    dead = inventory_file(tmp_path / "dead.yaml", [replace(d, port=p) for d, p in zip(demo_running.devices.values(), free_udp_ports(4))])
+
+    async def find(*args: str, at: Path = inventory) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "portmap", "--inventory", str(at), "find", *args, cwd=REPO,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        return process.returncode, out.decode(), err.decode()
+
+    code, out, _ = await find("10.0.0.21", "--device", "acc1")
+    assert code == 1 and out == ("10.0.0.21: in no ARP or ND table read (1 device); the routers' ARP tables were not read "
+                                 "(rtr1): add them with --device, or search by MAC\n"), out
+    rtr1_lan_mac = demo_running.network.device("rtr1").ports[0].mac
+    code, out, _ = await find(rtr1_lan_mac.replace(":", "-"))
+    assert code == 0 and out.splitlines()[0] == f"{rtr1_lan_mac}: rtr1's own address (interface ge-0/0/0), an inventoried device, not a host"
+    assert "  learned on core1 Te1/1/4" in out.splitlines(), out
+    code, out, _ = await find("Gi1/0/5", "--json")
+    ports = json.loads(out)["ports"]
+    assert code == 0 and [(p["switch"], p["port"], p["hosts"]) for p in ports] == [
+        ("acc1", "Gi1/0/5", ["52:54:00:12:34:56"]), ("acc2", "Gi1/0/5", [])]
+    code, out, _ = await find("acc2 Gi1/0/5")
+    assert (code, out) == (0, "acc2 Gi1/0/5: no host learned on it\n")
+    code, out, _ = await find("uplink to ISP")
+    assert (code, out) == (0, "rtr1 ge-0/0/1 (uplink to ISP): no host learned on it\n")
+    code, out, _ = await find("acc1 Te1/1/1")
+    assert code == 0 and out.startswith("acc1 Te1/1/1 (uplink to core1): uplink: LLDP neighbour core1 Te1/1/1"), out
+    code, out, _ = await find("web1", at=dead)
+    lines = out.splitlines()
+    assert code == 1 and len(lines) == 5 and all(line.startswith("x ") for line in lines[:4]), out
+    assert lines[4] == "web1: cannot say: no device answered"
+    code, out, err = await find("  ")
+    assert (code, out) == (2, "") and err.startswith("portmap: find: the query is empty"), err
 
 
 def interface(if_index: int, name: str, mac: str) -> InterfaceInfo:

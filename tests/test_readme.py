@@ -1,11 +1,17 @@
 """The README's examples are what the code does: every YAML block in it is an inventory the
-loader takes (a new user copies the first one before anything else)."""
+loader takes (a new user copies the first one before anything else), and every `$ portmap`
+example prints what the README shows."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import shlex
+import sys
 from pathlib import Path
 
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import default_network
 from portmap.inventory.loader import load_inventory
 from tests.helpers import REPO
 
@@ -29,3 +35,79 @@ def test_every_yaml_block_of_the_readme_is_an_inventory_the_loader_takes(tmp_pat
         assert inventory.devices, f"README line {line}: no devices"
     first = load_inventory(tmp_path / f"readme-line-{blocks[0][0]}.yaml", SECRETS)
     assert first.devices[0].snmp.community.reveal() == "c0mmunity"
+
+
+NUMBER = re.compile(r"\d+(?:[.:,]\d+)*[kMG]?")
+MEASURED = ((re.compile(r", \d+x (its normal|the typical port)"), ""), (re.compile(r"; slowest \S+ "), "; slowest - "))
+"""What a measurement decides besides numbers: whether a ratio is said (not where most ports are idle), the slowest device."""
+
+
+def command_examples() -> list[tuple[int, list[str], list[str]]]:
+    """(line, commands, output lines) of each README block that shows `$ portmap ...` and what it printed."""
+    text = (REPO / "README.md").read_text()
+    examples = []
+    for match in re.finditer(r"```\n(\$ portmap .*?)```", text, re.S):
+        lines = match.group(1).splitlines()
+        commands = [line[2:] for line in lines if line.startswith("$ ")]
+        examples.append((text.count("\n", 0, match.start()) + 2, commands, lines[len(commands):]))
+    return examples
+
+
+def _pattern(line: str, numbers_vary: bool) -> re.Pattern[str]:
+    """A README line as a pattern: measured numbers (rates, times, ratios) vary from run to run, the rest not."""
+    if not numbers_vary:
+        return re.compile(re.escape(line))
+    line = _measured(line)
+    parts = [re.escape(part) for part in NUMBER.split(line)]
+    return re.compile(r"\s+".join(r"[\d.:,]+[kMG]?".join(parts).split(r"\ ")).replace(r"\s+\s+", r"\s+"))
+
+
+def _measured(line: str) -> str:
+    for pattern, written in MEASURED:
+        line = pattern.sub(written, line)
+    return line
+
+
+def _matches(expected: list[str], printed: list[str], numbers_vary: bool) -> list[str]:
+    """The README's lines that the command did not print, in order ("..." stands for lines left out)."""
+    printed = [_measured(line) for line in printed] if numbers_vary else printed
+    missing, at = [], 0
+    for line in expected:
+        if line.strip() == "...":
+            continue
+        pattern = _pattern(line, numbers_vary)
+        found = next((i for i in range(at, len(printed)) if pattern.fullmatch(printed[i])), None)
+        if found is None:
+            missing.append(line)
+        else:
+            at = found + 1
+    return missing
+
+
+def test_the_readmes_command_examples_are_what_the_commands_print():
+    """Each `$ portmap ...` example, run against the demo network (web1 flooding), prints the
+    lines the README shows (numbers measured in the run may differ, nothing else)."""
+    examples = command_examples()
+    assert {commands[-1].split()[1] for _, commands, _ in examples} >= {"top", "find", "map", "tables"}
+
+    async def run_all() -> list[str]:
+        simulator = SimulatedNetwork(default_network(flood_after_s=0))
+        simulator.start()
+        try:
+            failures = []
+            for line, commands, expected in examples:
+                command = commands[-1]  # the ones before start the demo, served here
+                process = await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "portmap", *shlex.split(command)[1:], cwd=REPO,
+                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+                out, err = await asyncio.wait_for(process.communicate(), 60)
+                missing = _matches(expected, out.decode().splitlines(), numbers_vary=command.split()[1] == "top")
+                if missing or err:
+                    failures.append(f"README line {line}: `{command}` did not print {missing} (stderr {err.decode()!r})\n"
+                                    f"it printed:\n{out.decode()}")
+            return failures
+        finally:
+            simulator.stop()
+
+    failures = asyncio.run(run_all())
+    assert not failures, "\n".join(failures)

@@ -11,7 +11,7 @@ import sys
 import pytest
 
 from portmap.core.neighbourhood import map_neighbourhood
-from portmap.core.search import matching_hosts
+from portmap.core.search import find
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.mib import link_local
@@ -111,7 +111,7 @@ async def test_a_table_not_answered_is_listed_and_the_rest_of_the_device_kept():
     assert len(tables["acc1"].interfaces) == len(network.device("acc1").ports) and tables["acc1"].neighbors and tables["rtr1"].arp
     assert any(p.startswith("forwarding table not read: no answer") for p in tables["acc1"].problems)
     neighbourhood = map_neighbourhood(read)
-    lines = find_lines(WEB1, matching_hosts(WEB1, neighbourhood), neighbourhood, read, [])
+    lines = find_lines(find(WEB1, neighbourhood, read), neighbourhood, read, [])
     assert "no access port found" in lines[0] and lines[-1] == "? acc1: forwarding table not read", lines
 
 

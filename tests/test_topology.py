@@ -13,7 +13,7 @@ import networkx as nx
 from portmap.present.map import render
 from portmap.core.tables import Neighbor
 from portmap.core.topology import build_topology, path_between
-from portmap.core.neighbourhood import topology
+from portmap.core.neighbourhood import map_neighbourhood, topology
 from portmap.engine.tables import read_once, roles_of
 from tests.helpers import require
 
@@ -77,3 +77,16 @@ def test_every_format_holds_hostile_names_and_is_read_back():
     assert sum(line.startswith("node ") for line in lines) == len(HOSTILE_NAMES)
     assert sum(line.startswith("edge ") for line in lines) == graph.number_of_edges()
     assert all(name.replace('"', '\\"') in drawn.stdout for name in ("node", "graph", "edge", "sw-1", "sw_1", "a:b"))
+
+
+async def test_a_floods_ports_are_ordered_along_its_way_out_from_the_entry(demo_running):
+    """From acc1 (web1's switch): acc1's uplink, core1's port facing acc1, then core1's towards
+    rtr1, rtr1's LAN port, and last rtr1's uplink to the ISP (nothing inventoried behind it)."""
+    devices = list(demo_running.devices.values())
+    tables, _ = await read_once(devices)
+    neighbourhood = map_neighbourhood(tables, roles_of(devices))
+    names = {(key[0], info.if_name): key for key, info in neighbourhood.interfaces.items()}
+    crossed = [names[p] for p in [("rtr1", "ge-0/0/1"), ("core1", "Te1/1/4"), ("acc1", "Te1/1/1"), ("rtr1", "ge-0/0/0"), ("core1", "Te1/1/1")]]
+    along = neighbourhood.flood_path().order("acc1")
+    assert [neighbourhood.interfaces[p].if_name for p in sorted(crossed, key=along)] == ["Te1/1/1", "Te1/1/1", "Te1/1/4", "ge-0/0/0", "ge-0/0/1"]
+    assert [p[0] for p in sorted(crossed, key=along)] == ["acc1", "core1", "core1", "rtr1", "rtr1"]

@@ -59,7 +59,7 @@ def scenario_frames(until_s: int = 50) -> list[Frame]:
         oper = {(d, i): info.admin_status for d, infos in interfaces.items() for i, info in infos.items()}
         detections = detector.observe(rates, EPOCH + now, list(previous.values()))
         ranked = rank_rates(rates, {k: d.flags for k, d in detections.items()}, uplinks=frozenset(neighbourhood.uplinks),
-                            since={k: d.since for k, d in detections.items() if d.since is not None})
+                            since={k: d.since for k, d in detections.items() if d.since is not None}, path=neighbourhood.flood_path())
         statuses = tuple(DeviceStatus(d.name, True, 0.03) for d in network.devices) + (SILENT,)
         snapshot = Snapshot(EPOCH + now, 0.12, ranked, {(d, i): info for d, infos in interfaces.items() for i, info in infos.items()},
                             oper, statuses)

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from portmap.core.neighbourhood import map_neighbourhood
-from portmap.core.search import matching_hosts
+from portmap.core.search import find
 from portmap.engine.dns import ReverseDns
 from portmap.engine.tables import read_once, roles_of, with_names
 from portmap.inventory.model import Device
@@ -18,10 +18,12 @@ async def run_find(devices: Sequence[Device], inventoried: Sequence[Device], que
     """`inventoried`: the whole inventory (`devices` may be some of it)."""
     tables, errors = await read_once(devices)
     neighbourhood = await with_names(map_neighbourhood(tables, roles_of(inventoried)), dns)
-    hosts = matching_hosts(query, neighbourhood)
+    found = find(query, neighbourhood, tables)
     failed = [str(error) for error in errors]
+    asked = {d.name for d in devices}
+    routers_not_read = [d.name for d in inventoried if "router" in d.roles and d.name not in asked]
     if as_json:
-        print(json.dumps(find_json(query, hosts, neighbourhood, tables, failed), indent=2))
+        print(json.dumps(find_json(found, neighbourhood, tables, failed, routers_not_read), indent=2))
     else:
-        print("\n".join(find_lines(query, hosts, neighbourhood, tables, failed)))
-    return 0 if hosts else 1
+        print("\n".join(find_lines(found, neighbourhood, tables, failed, routers_not_read)))
+    return 0 if found else 1

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from portmap.core.neighbourhood import topology
 from portmap.engine.tables import read_once, roles_of
 from portmap.inventory.model import Device
-from portmap.present.map import render
+from portmap.present.map import not_read_lines, render
 
 
 async def run_map(devices: Sequence[Device], inventoried: Sequence[Device], fmt: str, with_hosts: bool) -> int:
     """`inventoried`: the whole inventory (`devices` may be some of it): every device is a node."""
     tables, errors = await read_once(devices)
-    print(render(topology(tables, roles_of(inventoried), with_hosts), fmt))
+    unanswered = {error.device: str(error).removeprefix(error.device + ": ") for error in errors}
+    print(render(topology(tables, roles_of(inventoried), with_hosts, unanswered), fmt))
+    for line in not_read_lines(tables, errors):
+        print(line, file=sys.stderr)
     return 1 if errors else 0

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from portmap.core.rates import SORT_COLUMNS, PortRates
 from portmap.core.samples import PortKey
 from portmap.core.thresholds import FlagThresholds
+from portmap.core.topology import NO_PATH, FloodPath
 
 
 class FlagKind(StrEnum):
@@ -137,8 +138,10 @@ def rank_ports(
     limits: FlagThresholds = FlagThresholds(),
     uplinks: Collection[PortKey] = frozenset(),
     since: Mapping[PortKey, float] | None = None,
+    path: FloodPath = NO_PATH,
 ) -> list[RankedPort]:
-    """Flood incidents first (origin, then the ports carrying it), other flagged ports, then the rest.
+    """Flood incidents first (origin, then the ports carrying it along `path`, outwards from
+    the entry), other flagged ports, then the rest.
 
     `flags` are the detector's, per port. `uplinks` (device, ifIndex), where known, are never
     taken for a flood's entry port while an edge port sees the flood, and incidents entering
@@ -163,7 +166,8 @@ def rank_ports(
     for group in _group_floods(sightings, limits.same_flood_tolerance):
         origin = _origin(group, uplinks)[1]
         carriers = [r for _, r in group if r is not origin]
-        incidents.append((origin, sorted(carriers, key=key)))
+        along = path.order(origin.device)
+        incidents.append((origin, sorted(carriers, key=lambda r: (along((r.device, r.if_index)), -key(r)))))
     # An incident whose every sighting is on an uplink has not been seen entering yet (devices are
     # polled moments apart while a flood starts): the one entering at an edge port ranks above it.
     incidents.sort(key=lambda incident: ((incident[0].device, incident[0].if_index) in uplinks, -key(incident[0])))

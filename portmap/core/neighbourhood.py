@@ -12,8 +12,8 @@ import networkx as nx
 
 from portmap.core.placement import HostLocation, PortKey, find_uplinks, place_hosts
 from portmap.core.samples import InterfaceInfo, InterfacesByPort
-from portmap.core.tables import ArpEntry, FdbEntry, Neighbor
-from portmap.core.topology import build_topology
+from portmap.core.tables import ArpEntry, FdbEntry, Neighbor, neighbor_device
+from portmap.core.topology import FloodPath, build_topology
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,11 +40,27 @@ def port_names(tables: Sequence[DeviceTables]) -> dict[PortKey, str]:
     return {(t.device, i): info.if_name for t in tables for i, info in t.interfaces.items()}
 
 
-def topology(tables: Sequence[DeviceTables], roles: Mapping[str, Sequence[str]], with_hosts: bool) -> nx.Graph:
-    """The inventoried devices, the LLDP/CDP links between them and, if asked, the placed hosts."""
+def topology(tables: Sequence[DeviceTables], roles: Mapping[str, Sequence[str]], with_hosts: bool,
+             unanswered: Mapping[str, str] | None = None) -> nx.Graph:
+    """The inventoried devices, the LLDP/CDP links between them and, if asked, the placed hosts.
+    Each device node says whether it was read (`read`: yes, partly, no or "not asked") and, if
+    not wholly, why (`problem`): a device without links may only be one that did not answer.
+    `unanswered`: the devices that did not answer -> why."""
     graph = map_neighbourhood(tables, roles).graph
     if not with_hosts:
         graph.remove_nodes_from([node for node, kind in graph.nodes(data="kind") if kind == "host"])
+    read = {t.device: t for t in tables}
+    unanswered = unanswered or {}
+    for device in roles:
+        node = graph.nodes[device]
+        if device in read and read[device].unread:
+            node.update(read="partly", problem=f"{', '.join(read[device].unread)} not read")
+        elif device in read:
+            node.update(read="yes")
+        elif device in unanswered:
+            node.update(read="no", problem=unanswered[device])
+        else:
+            node.update(read="not asked")
     return graph
 
 
@@ -63,6 +79,11 @@ class Neighbourhood:
     """Host IP -> reverse DNS name, where looked up and found."""
     problems: tuple[str, ...] = ()
     """Where the rules that find uplinks disagree, in words for the operator."""
+    facing: Mapping[PortKey, str] = field(default_factory=dict)
+    """Each port where LLDP/CDP shows another inventoried device -> that device."""
+
+    def flood_path(self) -> FloodPath:
+        return FloodPath(self.graph, self.facing)
 
     def hosts_on(self, port: PortKey) -> list[HostLocation]:
         return [h for h in self.hosts.values() if h.port == port]
@@ -106,4 +127,6 @@ def map_neighbourhood(tables: Sequence[DeviceTables], roles: Mapping[str, Sequen
     neighbors = {(t.device, n.local_if_index): n for t in tables for n in t.neighbors if n.local_if_index is not None}
     all_roles = {t.device: () for t in tables} | dict(roles or {})
     graph = build_topology(all_roles, seen, port_names(tables), owners, hosts.values())
-    return Neighbourhood(uplinks, hosts, neighbors, graph, interfaces, problems=tuple(problems))
+    facing = {port: other for port, n in neighbors.items()
+              if (other := neighbor_device(n, all_roles, owners)) is not None and other != port[0]}
+    return Neighbourhood(uplinks, hosts, neighbors, graph, interfaces, problems=tuple(problems), facing=facing)

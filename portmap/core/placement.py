@@ -150,7 +150,7 @@ def place_hosts(
         addresses = tuple(sorted(set(ips.get(mac, []))))
         if edge:
             best = edge[0]
-            reason = f"learned on access port {best.device} ifIndex {best.if_index} ({best.macs_on_port} MACs there)"
+            reason = f"learned on access port {best.device} ifIndex {best.if_index} ({best.macs_on_port} MAC{'' if best.macs_on_port == 1 else 's'} there)"
             if len(seen) > 1:
                 reason += f"; also seen on {len(seen) - 1} uplink or busier port(s)"
             port = None if best.if_index is None else (best.device, best.if_index)

@@ -16,6 +16,7 @@ import numpy as np
 from portmap.core.flags import PortFlag, PortKey, RankedPort, rank_ports
 from portmap.core.thresholds import FlagThresholds
 from portmap.core.rates import SORT_COLUMNS, DeviceRates, PortRates
+from portmap.core.topology import NO_PATH, FloodPath
 
 
 def _row_starts(all_rates: Sequence[DeviceRates]) -> np.ndarray:
@@ -85,6 +86,7 @@ def rank_rates(
     limits: FlagThresholds = FlagThresholds(),
     uplinks: Collection[PortKey] = frozenset(),
     since: Mapping[PortKey, float] | None = None,
+    path: FloodPath = NO_PATH,
 ) -> RankedPorts:
     """flags.rank_ports's order for every port of `all_rates`, without a record per quiet port."""
     by_device = {rates.device: (rates, start) for rates, start in zip(all_rates, _row_starts(all_rates).tolist())}
@@ -95,11 +97,11 @@ def rank_rates(
             rates, start = by_device[device]
             for row in np.flatnonzero(rates.if_indexes == if_index)[:1].tolist():
                 found[start + row] = rates.port(row)
-    flagged = rank_ports([found[at] for at in sorted(found)], flags, sort, limits, uplinks, since)  # ties keep row order
+    flagged = rank_ports([found[at] for at in sorted(found)], flags, sort, limits, uplinks, since, path)  # ties keep row order
     keys = np.concatenate([SORT_COLUMNS[sort](rates.per_second, rates.speed_bps) for rates in all_rates]) if all_rates else np.zeros(0)
     quiet = np.ones(len(keys), bool)
     quiet[list(found)] = False
     rows = np.flatnonzero(quiet)
     order = rows[np.argsort(-keys[rows], kind="stable")]
     return RankedPorts(flagged, all_rates, order, sort,
-                       lambda other: rank_rates(all_rates, flags, other, limits, uplinks, since))
+                       lambda other: rank_rates(all_rates, flags, other, limits, uplinks, since, path))

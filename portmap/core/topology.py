@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import networkx as nx
 
@@ -51,3 +51,32 @@ def path_between(graph: nx.Graph, source: str, target: str) -> list[str]:
         return list(nx.shortest_path(graph, source, target))
     except (nx.NetworkXNoPath, nx.NodeNotFound):
         return []
+
+
+class FloodPath:
+    """The order of the ports a flood crosses, along its way out from the entry port: by hops
+    from the entry device, and on one device the port facing the entry first (its way in, then
+    its ways out). Ports whose far end is unknown count as leading away."""
+
+    def __init__(self, graph: nx.Graph, facing: Mapping[tuple[str, int], str]) -> None:
+        """`graph`: the topology (build_topology); `facing`: each uplink port -> the inventoried device behind it."""
+        self._devices = graph.subgraph(node for node, kind in graph.nodes(data="kind") if kind == "device")
+        self._facing = facing
+        self._hops: dict[str, dict[str, int]] = {}
+
+    def order(self, entry_device: str) -> Callable[[tuple[str, int]], tuple[int, int]]:
+        """A sort key for ports, from a flood entering at `entry_device`."""
+        if entry_device not in self._hops:
+            known = entry_device in self._devices
+            self._hops[entry_device] = dict(nx.single_source_shortest_path_length(self._devices, entry_device)) if known else {entry_device: 0}
+        hops, unknown = self._hops[entry_device], len(self._devices) + 1
+
+        def key(port: tuple[str, int]) -> tuple[int, int]:
+            here = hops.get(port[0], unknown)
+            return here, hops.get(self._facing.get(port, ""), here + 1)
+
+        return key
+
+
+NO_PATH = FloodPath(nx.Graph(), {})
+"""Before any table is read: no order from the path (the ports keep their rate order)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import socket
 from collections.abc import Callable
 
 from pysnmp.carrier.asyncio.dgram import udp
@@ -151,6 +152,7 @@ class SimulatedAgent:
         self.reload_counters = reload_counters
         self._engine: engine.SnmpEngine | None = None
         self._reload_timer: asyncio.TimerHandle | None = None
+        self._socket: socket.socket | None = None
 
     def _reload_counters(self) -> None:
         assert self.reload_counters is not None
@@ -158,9 +160,17 @@ class SimulatedAgent:
         self._reload_timer = asyncio.get_running_loop().call_later(self.device.counter_cache_s, self._reload_counters)
 
     def start(self) -> None:
-        """Bind the UDP port and answer from now on (call inside the running event loop)."""
+        """Bind the UDP port and answer from now on (call inside the running event loop); OSError
+        when the port cannot be bound (in use)."""
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET, socket.SOCK_DGRAM)
+        try:  # bound here, not by pysnmp, whose bind fails later in a task and unseen
+            sock.bind((self.host, self.device.agent_port))
+        except OSError:
+            sock.close()
+            raise
+        self._socket = sock
         snmp_engine = engine.SnmpEngine()
-        transport = udp.UdpTransport().open_server_mode((self.host, self.device.agent_port))
+        transport = udp.UdpTransport().open_server_mode(sock=sock)
         if AgentFault.SILENT_WHEN_BIG in self.device.faults:
             _drop_big_answers(transport)
         config.add_transport(snmp_engine, udp.DOMAIN_NAME, transport)
@@ -194,3 +204,6 @@ class SimulatedAgent:
         if self._engine is not None:
             self._engine.close_dispatcher()
             self._engine = None
+        if self._socket is not None:  # now, not when the event loop gets to it: a reboot binds the port again at once
+            self._socket.close()
+            self._socket = None

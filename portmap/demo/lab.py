@@ -32,8 +32,13 @@ class SimulatedNetwork:
         return device_tables(self.network, device.name)
 
     def start(self) -> None:
-        for agent in self.agents.values():
-            agent.start()
+        """Start every agent, or none: OSError (a port in use) stops those already started."""
+        try:
+            for agent in self.agents.values():
+                agent.start()
+        except OSError:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         for agent in self.agents.values():

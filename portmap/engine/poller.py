@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,11 +20,13 @@ from portmap.core.cache_clock import TOLERANCE_S, CacheClock
 from portmap.core.detector import Detector
 from portmap.core.identity import port_identities
 from portmap.core.incidents import IncidentLog
+from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.ranking import rank_rates
 from portmap.core.rates import BPS, STATUSES, DeviceRates, RateStatus, agent_restarted, compute_device_rates
 from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, OperStatus, PortKey
 from portmap.core.snapshot import DeviceStatus, Snapshot
 from portmap.core.thresholds import FlagThresholds, device_thresholds
+from portmap.core.topology import NO_PATH
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -111,10 +113,14 @@ class Engine:
         """Every device's interfaces, shared by snapshots until an interface list is read again."""
         self._uplinks: frozenset[PortKey] = frozenset()
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
+        self._path = NO_PATH
+        """How the devices are linked: the ports a flood crosses are listed along its way."""
 
-    def set_uplinks(self, uplinks: Iterable[PortKey]) -> None:
-        """The ports the neighbourhood tables show linking two devices, from the next poll on."""
-        self._uplinks = frozenset(uplinks)
+    def set_neighbourhood(self, neighbourhood: Neighbourhood) -> None:
+        """What the neighbourhood tables show, from the next poll on: the ports linking two
+        devices, and the links along which a flood's ports are ordered."""
+        self._uplinks = frozenset(neighbourhood.uplinks)
+        self._path = neighbourhood.flood_path()
 
     def baselines(self) -> Iterator[tuple[SeriesKey, Baseline]]:
         """Every series learned so far, to be kept between runs."""
@@ -137,7 +143,7 @@ class Engine:
         taken_at = time.time()
         detections = self.detector.observe(device_rates, taken_at, samples)
         ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self._uplinks,
-                            {k: d.since for k, d in detections.items() if d.since is not None})
+                            {k: d.since for k, d in detections.items() if d.since is not None}, self._path)
         incidents = self.incidents.observe(ranked.flagged, {key for key, found in detections.items() if found.active}, taken_at,
                                            self._uplinks)
         return Snapshot(

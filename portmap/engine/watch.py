@@ -56,10 +56,24 @@ class OperatorRequests:
         self.accepted.append(port)
 
 
+@dataclass
+class Unanswered:
+    """The devices that did not answer at some poll of a watch: the run's exit status is 1 if any
+    (kept outside the watch, which ends cancelled when the operator quits)."""
+
+    names: set[str] = field(default_factory=set)
+
+    @property
+    def exit_status(self) -> int:
+        return 1 if self.names else 0
+
+
 async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
-                rounds: int | None = None, requests: OperatorRequests | None = None) -> None:
+                rounds: int | None = None, requests: OperatorRequests | None = None,
+                unanswered: Unanswered | None = None) -> None:
     """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
     requests = requests or OperatorRequests()
+    unanswered = unanswered if unanswered is not None else Unanswered()
     client = SnmpClient()
     state = settings.state
     engine = Engine(devices, client, settings.thresholds, settings.sort, load_baselines(state) if state else {},
@@ -75,12 +89,13 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
                 engine.detector.accept(requests.accepted.pop())
             if started - tables_read_at >= settings.tables_every_s:
                 snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns, settings.inventoried))
-                engine.set_uplinks(fresh.uplinks)
+                engine.set_neighbourhood(fresh)
                 engine.interfaces_seen(fresh.interfaces)
                 neighbourhood, tables_read_at = fresh, started
             else:
                 snapshot = await engine.poll()
             done += 1
+            unanswered.names.update(device.name for device in snapshot.failed)
             shown = show(Frame(snapshot, neighbourhood, previous_failed if done == 2 else (), done))
             if inspect.isawaitable(shown):
                 await shown

@@ -7,6 +7,7 @@ walked node by node, so each value keeps its position and duplicate keys are cau
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import stat
@@ -22,8 +23,10 @@ from portmap.inventory.model import (
     ROLES,
     SECURITY_LEVELS,
     SNMP_VERSIONS,
+    DEFAULT_STATE,
     Device,
     Inventory,
+    StateDefault,
     Secret,
     SnmpSettings,
     SpikeSettings,
@@ -33,7 +36,7 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MIN_V3_PASSWORD = 8
 """RFC 3414 asks for pass phrases of at least 8 characters; agents reject shorter ones."""
 
-TOP_KEYS = ("defaults", "devices", "spikes")
+TOP_KEYS = ("defaults", "devices", "spikes", "state")
 DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "tags", "spikes")
 DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host", "spikes"))
 SPIKE_LIMITS: dict[str, tuple[float, float, bool]] = {
@@ -52,6 +55,10 @@ SECRET_KEYS = ("community", "auth_password", "priv_password")
 WELL_KNOWN_COMMUNITY = "public"
 """Everyone knows it: no secret to protect (the demo network uses it)."""
 _ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_HOST_NAME = re.compile(r"^(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
+                        r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
+"""A DNS name: dot-separated labels of letters, digits, '-' and '_' (as resolvers take them)."""
+EXAMPLE_HINT = "mkdir inventory && portmap inventory example > inventory/site.yaml"
 
 
 class _FileReader:
@@ -133,6 +140,26 @@ class _FileReader:
         if not low < value <= high:
             raise self.error(node, field, f"must be more than {low:g} and at most {high:g}, got {value}")
         return float(value)
+
+    def host(self, node: yaml.Node, field: str) -> str:
+        """An IP address (an IPv6 one also as written in URLs, in brackets) or a DNS name; no port."""
+        text = self.text(node, field).strip()
+        bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+        try:
+            return str(ipaddress.ip_address(bare))
+        except ValueError:
+            pass
+        if bare is text and _HOST_NAME.match(text):
+            return text
+        hint = " (write the UDP port under port:)" if re.search(r":\d+$", text) else ""
+        raise self.error(node, field, f"{text!r} is not an IP address nor a host name{hint}")
+
+    def state(self, node: yaml.Node, field: str) -> Path | None:
+        """Where this inventory's baselines are kept: a file (relative to the inventory's folder),
+        or false for none."""
+        if self.scalar(node, field) is False:
+            return None
+        return Path(self.path).parent / self.text(node, field)
 
     def choice(self, node: yaml.Node, field: str, choices: tuple[str, ...]) -> str:
         text = self.text(node, field)
@@ -230,8 +257,7 @@ def inventory_files(location: str | Path) -> list[Path]:
     if not path.exists() and not path.is_symlink():
         raise InventoryError(
             str(path), 0, 0, "",
-            "no inventory here: pass --inventory FILE_OR_FOLDER, set PORTMAP_INVENTORY, "
-            "or start from inventory/example.yaml",
+            f"no inventory here: pass --inventory FILE_OR_FOLDER, set PORTMAP_INVENTORY, or start from the example: {EXAMPLE_HINT}",
         )
     return [_regular(path)]
 
@@ -244,6 +270,8 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
     first_seen: dict[str, str] = {}
     spikes: SpikeSettings = ()
     spikes_from = ""
+    state: Path | None | StateDefault = DEFAULT_STATE
+    state_from = ""
     files = inventory_files(location)
     for path in files:
         reader = _FileReader(str(path), env)
@@ -253,6 +281,10 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
             if spikes_from:
                 raise reader.error(top["spikes"][0], "spikes", f"set twice: also in {spikes_from} (one global spikes block)")
             spikes, spikes_from = _read_spikes(reader, top["spikes"][1], "spikes"), str(path)
+        if "state" in top:
+            if state_from:
+                raise reader.error(top["state"][0], "state", f"set twice: also in {state_from}")
+            state, state_from = reader.state(top["state"][1], "state"), str(path)
         for device, name_node in _read_file(reader, root):
             if device.name in first_seen:
                 raise reader.error(name_node, "name", f"duplicate device name {device.name!r} (first at {first_seen[device.name]})")
@@ -263,7 +295,7 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
                 f"{path} holds SNMP secrets in plain text and other users can read it: "
                 "chmod 600 it, or write the secrets as ${ENV_VAR}"
             )
-    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes)
+    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes, state)
 
 
 def _read_file(reader: _FileReader, root: yaml.Node | None) -> list[tuple[Device, yaml.Node]]:
@@ -315,7 +347,7 @@ def _read_device(
                 for port_node, settings in _pairs(reader, ports[1], f"{field}.spikes.ports"))
     device = Device(
         name=name,
-        host=reader.text(own["host"][1], f"{field}.host"),
+        host=reader.host(own["host"][1], f"{field}.host"),
         port=reader.integer(port_node, port_field, 1, 65535) if port_node else 161,
         roles=frozenset(reader.texts(role_node, role_field, ROLES)) if role_node else frozenset({"switch"}),
         snmp=snmp,

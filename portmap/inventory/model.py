@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 class Secret:
@@ -71,18 +74,34 @@ class Device:
     port_spikes: tuple[tuple[str, SpikeSettings], ...] = ()
     """Overrides for single ports, by ifName (or ifDescr)."""
 
+    @property
+    def address(self) -> str:
+        """The agent's address as operators write it: host:port, an IPv6 host in brackets."""
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+class StateDefault(enum.Enum):
+    DEFAULT = "the default state file"
+
+
+DEFAULT_STATE = StateDefault.DEFAULT
+"""An inventory that says nothing of its state: the default baselines file."""
+
 
 @dataclass(frozen=True, slots=True)
 class Inventory:
     devices: tuple[Device, ...]
     files: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    """One line each, for the user (secrets in a file others can read, say)."""
     spikes: SpikeSettings = ()
     """The top-level `spikes:` block: overrides for every port."""
-    """One line each, for the user (secrets in a file others can read, say)."""
+    state: Path | None | StateDefault = DEFAULT_STATE
+    """The top-level `state:`: this inventory's baselines file, None for none (the demo's devices
+    must not mix with a real network's that bear the same names), or DEFAULT_STATE."""
 
-    def select(self, names: list[str] | None) -> tuple[Device, ...]:
-        if not names:
+    def select(self, names: Sequence[str] | None = None, tags: Sequence[str] | None = None) -> tuple[Device, ...]:
+        """The devices named or bearing one of the tags; every device when neither is given."""
+        if not names and not tags:
             return self.devices
-        wanted = set(names)
-        return tuple(d for d in self.devices if d.name in wanted)
+        return tuple(d for d in self.devices if d.name in (names or ()) or set(d.tags) & set(tags or ()))

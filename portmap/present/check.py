@@ -15,7 +15,7 @@ def check_lines(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpE
     lines = [f"{'DEVICE':12}  {'ADDRESS':21}  {'SYSNAME':16}  {'UPTIME':>10}  {'IFS':>4}  RESULT"]
     failures = 0
     for device, result in zip(devices, results):
-        address = f"{device.host}:{device.port}"
+        address = device.address
         if isinstance(result, SnmpError):
             failures += 1
             lines.append(f"{device.name:12}  {address:21}  {'-':16}  {'-':>10}  {'-':>4}  "
@@ -29,6 +29,20 @@ def check_lines(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpE
         lines.append(f"{device.name:12}  {address:21}  {fit(shown(system.sys_name, 16), 16)}  {uptime:>10}  {interfaces:>4}  ok: {descr}{walks}")
     lines.append(f"{len(devices) - failures}/{len(devices)} devices answered")
     return lines
+
+
+def check_json(devices: Sequence[Device], results: Sequence[DeviceCheck | SnmpError]) -> dict[str, object]:
+    answered = []
+    for device, result in zip(devices, results):
+        entry: dict[str, object] = {"device": device.name, "address": device.address}
+        if isinstance(result, SnmpError):
+            entry |= {"ok": False, "error": str(result).removeprefix(device.name + ": "), "kind": type(result).__name__}
+        else:
+            system = result.system
+            entry |= {"ok": True, "sys_name": system.sys_name, "sys_descr": system.sys_descr, "uptime_s": system.sys_uptime_cs / 100,
+                      "if_number": system.if_number, "walks": result.walks or None}
+        answered.append(entry)
+    return {"devices": answered, "answered": sum(1 for e in answered if e["ok"]), "total": len(answered)}
 
 
 def _uptime(centiseconds: int) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import networkx as nx
 
+from portmap.core.neighbourhood import DeviceTables
+from portmap.errors import SnmpError
 from portmap.present.text import shown
 
 FORMATS = ("json", "dot", "graphml", "mermaid")
@@ -53,6 +55,12 @@ def _xml_text(value: object) -> object:
     if not isinstance(value, str):
         return value
     return "".join(c if c in "\t\n\r" or 0x20 <= ord(c) < 0xD800 or 0xE000 <= ord(c) < 0xFFFE else shown(c) for c in value)
+
+
+def not_read_lines(tables: Sequence[DeviceTables], errors: Sequence[SnmpError]) -> list[str]:
+    """What the map lacks, for stderr (the map itself goes to stdout, in its format)."""
+    lines = [f"? {t.device}: {', '.join(t.unread)} not read: its links may be missing" for t in tables if t.unread]
+    return lines + [f"x {error}: its links are missing from the map" for error in errors]
 
 
 def render(graph: nx.Graph, fmt: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Collection, Mapping, Sequence
 from portmap.core.tables import Neighbor, neighbor_device
 from portmap.core.neighbourhood import DeviceTables, device_macs
 from portmap.core.samples import PortKey
-from portmap.present.text import shown
+from portmap.present.text import plural, shown
 
 
 class Inventoried:
@@ -54,11 +54,14 @@ def tables_json(tables: DeviceTables, inventoried: Inventoried, uplinks: Mapping
 
 def tables_text(tables: DeviceTables, inventoried: Inventoried) -> list[str]:
     names = {i: shown(info.if_name) for i, info in tables.interfaces.items()}
-    lines = [f"{tables.device}: {len(tables.interfaces)} interfaces, {len(tables.fdb)} FDB entries ({tables.fdb_source}), "
-             f"{len(tables.arp)} ARP entries, {len(tables.neighbors)} neighbours"]
+    counts = ((len(tables.interfaces), "interface"), (len(tables.fdb), "FDB entry"), (len(tables.arp), "ARP entry"),
+              (len(tables.neighbors), "neighbour"))
+    said = [f"{count} {plural(count, word, word[:-1] + 'ies' if word.endswith('y') else None)}" for count, word in counts]
+    lines = [f"{tables.device}: {said[0]}, {said[1]} ({tables.fdb_source}), {said[2]}, {said[3]}"]
     lines += [f"  fdb  {e.mac}  vlan {e.vlan}  {names.get(e.if_index or -1, f'(bridge port {e.bridge_port}, no interface)')}  {e.status}"
               for e in tables.fdb]
-    lines += [f"  arp  {e.ip}  {e.mac}  {names.get(e.if_index, f'ifIndex {e.if_index}')}  ({e.source})" for e in tables.arp]
+    lines += [f"  arp  {e.ip}  {e.mac}  {names.get(e.if_index, f'ifIndex {e.if_index} (not in the interface table)')}  ({e.source})"
+              for e in tables.arp]
     lines += [f"  {n.protocol:4} {names.get(n.local_if_index or -1, f'(port {n.local_port_num})')} -> "
               f"{shown(n.remote_sysname or n.remote_chassis_id)} {shown(n.remote_port)}{'' if inventoried(n) else '  (not in the inventory)'}"
               for n in tables.neighbors]

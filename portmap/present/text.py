@@ -40,3 +40,8 @@ def fit(text: str, width: int, right: bool = False) -> str:
         text = text[:-1]
     padding = " " * (width - cells(text))
     return padding + text if right else text + padding
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`word` for one, else its plural (`many`, or the word with an s): "1 MAC", "2 MACs"."""
+    return word if count == 1 else many or word + "s"

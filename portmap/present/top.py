@@ -44,7 +44,7 @@ def _row(snapshot: Snapshot, ranked: RankedPort) -> list[str]:
 
 
 def render_table(
-    snapshot: Snapshot, limit: int, interval_s: float, previous_failures: Sequence[DeviceStatus] = (),
+    snapshot: Snapshot, limit: int | None, interval_s: float, previous_failures: Sequence[DeviceStatus] = (),
     neighbourhood: Neighbourhood | None = None,
 ) -> str:
     """`interval_s`: the polling interval asked for, which bounds how long a burst seen in one poll lasted."""
@@ -131,11 +131,13 @@ def _neighbor_json(neighbourhood: Neighbourhood | None, key: PortKey) -> dict[st
 
 
 def render_json(
-    snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None
+    snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None,
+    limit: int | None = None,
 ) -> dict[str, object]:
+    """The first `limit` ranked ports (None: every port)."""
     occurrences = {incident.port: incident.occurrences for incident in snapshot.incidents}
     ports = []
-    for ranked in snapshot.ports:
+    for ranked in snapshot.ports[:limit]:
         rates, key = ranked.rates, ranked.key
         info = snapshot.interfaces.get(key)
         inbound, outbound = rates.inbound, rates.outbound

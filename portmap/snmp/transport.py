@@ -40,10 +40,11 @@ class Transport(Protocol):
 
 
 def timeout_error(device: Device, oid: str | None) -> SnmpTimeout:
-    waited = device.timeout_s * (device.retries + 1)
+    tries = device.retries + 1
+    waited = device.timeout_s * tries
     hint = ", or the community is wrong" if device.snmp.version != "3" else ""
-    return SnmpTimeout(device.name, f"no response from {device.host}:{device.port} in {waited:g}s "
-                                    f"({device.retries + 1} tries): agent down or unreachable{hint}", oid)
+    return SnmpTimeout(device.name, f"no response from {device.address} in {waited:g}s "
+                                    f"({tries} {'try' if tries == 1 else 'tries'}): agent down or unreachable{hint}", oid)
 
 
 def agent_error(device: Device, status: int, index: int, oid: str | None) -> SnmpAgentError:
