@@ -233,11 +233,11 @@ def run(argv: Sequence[str] | None = None) -> int:
     settings = WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
                              inventory.devices)
-    if command == "ui":
+    if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
         return _run(run_ui(devices, settings))
-    limit = args.limit or (None if as_json else TEXT_ROWS)
+    limit = getattr(args, "limit", None) or (None if as_json else TEXT_ROWS)  # `ui` into a pipe: the text view
     if command == "top":
         return _run(run_commands.run_top(devices, limit, as_json, settings, EXIT_FLAGGED if args.fail_on_flag else None))
     return _run(run_commands.run_live(devices, limit, settings, as_json=as_json))

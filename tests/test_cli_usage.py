@@ -174,3 +174,4 @@ async def test_the_tui_exits_1_when_a_device_did_not_answer(demo_running, tmp_pa
         assert status.read_text().strip() == "1"
     finally:
         tmux("kill-server")
+

@@ -18,7 +18,7 @@ from portmap.demo.mib import HOSTILE_TEXT
 from portmap.demo.network import AgentFault
 from portmap.engine.watch import WatchSettings, watch
 from portmap.present.text import MAX_SHOWN
-from portmap.tui.views import History, PortView, hosts_lines
+from portmap.tui.views import Layout, History, PortView, hosts_lines
 from tests.conftest import demo_with, inventory_file
 from tests.helpers import REPO
 
@@ -68,5 +68,6 @@ async def test_the_tuis_rows_and_details_escape_agent_text(hostile):
     await watch(demo_inventory(network).devices, WatchSettings(1.0), frames.append, rounds=2)
     frame = frames[-1]
     rows, _ = PortView(frame).rows(History(), "rank")
-    text = "\n".join(row.text for row in rows) + "\n" + "\n".join(hosts_lines(frame, ("acc1", 5), lambda mac: None))
+    layout = Layout()
+    text = "\n".join(layout.line(row.cells) for row in rows) + "\n" + "\n".join(hosts_lines(frame, ("acc1", 5), lambda mac: None))
     assert_safe("the TUI", text)

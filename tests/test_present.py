@@ -37,8 +37,8 @@ def test_err_s_is_errors_and_discards_in_the_table_the_json_and_the_tui():
     assert (by_port[1]["errors_and_discards_ps"], by_port[1]["in_discards_ps"], by_port[1]["out_discards_ps"]) == (50.0, 30.0, 20.0)
     assert by_port[2]["errors_and_discards_ps"] == 10.0 and by_port[2]["in_errors_ps"] == 10.0
     tui_rows, _ = PortView(Frame(shot, None, (), 1)).rows(History(), "errors")
-    tui_column = [title for title, _ in TUI_COLUMNS].index("ERR/S")
-    assert [(row.key, row.cells[tui_column]) for row in tui_rows] == [(("sw1", 1), "50"), (("sw1", 2), "10"), (("sw1", 3), "0")]
+    assert next(c.title for c in TUI_COLUMNS if c.name == "errors") == "ERR/S"
+    assert [(row.key, row.cells["errors"]) for row in tui_rows] == [(("sw1", 1), "50"), (("sw1", 2), "10"), (("sw1", 3), "0")]
 
 
 def test_the_tuis_orders_are_the_snapshots_ranking_by_that_key():

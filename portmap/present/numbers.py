@@ -35,6 +35,14 @@ def bps(value: float | None) -> str:
     return f"{number} {prefix}b/s"
 
 
+def byte_rate(bits_per_second: float | None) -> str:
+    """A bit rate written in bytes per second (the TUI's `b` key)."""
+    if bits_per_second is None:
+        return "-"
+    number, prefix = _scaled(bits_per_second / 8)
+    return f"{number} {prefix}B/s"
+
+
 def nbytes(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f} B"
 

@@ -10,6 +10,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rates import RateStatus
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present import numbers as fmt
+from portmap.present.find import host_text
 from portmap.present.incidents import incident_json, incident_line, occurrence_json
 from portmap.present.labels import port_label, reason_line, unreachable
 from portmap.present.reasons import evidence_json
@@ -130,55 +131,58 @@ def _neighbor_json(neighbourhood: Neighbourhood | None, key: PortKey) -> dict[st
     return None if neighbor is None else {"device": neighbor.remote_sysname, "port": neighbor.remote_port}
 
 
+def port_json(snapshot: Snapshot, ranked: RankedPort, neighbourhood: Neighbourhood | None) -> dict[str, object]:
+    """One ranked port as `top --json` lists it."""
+    rates, key = ranked.rates, ranked.key
+    info = snapshot.interfaces.get(key)
+    inbound, outbound = rates.inbound, rates.outbound
+    occurrences = next((incident.occurrences for incident in snapshot.incidents if incident.port == key), ())
+    return {
+        "device": rates.device,
+        "if_index": rates.if_index,
+        "if_name": info.if_name if info else None,
+        "alias": info.alias if info else None,
+        "oper_status": snapshot.oper_status.get(key),
+        "speed_bps": rates.speed_bps or None,
+        "in_pps": _round(inbound.pps if inbound else None),
+        "out_pps": _round(outbound.pps if outbound else None),
+        "in_bps": _round(inbound.bps if inbound else None),
+        "out_bps": _round(outbound.bps if outbound else None),
+        "util_pct": _round(rates.util_pct, 2),
+        "in_avg_pkt_bytes": _round(inbound.avg_pkt_bytes if inbound else None),
+        "out_avg_pkt_bytes": _round(outbound.avg_pkt_bytes if outbound else None),
+        "in_bcast_pps": _round(inbound.bcast_pps if inbound else None),
+        "in_mcast_pps": _round(inbound.mcast_pps if inbound else None),
+        "in_errors_ps": _round(inbound.errors_ps if inbound else None, 2),
+        "out_errors_ps": _round(outbound.errors_ps if outbound else None, 2),
+        "in_discards_ps": _round(inbound.discards_ps if inbound else None, 2),
+        "out_discards_ps": _round(outbound.discards_ps if outbound else None, 2),
+        "errors_and_discards_ps": _round(rates.errors_and_discards_ps, 2),
+        "rate_status": str(rates.status),
+        "note": rates.note,
+        "flagged": ranked.flagged,
+        "reasons": [reason_line(flag, neighbourhood, key, ranked.since, ranked.same_incident_as is None)
+                    for flag in ranked.flags],
+        "evidence": [evidence_json(flag, ranked.since) for flag in ranked.flags],
+        "since": ranked.since,
+        "occurrences": [occurrence_json(o) for o in occurrences],
+        "hosts": _hosts_json(neighbourhood, key),
+        "neighbor": _neighbor_json(neighbourhood, key),
+        "uplink": neighbourhood.uplinks.get(key) if neighbourhood else None,
+        "flag_kinds": [str(flag.kind) for flag in ranked.flags],
+        "same_incident_as": (
+            {"device": ranked.same_incident_as[0], "if_index": ranked.same_incident_as[1]}
+            if ranked.same_incident_as else None
+        ),
+    }
+
+
 def render_json(
     snapshot: Snapshot, interval_s: float, previous_failures: Sequence[DeviceStatus] = (), neighbourhood: Neighbourhood | None = None,
     limit: int | None = None,
 ) -> dict[str, object]:
     """The first `limit` ranked ports (None: every port)."""
-    occurrences = {incident.port: incident.occurrences for incident in snapshot.incidents}
-    ports = []
-    for ranked in snapshot.ports[:limit]:
-        rates, key = ranked.rates, ranked.key
-        info = snapshot.interfaces.get(key)
-        inbound, outbound = rates.inbound, rates.outbound
-        ports.append({
-            "device": rates.device,
-            "if_index": rates.if_index,
-            "if_name": info.if_name if info else None,
-            "alias": info.alias if info else None,
-            "oper_status": snapshot.oper_status.get(key),
-            "speed_bps": rates.speed_bps or None,
-            "in_pps": _round(inbound.pps if inbound else None),
-            "out_pps": _round(outbound.pps if outbound else None),
-            "in_bps": _round(inbound.bps if inbound else None),
-            "out_bps": _round(outbound.bps if outbound else None),
-            "util_pct": _round(rates.util_pct, 2),
-            "in_avg_pkt_bytes": _round(inbound.avg_pkt_bytes if inbound else None),
-            "out_avg_pkt_bytes": _round(outbound.avg_pkt_bytes if outbound else None),
-            "in_bcast_pps": _round(inbound.bcast_pps if inbound else None),
-            "in_mcast_pps": _round(inbound.mcast_pps if inbound else None),
-            "in_errors_ps": _round(inbound.errors_ps if inbound else None, 2),
-            "out_errors_ps": _round(outbound.errors_ps if outbound else None, 2),
-            "in_discards_ps": _round(inbound.discards_ps if inbound else None, 2),
-            "out_discards_ps": _round(outbound.discards_ps if outbound else None, 2),
-            "errors_and_discards_ps": _round(rates.errors_and_discards_ps, 2),
-            "rate_status": str(rates.status),
-            "note": rates.note,
-            "flagged": ranked.flagged,
-            "reasons": [reason_line(flag, neighbourhood, key, ranked.since, ranked.same_incident_as is None)
-                        for flag in ranked.flags],
-            "evidence": [evidence_json(flag, ranked.since) for flag in ranked.flags],
-            "since": ranked.since,
-            "occurrences": [occurrence_json(o) for o in occurrences.get(key, ())],
-            "hosts": _hosts_json(neighbourhood, key),
-            "neighbor": _neighbor_json(neighbourhood, key),
-            "uplink": neighbourhood.uplinks.get(key) if neighbourhood else None,
-            "flag_kinds": [str(flag.kind) for flag in ranked.flags],
-            "same_incident_as": (
-                {"device": ranked.same_incident_as[0], "if_index": ranked.same_incident_as[1]}
-                if ranked.same_incident_as else None
-            ),
-        })
+    ports = [port_json(snapshot, ranked, neighbourhood) for ranked in snapshot.ports[:limit]]
     return {
         "taken_at": round(snapshot.taken_at, 3),
         "interval_s": round(interval_s, 3),
@@ -191,3 +195,19 @@ def render_json(
             for d in unreachable(snapshot, previous_failures)
         ],
     }
+
+
+def incident_export(snapshot: Snapshot, neighbourhood: Neighbourhood | None, entry: PortKey) -> tuple[str, dict[str, object]]:
+    """The incident entering at `entry`, for a ticket or a chat: as text (its reasons, the hosts
+    behind the port, the ports it crosses in order) and as JSON (each port as `top --json` has it)."""
+    ports = [r for r in snapshot.ports.flagged if r.key == entry or r.same_incident_as == entry]
+    origin = ports[0]
+    lines = [f"portmap incident at {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(snapshot.taken_at))}"]
+    lines += [f"! {port_label(snapshot, entry)}: {reason_line(flag, neighbourhood, entry, origin.since)}" for flag in origin.flags]
+    if neighbourhood is not None:
+        lines += [f"  {line}" for host in neighbourhood.hosts_on(entry) for line in host_text(host, neighbourhood)]
+    if len(ports) > 1:
+        lines.append(f"  the same flood crosses: {', '.join(port_label(snapshot, r.key) for r in ports[1:])}")
+    document = {"taken_at": round(snapshot.taken_at, 3), "entry": port_json(snapshot, origin, neighbourhood),
+                "crosses": [port_json(snapshot, r, neighbourhood) for r in ports[1:]]}
+    return "\n".join(lines), document

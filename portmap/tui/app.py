@@ -7,6 +7,8 @@ redraws from the last frame, so a slow or dead device never blocks a key press.
 from __future__ import annotations
 
 import gc
+import json
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -20,10 +22,11 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Footer, Input, Static
 
-from portmap.tui.screens import DevicesScreen, HelpScreen, PortScreen, TopologyScreen
+from portmap.tui.screens import DevicesScreen, FrameScreen, HelpScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
-from portmap.tui.views import HEADER, MAX_ROWS, SORTS, History, PortView, banner, recent_strip, status_line
+from portmap.tui.views import MAX_ROWS, SORTS, History, Layout, PortView, banner, layout_for, recent_strip, status_line
 from portmap.core.snapshot import Frame, PortKey
+from portmap.present.top import incident_export
 from portmap.present.labels import port_label
 
 FrameSource = Callable[[Callable[[Frame], object]], Awaitable[None]]
@@ -31,6 +34,8 @@ FrameSource = Callable[[Callable[[Frame], object]], Awaitable[None]]
 
 SORT_BY_KEY = {"1": "rank", "2": "pps", "3": "bps", "4": "util", "5": "errors"}
 """The number keys that order the table."""
+EXPORT_FOLDER = Path(".")
+"""Where `x` writes the incident (the folder portmap was started in)."""
 
 
 class FrameReady(Message):
@@ -73,13 +78,16 @@ class PortmapApp(App[None]):
     CSS_PATH = Path(__file__).with_name("portmap.tcss")
     TITLE = "portmap"
     BINDINGS = [
-        *(Binding(key, f"sort('{sort}')", f"sort {sort}", show=key in ("1", "2")) for key, sort in SORT_BY_KEY.items()),
+        *(Binding(key, f"sort('{sort}')", sort) for key, sort in SORT_BY_KEY.items()),
+        Binding("i", "open_incident", "incident"),
         Binding("slash", "filter", "filter"),
         Binding("escape", "clear_filter", "clear filter", show=False),
+        Binding("b", "bytes", "bits/bytes"),
         Binding("d", "devices", "devices"),
         Binding("t", "topology", "topology"),
         Binding("p", "pause", "pause"),
-        Binding("a", "accept", "this is normal"),
+        Binding("a", "accept", "is normal"),
+        Binding("x", "export", "export"),
         Binding("question_mark", "help", "help"),
         Binding("q", "quit", "quit"),
         Binding("ctrl+c", "quit", "quit", show=False, priority=True),  # as in htop, iftop, trippy and k9s
@@ -96,7 +104,7 @@ class PortmapApp(App[None]):
         self.waiting: Frame | None = None
         """The newest frame that arrived while paused."""
         self.history = History()
-        self.sort, self.needle, self.paused = "rank", "", False
+        self.sort, self.needle, self.paused, self.in_bytes = "rank", "", False, False
         self._banner: Text | None = None
 
     def compose(self) -> ComposeResult:
@@ -104,7 +112,6 @@ class PortmapApp(App[None]):
         yield Static("", id="banner")
         yield Line(id="recent")
         yield Input(placeholder="/ filters by host, IP, MAC or port (enter keeps it, escape clears it)", id="filter")
-        yield Static(Text(HEADER), id="header")
         yield PortTable(id="ports")
         yield Line(id="shown")
         yield SteadyFooter()
@@ -127,19 +134,29 @@ class PortmapApp(App[None]):
 
     def on_frame_ready(self, message: FrameReady) -> None:
         ports = list(message.frame.snapshot.ports)  # each record built once, for the history and the view
-        self.history.add(ports)
+        self.history.add(ports, message.frame.snapshot.taken_at)
         if self.paused:
             self.waiting = message.frame
             return
         self.frame, self.view = message.frame, PortView(message.frame, ports)
         self.redraw()
 
+    def on_resize(self) -> None:
+        self.redraw()
+
+    @property
+    def table_layout(self) -> Layout:
+        """The table's columns for the terminal's width now."""
+        return layout_for(self.size.width, self.in_bytes)
+
     def on_poller_failed(self, message: PollerFailed) -> None:
         self.query_one("#status", Line).text = Text(message.error, style="bold white on red")
 
     def redraw(self) -> None:
+        if isinstance(self.screen, FrameScreen):
+            self.screen.show_frame(self.frame)
         self.query_one("#status", Line).text = status_line(self.frame, self.devices, self.interval_s, self.sort, self.paused)
-        incident = banner(self.frame)
+        incident = banner(self.frame, self.size.width - 2)
         banner_widget = self.query_one("#banner", Static)
         if banner_widget.display != (incident is not None):
             banner_widget.display = incident is not None
@@ -154,15 +171,22 @@ class PortmapApp(App[None]):
             recent_line.text = recent
         if self.view is None:
             return
-        rows, matched = self.view.rows(self.history, self.sort, self.needle)
-        self.query_one("#ports", PortTable).show([(row.text, row.style) for row in rows], [row.key for row in rows])
-        shown = f"{len(rows)} of {matched} ports" + (f" matching '{self.needle}'" if self.needle else "")
+        rows, matched = self.view.rows(self.history, self.sort, self.needle, self.in_bytes)
+        layout = self.table_layout
+        self.query_one("#ports", PortTable).show(layout.header(self.sort), [(layout.line(row.cells), row.style) for row in rows],
+                                                 [row.key for row in rows])
+        shown = f"{matched} of {self.view.total} ports" + (f" match '{self.needle}'" if self.needle else "")
         if matched > MAX_ROWS:
-            shown += f" (the first {MAX_ROWS}: filter with / to see others)"
+            shown += f", the first {MAX_ROWS} listed (filter with / to see others)"
         self.query_one("#shown", Line).text = Text(shown)  # Text, never markup: the filter is typed text
 
     def action_sort(self, sort: str) -> None:
         self.sort = sort
+        self.redraw()
+
+    def action_bytes(self) -> None:
+        """Rates in bytes per second, or back in bits."""
+        self.in_bytes = not self.in_bytes
         self.redraw()
 
     def action_pause(self) -> None:
@@ -200,13 +224,50 @@ class PortmapApp(App[None]):
     @on(PortTable.Selected)
     def open_port(self, event: PortTable.Selected) -> None:
         if self.frame is not None:
-            self.push_screen(PortScreen(event.key, self.frame, self.history, self.roles))
+            self._open(PortScreen(event.key, self.frame, self.history, self.roles, self.interval_s))
+
+    def _incident_port(self) -> PortKey | None:
+        flagged = self.frame.snapshot.ports.flagged if self.frame is not None else []
+        return next((p.key for p in flagged if p.same_incident_as is None), None)
+
+    def action_open_incident(self) -> None:
+        """The strongest incident's entry port, wherever the cursor is."""
+        port = self._incident_port()
+        if port is None or self.frame is None:
+            self.notify("no incident now", severity="warning")
+            return
+        self._open(PortScreen(port, self.frame, self.history, self.roles, self.interval_s))
+
+    def action_export(self) -> None:
+        """The strongest incident (host, port, path, evidence) written as text and JSON, the text also
+        copied to the terminal's clipboard, for a ticket or a chat."""
+        port = self._incident_port()
+        if port is None or self.frame is None:
+            self.notify("no incident to export", severity="warning")
+            return
+        text, document = incident_export(self.frame.snapshot, self.frame.neighbourhood, port)
+        stem = EXPORT_FOLDER / time.strftime("portmap-incident-%Y%m%d-%H%M%S", time.localtime(self.frame.snapshot.taken_at))
+        try:
+            stem.with_suffix(".txt").write_text(text + "\n")
+            stem.with_suffix(".json").write_text(json.dumps(document, indent=2) + "\n")
+        except OSError as error:
+            self.notify(f"cannot write {stem}.txt: {error.strerror}", severity="error")
+            return
+        self.copy_to_clipboard(text)
+        self.notify(f"incident written to {stem}.txt and .json, and copied")
+
+    def _open(self, screen: Screen[None]) -> None:
+        """Another view in place of the one open (d then t shows the topology, not both stacked)."""
+        if isinstance(self.screen, FrameScreen):
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
 
     def action_devices(self) -> None:
-        self.push_screen(DevicesScreen(self.frame))
+        self._open(DevicesScreen(self.frame))
 
     def action_topology(self) -> None:
-        self.push_screen(TopologyScreen(self.frame))
+        self._open(TopologyScreen(self.frame))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())

@@ -9,12 +9,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Label, Sparkline, Static, Tree
+from textual.widgets import DataTable, Footer, Label, Static, Tree
 
 from portmap.present.labels import port_label
 from portmap.core.topology import path_between
 from portmap.core.snapshot import PortKey
-from portmap.tui.views import History, devices_rows, hosts_lines, routers
+from portmap.present import numbers as fmt
+from portmap.tui.views import HISTORY, History, chart, devices_rows, hosts_lines, routers
 from portmap.present.text import MAX_SHOWN, shown
 from portmap.present.vendors import vendor
 from portmap.core.snapshot import Frame
@@ -27,35 +28,65 @@ class BackScreen(Screen[None]):
 
 
 class FrameScreen(BackScreen):
-    """A view of the last frame, or of none yet."""
+    """A view of the last frame, or of none yet, shown again with every poll (show_frame)."""
 
     def __init__(self, frame: Frame | None) -> None:
         super().__init__()
         self.frame = frame
 
+    def show_frame(self, frame: Frame | None) -> None:
+        """A new poll: what the screen shows follows it (the topology keeps the tables it opened with)."""
+        self.frame = frame
 
-class PortScreen(BackScreen):
-    """One port: in/out history, the hosts behind it, its neighbour, its path to the routers."""
 
-    def __init__(self, key: PortKey, frame: Frame, history: History, roles: Mapping[str, Sequence[str]]) -> None:
-        super().__init__()
-        self.key, self.frame, self.history, self.roles = key, frame, history, roles
+CHART_HEIGHT = 4
+CHARTS = (("in_pps", "packets/s in (what the attached device sends)", fmt.si), ("out_pps", "packets/s out", fmt.si),
+          ("in_bps", "bits/s in", fmt.bps), ("out_bps", "bits/s out", fmt.bps), ("errors_ps", "errors and discards/s", fmt.si))
+"""The port's charts: History field, title, how its values are written."""
+
+
+class PortScreen(FrameScreen):
+    """One port: charts of its last polls (in/out packets and bits per second, errors, with a
+    scale and a time axis), the hosts behind it, its neighbour, its path to the routers."""
+
+    def __init__(self, key: PortKey, frame: Frame, history: History, roles: Mapping[str, Sequence[str]], interval_s: float) -> None:
+        super().__init__(frame)
+        self.key, self.history, self.roles, self.interval_s = key, history, roles, interval_s
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Label(Text(port_label(self.frame.snapshot, self.key)), classes="title")
-            yield Label("packets/s in (what the attached device sends)")
-            yield Sparkline(list(self.history.inbound.get(self.key, [])), id="in-history")
-            yield Label("packets/s out")
-            yield Sparkline(list(self.history.outbound.get(self.key, [])), id="out-history")
+            yield Label("", classes="title", id="port")
+            yield Static("", id="charts")
             yield Label("behind this port", classes="title")
-            yield Static(Text("\n".join(hosts_lines(self.frame, self.key, vendor))), id="hosts")
+            yield Static("", id="hosts")
             yield Label("path to the routers", classes="title")
-            yield Static(Text("\n".join(self._paths())), id="paths")
+            yield Static("", id="paths")
         yield Footer()
 
-    def _paths(self) -> list[str]:
-        neighbourhood = self.frame.neighbourhood
+    def on_mount(self) -> None:
+        self.show_frame(self.frame)
+
+    def show_frame(self, frame: Frame | None) -> None:
+        super().show_frame(frame)
+        if frame is None or not self.query("#charts"):  # not composed yet: on_mount shows it
+            return
+        self.query_one("#port", Label).update(Text(port_label(frame.snapshot, self.key)))
+        self.query_one("#charts", Static).update(Text("\n".join(self._charts())))
+        self.query_one("#hosts", Static).update(Text("\n".join(hosts_lines(frame, self.key, vendor))))
+        self.query_one("#paths", Static).update(Text("\n".join(self._paths(frame))))
+
+    def _charts(self) -> list[str]:
+        width = max(10, min(HISTORY, self.size.width - 16)) if self.size.width else HISTORY
+        lines = []
+        for field, title, show in CHARTS:
+            values = self.history.series(self.key, field)
+            now = show(values[-1]) if values else "-"
+            lines += [f"{title}: now {now}, highest {show(max(values, default=0.0))}",
+                      *chart(values, width, CHART_HEIGHT, show, self.interval_s), ""]
+        return lines
+
+    def _paths(self, frame: Frame) -> list[str]:
+        neighbourhood = frame.neighbourhood
         if neighbourhood is None:
             return ["(the topology is not read yet)"]
         start = self.key[0]
@@ -69,9 +100,21 @@ class DevicesScreen(FrameScreen):
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable(id="devices", cursor_type="row")
         table.add_columns("DEVICE", "ANSWERED", "RESPONSE", "LAST ERROR")
-        table.add_rows(tuple(Text(cell) for cell in row) for row in devices_rows(self.frame))  # Text: never markup
         yield table
         yield Footer()
+
+    def on_mount(self) -> None:
+        self.show_frame(self.frame)
+
+    def show_frame(self, frame: Frame | None) -> None:
+        super().show_frame(frame)
+        if not self.query("#devices"):
+            return
+        table = self.query_one("#devices", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        table.add_rows(tuple(Text(cell) for cell in row) for row in devices_rows(frame))  # Text: never markup
+        table.move_cursor(row=cursor)
 
 
 class TopologyScreen(FrameScreen):
@@ -97,13 +140,16 @@ class TopologyScreen(FrameScreen):
 
 
 HELP = """\
-1-5       sort by rank (incidents first), packets/s, bits/s, utilisation, errors
-enter     the selected port: history, hosts, neighbour, path to the routers
-/         filter by host, IP, MAC or port (escape clears)
+1-5       sort by rank (incidents first), packets/s, bits/s, utilisation, errors (the column is marked ▼)
+enter     the selected port: charts of its last polls, hosts, neighbour, path to the routers
+i         the strongest incident's entry port, wherever the cursor is
+/         filter by host, IP, MAC (any notation) or port (escape clears)
+b         rates in bits or in bytes per second
 d         devices: answering, response times, last error
 t         topology: links, and hosts on their edge ports
 p         pause / resume updates (polling goes on)
 a         the selected flagged port's traffic is normal (a backup, a replication): learn it now
+x         export the strongest incident (reasons, hosts, the ports it crosses) to .txt and .json here, and copy it
 ctrl+p    command palette
 ?         this help;  q or ctrl+c  quit
 """

@@ -9,15 +9,17 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 from rich.text import Text
 
 from portmap.present import numbers as fmt
-from portmap.present.text import fit, shown
+from portmap.present.text import cells, fit, shown
 from portmap.present.incidents import incident_brief
 from portmap.present.labels import host_label, port_label, reason_line, unreachable
 from portmap.core.flags import SORT_KEYS, RankedPort
+from portmap.core.search import normalise_mac
 from portmap.core.snapshot import PortKey
 from portmap.core.snapshot import Frame
 
@@ -26,20 +28,67 @@ MAX_ROWS = 100
 MAX_NAMED_FAILURES = 5
 """Devices not answering named on the status line; more are counted (the devices screen lists them)."""
 HISTORY = 40
-"""Polls of history kept per port for sparklines and charts."""
+"""Polls of history kept per port for the sparklines and the port's charts."""
 BARS = "▁▂▃▄▅▆▇█"
-COLUMNS = (("", 1), ("DEVICE", 10), ("PORT", 12), ("ALIAS / HOST", 34), ("STATUS", 6), ("IN PPS", 7), ("OUT PPS", 7),
-           ("IN BPS", 11), ("OUT BPS", 11), ("UTIL", 6), ("AVG IN", 6), ("ERR/S", 5), ("HISTORY", 16))
-"""Titles and widths of the table's fixed columns."""
-NUMERIC = {"IN PPS", "OUT PPS", "IN BPS", "OUT BPS", "UTIL", "AVG IN", "ERR/S"}
 
 
-def line(cells: Sequence[str]) -> str:
-    """One table line: each cell cut or padded to its column (numbers to the right)."""
-    return " ".join(fit(cell, width, right=title in NUMERIC) for cell, (title, width) in zip(cells, COLUMNS))
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    title: str
+    width: int
+    numeric: bool = False
 
 
-HEADER = line([title for title, _ in COLUMNS])
+COLUMNS = (
+    Column("mark", "", 1), Column("device", "DEVICE", 10), Column("port", "PORT", 12), Column("who", "ALIAS / HOST", 34),
+    Column("status", "STATUS", 6), Column("in_pps", "IN PPS", 7, True), Column("out_pps", "OUT PPS", 7, True),
+    Column("in_bps", "IN b/s", 11, True), Column("out_bps", "OUT b/s", 11, True), Column("util", "UTIL", 6, True),
+    Column("avg_in", "AVG IN", 6, True), Column("errors", "ERR/S", 5, True), Column("history", "HISTORY", 16),
+)
+"""The table's columns, left to right."""
+DROPPED_FIRST = ("history", "avg_in", "util", "status", "out_bps", "in_bps")
+"""Columns left out, in this order, while the terminal is too narrow for all of them."""
+NARROWEST_WHO = 16
+"""The alias / host column shrinks to this before any column is left out."""
+SORTED_BY = {"pps": ("in_pps", "out_pps"), "bps": ("in_bps", "out_bps"), "util": ("util",), "errors": ("errors",)}
+"""The columns a sort key orders by: their titles carry the sort marker."""
+SORT_MARK = "▼"
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The columns that fit the terminal, and whether rates are shown in bytes."""
+
+    columns: tuple[Column, ...] = COLUMNS
+    in_bytes: bool = False
+
+    def line(self, values: Mapping[str, str]) -> str:
+        """One table line: each value cut or padded to its column (numbers to the right)."""
+        return " ".join(fit(values.get(c.name, ""), c.width, right=c.numeric) for c in self.columns)
+
+    def header(self, sort: str) -> str:
+        marked = SORTED_BY.get(sort, ())
+        titles = {c.name: (c.title.replace("b/s", "B/s") if self.in_bytes else c.title) for c in self.columns}
+        return self.line({name: title + (SORT_MARK if name in marked else "") for name, title in titles.items()})
+
+
+def layout_for(width: int, in_bytes: bool = False) -> Layout:
+    """The columns that fit `width` cells: the alias column narrowed first, then the least needed left out."""
+    columns = list(COLUMNS)
+
+    def total() -> int:
+        return sum(c.width for c in columns) + len(columns) - 1
+
+    for name in (None, *DROPPED_FIRST):
+        if name is not None:
+            columns = [c for c in columns if c.name != name]
+        squeeze = min(total() - width, next(c.width for c in columns if c.name == "who") - NARROWEST_WHO)
+        if squeeze > 0:
+            columns = [replace(c, width=c.width - squeeze) if c.name == "who" else c for c in columns]
+        if total() <= width:
+            break
+    return Layout(tuple(columns), in_bytes)
 
 
 SORTS = ("rank", *SORT_KEYS)
@@ -47,41 +96,76 @@ SORTS = ("rank", *SORT_KEYS)
 then the busiest); the others are `top --sort`'s keys, ranked the same way on the poll's arrays."""
 
 
+class Point(NamedTuple):
+    """One poll of one port, as its charts draw it (a tuple: 10,000 are made every poll)."""
+
+    taken_at: float
+    in_pps: float
+    out_pps: float
+    in_bps: float
+    out_bps: float
+    errors_ps: float
+
+
 class History:
-    """The last HISTORY packet rates (in, out) of every port seen."""
+    """The last HISTORY polls of every port seen."""
 
     def __init__(self) -> None:
-        self.inbound: dict[PortKey, deque[float]] = {}
-        self.outbound: dict[PortKey, deque[float]] = {}
+        self.points: dict[PortKey, deque[Point]] = {}
 
-    def add(self, ports: Iterable[RankedPort]) -> None:
+    def add(self, ports: Iterable[RankedPort], taken_at: float) -> None:
         for port in ports:
-            key = port.key
-            for series, side in ((self.inbound, port.rates.inbound), (self.outbound, port.rates.outbound)):
-                series.setdefault(key, deque(maxlen=HISTORY)).append((side.pps or 0.0) if side is not None else 0.0)
+            inbound, outbound = port.rates.inbound, port.rates.outbound
+            point = Point(taken_at, (inbound.pps or 0.0) if inbound else 0.0, (outbound.pps or 0.0) if outbound else 0.0,
+                          (inbound.bps or 0.0) if inbound else 0.0, (outbound.bps or 0.0) if outbound else 0.0,
+                          port.rates.errors_and_discards_ps or 0.0)
+            self.points.setdefault(port.key, deque(maxlen=HISTORY)).append(point)
+
+    def series(self, key: PortKey, field: str) -> list[float]:
+        return [getattr(point, field) for point in self.points.get(key, ())]
 
     def busier(self, key: PortKey) -> list[float]:
-        return [max(a, b) for a, b in zip(self.inbound.get(key, ()), self.outbound.get(key, ()))]
+        """Packets/s of the busier direction, poll by poll."""
+        return [max(point.in_pps, point.out_pps) for point in self.points.get(key, ())]
 
 
-def sparkline(values: Sequence[float], width: int = 16) -> str:
+SPARK_WIDTH = 16
+
+
+def sparkline(values: Sequence[float], top: float, width: int = SPARK_WIDTH) -> str:
+    """The last `width` values, scaled to `top` (shared by the rows shown, so that a flood stands
+    out from a busy port), the lowest bar for nothing."""
     values = list(values)[-width:]
-    top = max(values, default=0.0)
     if top <= 0:
         return BARS[0] * len(values)
     return "".join(BARS[min(len(BARS) - 1, int(v / top * (len(BARS) - 1) + 0.5))] for v in values)
 
 
+def chart(values: Sequence[float], width: int, height: int, show: Callable[[float | None], str], interval_s: float) -> list[str]:
+    """A bar chart of the last `width` values, `height` lines tall, with its scale on the left
+    (the highest value and 0) and a time axis under it (seconds ago, to now)."""
+    values = list(values)[-width:]
+    top = max(values, default=0.0)
+    scale = max(len(show(top)), len(show(0.0)))
+    lines = []
+    for row in range(height):
+        floor = (height - 1 - row) * 8
+        bars = "".join(" " if (level := int(v / top * height * 8 + 0.5) - floor if top > 0 else 0) <= 0
+                       else BARS[min(level, 8) - 1] for v in values)
+        label = show(top) if row == 0 else show(0.0) if row == height - 1 else ""
+        lines.append(f"{label:>{scale}} ┤{bars}")
+    ago = f"-{(len(values) - 1) * interval_s:g}s" if len(values) > 1 else ""
+    lines.append(" " * (scale + 2) + ago + "now".rjust(max(3, len(values) - len(ago))))
+    return lines
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     key: PortKey
-    cells: tuple[str, ...]
+    cells: Mapping[str, str]
     style: str
-    """'bold red' on a flood's entry port, 'yellow' on the ports carrying it."""
-
-    @property
-    def text(self) -> str:
-        return line(self.cells)
+    """Most visible on a flood's entry port ('bold reverse red': also without colours), 'bold
+    yellow' on the ports carrying it."""
 
 
 def _searchable(port: RankedPort, frame: Frame) -> str:
@@ -91,6 +175,11 @@ def _searchable(port: RankedPort, frame: Frame) -> str:
     if frame.neighbourhood:
         words += [frame.neighbourhood.name_of(h) or "" for h in hosts]
     return " ".join(words).lower()
+
+
+def needle_for(typed: str) -> str:
+    """What the filter searches for: a MAC in any notation (5254.0012.3456) as the rows write it."""
+    return (normalise_mac(typed) or typed).lower()
 
 
 class PortView:
@@ -105,36 +194,44 @@ class PortView:
         # built with the frame (every few seconds), not on the first typed letter
         self._search = {p.key: _searchable(p, frame) for p in ports}
 
+    @property
+    def total(self) -> int:
+        return len(self._orders["rank"])
+
     def ordered(self, sort: str) -> list[RankedPort]:
         """The ports in the order the snapshot ranks them by `sort`."""
         if sort not in self._orders:
             self._orders[sort] = list(self.frame.snapshot.ports.by(sort))
         return self._orders[sort]
 
-    def rows(self, history: History, sort: str, needle: str = "") -> tuple[list[Row], int]:
+    def rows(self, history: History, sort: str, needle: str = "", in_bytes: bool = False) -> tuple[list[Row], int]:
         """The rows to show (at most MAX_ROWS), and how many ports matched."""
         ports = self.ordered(sort)
         if needle:
-            wanted = needle.lower()
+            wanted = needle_for(needle)
             ports = [p for p in ports if wanted in self._search[p.key]]
-        return [_row(p, self.frame, history) for p in ports[:MAX_ROWS]], len(ports)
+        shown_ports = ports[:MAX_ROWS]
+        top = max((max(history.busier(p.key)[-SPARK_WIDTH:], default=0.0) for p in shown_ports), default=0.0)
+        return [_row(p, self.frame, history, top, in_bytes) for p in shown_ports], len(ports)
 
 
-def _row(port: RankedPort, frame: Frame, history: History) -> Row:
+def _row(port: RankedPort, frame: Frame, history: History, top: float, in_bytes: bool) -> Row:
     rates, snapshot, key = port.rates, frame.snapshot, port.key
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
     mark = "!" if port.flagged and port.same_incident_as is None else "+" if port.flagged else ""
     who = host_label(frame.neighbourhood, key) or (shown(info.alias) if info else "")
-    style = "bold red" if mark == "!" else "yellow" if mark == "+" else ""
-    cells = (
-        mark, rates.device, shown(info.if_name) if info else str(rates.if_index), who, snapshot.oper_status.get(key, "?"),
-        fmt.si(inbound.pps if inbound else None), fmt.si(outbound.pps if outbound else None),
-        fmt.bps(inbound.bps if inbound else None), fmt.bps(outbound.bps if outbound else None),
-        fmt.pct(rates.util_pct), fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
-        fmt.si(rates.errors_and_discards_ps), sparkline(history.busier(key)),
-    )
-    return Row(key, cells, style)
+    style = "bold reverse red" if mark == "!" else "bold yellow" if mark == "+" else ""
+    rate = fmt.byte_rate if in_bytes else fmt.bps
+    values = {
+        "mark": mark, "device": rates.device, "port": shown(info.if_name) if info else str(rates.if_index), "who": who,
+        "status": snapshot.oper_status.get(key, "?"),
+        "in_pps": fmt.si(inbound.pps if inbound else None), "out_pps": fmt.si(outbound.pps if outbound else None),
+        "in_bps": rate(inbound.bps if inbound else None), "out_bps": rate(outbound.bps if outbound else None),
+        "util": fmt.pct(rates.util_pct), "avg_in": fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
+        "errors": fmt.si(rates.errors_and_discards_ps), "history": sparkline(history.busier(key), top),
+    }
+    return Row(key, values, style)
 
 
 def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str, paused: bool) -> Text:
@@ -157,8 +254,10 @@ def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str,
     return text
 
 
-def banner(frame: Frame | None) -> Text | None:
-    """The strongest incident's reason line, and the ports its flood crosses; None when nothing is flagged."""
+def banner(frame: Frame | None, width: int = 0) -> Text | None:
+    """The strongest incident's reason line, and the ports its flood crosses in order along its
+    way, broken into lines of `width` cells between ports, never inside one (0: one line); None
+    when nothing is flagged."""
     if frame is None:
         return None
     flagged = [p for p in frame.snapshot.ports.flagged if p.same_incident_as is None]
@@ -170,9 +269,23 @@ def banner(frame: Frame | None) -> Text | None:
     text = Text.assemble(("! ", "bold"), (port_label(frame.snapshot, key), "bold"), f": {reason}")
     carriers = [port_label(frame.snapshot, p.key) for p in frame.snapshot.ports.flagged
                 if p.same_incident_as == key]
-    if carriers:
-        text.append(f"\n  the same flood crosses: {', '.join(carriers)}")
+    for line in wrapped("  the same flood crosses: ", carriers, width):
+        text.append("\n" + line)
     return text
+
+
+def wrapped(first: str, items: Sequence[str], width: int, indent: str = "    ") -> list[str]:
+    """`items` after `first`, comma-separated, in lines of at most `width` cells broken only
+    between items (an item wider than a line has one of its own)."""
+    lines: list[str] = []
+    line = first
+    for number, item in enumerate(items):
+        piece = item + ("," if number < len(items) - 1 else "")
+        if width and line.strip() and cells(line) + 1 + cells(piece) > width and line not in (first, indent):
+            lines.append(line.rstrip())
+            line = indent
+        line += ("" if line in (first, indent) else " ") + piece
+    return [*lines, line] if items else []
 
 
 RECENT_SHOWN = 3
