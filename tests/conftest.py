@@ -134,8 +134,25 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recordings]
         process.wait(10)
 
 
+FIGURES: list[str] = []
+"""The figures of every test, gathered where the run is reported (with xdist: the controller)."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
+    """A test's figures travel with its report: xdist hands reports, not module globals, to the controller."""
+    outcome = yield
+    if call.when == "teardown":
+        outcome.get_result().user_properties.extend(("portmap figure", line) for line in REPORT)
+        REPORT.clear()
+
+
+def pytest_runtest_logreport(report) -> None:  # type: ignore[no-untyped-def]
+    FIGURES.extend(str(value) for name, value in report.user_properties if name == "portmap figure")
+
+
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    if REPORT:
+    if FIGURES:
         terminalreporter.section("portmap figures")
-        for line in REPORT:
+        for line in FIGURES:
             terminalreporter.write_line(line)

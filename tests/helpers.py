@@ -18,7 +18,11 @@ IN_CI = bool(os.environ.get("PORTMAP_REQUIRE_AGENTS"))
 
 
 REPORT: list[str] = []
-"""Lines the tests want shown at the end of every run (fuzz counts, measured figures)."""
+"""Lines the running test wants shown at the end of every run (fuzz counts, measured figures);
+conftest.py hands them on with the test's report."""
+TIMING = pytest.mark.xdist_group("timing")
+"""Tests that measure time or answer within an interval, and those on fixed ports or in the
+namespace lab: they run one after another on one worker, beside the others (pyproject's -n 2)."""
 
 
 def report(line: str) -> None:

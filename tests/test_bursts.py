@@ -21,8 +21,10 @@ from portmap.engine.tables import roles_of
 from portmap.engine.watch import WatchSettings, watch
 from portmap.tui.app import PortmapApp
 from tests.conftest import inventory_file, on_free_ports
-from tests.helpers import REPO, report
+from tests.helpers import TIMING, REPO, report
 from tests.test_tui import wait_for
+
+pytestmark = TIMING
 
 INTERVAL_S, BURST_S, EVERY_S, FIRST_S = 2.0, 0.8, 8.0, 3.0
 PRINTER = ["acc2", 9]

@@ -20,7 +20,9 @@ from portmap import main
 from portmap.errors import InventoryError
 from portmap.inventory.loader import load_inventory
 from tests.conftest import inventory_file
-from tests.helpers import REPO, free_udp_ports, require_tools
+from tests.helpers import TIMING, REPO, free_udp_ports, require_tools
+
+pytestmark = TIMING
 
 
 def portmap(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

@@ -17,8 +17,10 @@ from portmap.demo.lab import SimulatedNetwork
 from portmap.engine.poller import Engine
 from portmap.snmp.session import SnmpClient
 from portmap.present.reasons import reason
-from tests.helpers import REPO, free_udp_ports
+from tests.helpers import TIMING, REPO, free_udp_ports
 from tests.conftest import scenario_network
+
+pytestmark = TIMING
 
 FLOOD_AFTER_S = 7.0
 

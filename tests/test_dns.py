@@ -10,7 +10,9 @@ import threading
 import time
 
 from portmap.engine.dns import ReverseDns
-from tests.helpers import REPO, require, require_root
+from tests.helpers import TIMING, REPO, require, require_root
+
+pytestmark = TIMING
 
 WEB1_IP, WEB1_NAME = "10.0.0.21", "www-prod.lab.example"
 """A name that is in no port alias of the demo: only reverse DNS can find web1 by it."""

@@ -20,7 +20,9 @@ from portmap.snmp.community import reply_source
 from portmap.snmp.session import SnmpClient
 from tests.faults import close_relay, forging_relay, silent_agent, slow_relay
 from tests.conftest import demo_with
-from tests.helpers import free_udp_ports, v2c_device
+from tests.helpers import TIMING, free_udp_ports, v2c_device
+
+pytestmark = TIMING
 
 
 def by_device(snapshot: Snapshot, device: str) -> dict[int, object]:

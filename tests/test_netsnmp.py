@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from tests.helpers import report
+from tests.helpers import TIMING, report
+
+pytestmark = TIMING
 
 COMMUNITY = "pm-test-community"
 PPS, SECONDS, PAYLOAD = 3000, 16.0, 100

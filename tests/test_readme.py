@@ -13,7 +13,9 @@ from pathlib import Path
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import default_network
 from portmap.inventory.loader import load_inventory
-from tests.helpers import REPO
+from tests.helpers import TIMING, REPO
+
+pytestmark = TIMING
 
 SECRETS = {"PORTMAP_COMMUNITY": "c0mmunity", "PORTMAP_V3_AUTH": "auth-pass-1234", "PORTMAP_V3_PRIV": "priv-pass-1234"}
 

@@ -21,7 +21,9 @@ from portmap.engine.state import load_baselines, save_baselines
 from portmap.engine.watch import WatchSettings, watch
 from portmap.snmp.session import SnmpClient
 from tests.conftest import on_free_ports
-from tests.helpers import report
+from tests.helpers import TIMING, report
+
+pytestmark = TIMING
 
 WEB2, DB1 = 6, 7
 """acc1's ifIndexes of web2's and db1's ports before the renumbering."""

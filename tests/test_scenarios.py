@@ -19,7 +19,9 @@ from portmap.snmp import oids
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network
 from tests.faults import close_relay, silent_agent, slow_relay
-from tests.helpers import free_udp_ports, report, v2c_device
+from tests.helpers import TIMING, free_udp_ports, report, v2c_device
+
+pytestmark = TIMING
 
 
 def rates_of(snapshot: Snapshot, device: str) -> dict[int, object]:

@@ -18,7 +18,9 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
-from tests.helpers import REPO
+from tests.helpers import TIMING, REPO
+
+pytestmark = TIMING
 
 
 def test_baselines_come_back_as_they_were_saved_and_old_ones_are_forgotten(tmp_path):

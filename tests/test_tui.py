@@ -17,7 +17,9 @@ from portmap.tui.app import PortmapApp
 from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
 from portmap.engine.watch import OperatorRequests, WatchSettings, watch
-from tests.helpers import free_udp_ports, report
+from tests.helpers import TIMING, free_udp_ports, report
+
+pytestmark = TIMING
 
 INTERVAL_S = 2.0
 FLOOD_AFTER_S = 9.0

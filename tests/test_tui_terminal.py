@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 
-from tests.helpers import REPO, report, require_tools
+from tests.helpers import TIMING, REPO, report, require_tools
+
+pytestmark = TIMING
 
 FLOOD_AFTER_S, INTERVAL_S = 8, 2
 
