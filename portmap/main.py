@@ -11,6 +11,8 @@ import math
 import os
 import signal
 import sys
+import time
+from datetime import datetime
 from collections.abc import Callable, Coroutine, Sequence
 from importlib.metadata import version
 from pathlib import Path
@@ -21,7 +23,7 @@ import shtab
 from portmap.core.flags import SORT_KEYS
 from portmap.core.thresholds import FlagThresholds, tuned
 from portmap.engine.dns import ReverseDns
-from portmap.engine.state import default_state_path
+from portmap.engine.state import default_state_path, default_store_path
 from portmap.engine.watch import TABLES_EVERY_S, WatchSettings
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
@@ -140,6 +142,28 @@ def _watching(parser: argparse.ArgumentParser, with_rows: bool = True) -> None:
     parser.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
 
 
+def _store_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", metavar="PATH|URL", help="the history store (default: $PORTMAP_STORE, else "
+                        "$XDG_STATE_HOME/portmap/history.sqlite)")
+
+
+def _when(text: str) -> float:
+    """A moment: a date and time (2026-11-30 14:05, ISO 8601), or how long ago (90s, 30m, 2h, 7d)."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    if text[-1:] in units and text[:-1].replace(".", "", 1).isdigit():
+        return time.time() - float(text[:-1]) * units[text[-1]]
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date and time (2026-11-30 14:05) or how long ago (30m, 2h, 7d), got {text!r}") from None
+
+
+def _period(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", type=_when, default=0.0, metavar="WHEN", help="from then on (a time, or 30m, 2h, 7d ago)")
+    parser.add_argument("--until", type=_when, default=float("inf"), metavar="WHEN", help="up to then")
+    parser.add_argument("--at", type=_when, metavar="WHEN", help="at that moment (the same as --since WHEN --until WHEN)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portmap", description="Find the port, and the host behind it, that floods your network.",
                                      epilog="Exit status: 0 every device answered, 1 some device did not, 2 usage or inventory "
@@ -161,6 +185,23 @@ def build_parser() -> argparse.ArgumentParser:
     _watching(live)
     live.add_argument("--tables-every", type=SECONDS, metavar="SECONDS",
                       help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
+
+    run = _command(commands, "run", "poll without a screen and keep history (MAC places, moves, IPs, links, incidents)", json_help=None)
+    _watching(run, with_rows=False)
+    run.add_argument("--tables-every", type=SECONDS, metavar="SECONDS",
+                     help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
+    _store_option(run)
+
+    history = _command(commands, "history", "where a MAC, IP or host name was, and when; or who was on DEVICE PORT",
+                       selects=False)
+    history.add_argument("what", nargs="+", metavar="MAC|IP|NAME or DEVICE PORT")
+    _period(history)
+    _store_option(history)
+
+    incidents = _command(commands, "incidents", "the incidents kept in the history", selects=False)
+    incidents.add_argument("--open", action="store_true", help="only those still open")
+    _period(incidents)
+    _store_option(incidents)
 
     _command(commands, "tables", "what each device's interface, forwarding, ARP and LLDP tables say")
 
@@ -207,6 +248,16 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "inventory" and args.inventory_command == "example":
         print(EXAMPLE.read_text(), end="")
         return 0
+    if command in ("history", "incidents"):
+        from portmap.cli.history_cmd import run_history, run_incidents
+
+        since, until = (args.at, args.at) if args.at is not None else (args.since, args.until)
+        location = args.store or str(default_store_path())
+        if command == "incidents":
+            return run_incidents(location, since, until, args.open, args.json)
+        if len(args.what) > 2:
+            raise UsageError("history: give a MAC, an IP or a host name, or a device and a port")
+        return run_history(location, args.what, since, until, args.json)
     inventory = load_inventory(_inventory_location(args.inventory))
     for warning in inventory.warnings:
         log.warning("%s", warning)
@@ -233,6 +284,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     settings = WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
                              getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
                              inventory.devices)
+    if command == "run":
+        from portmap.cli.run_cmd import run_headless
+
+        return _run(run_headless(devices, settings, args.store or str(default_store_path())))
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 

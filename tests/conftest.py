@@ -110,9 +110,11 @@ def lab(tmp_path):
 
 @pytest.fixture(autouse=True)
 def own_state_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test keeps baselines in a file of its own (commands it runs inherit the variable), never the user's."""
+    """Each test keeps baselines and history in files of its own (commands it runs inherit the
+    variables), never the user's."""
     path = tmp_path / "portmap-state.sqlite"
     monkeypatch.setenv("PORTMAP_STATE", str(path))
+    monkeypatch.setenv("PORTMAP_STORE", str(tmp_path / "portmap-history.sqlite"))
     return path
 
 

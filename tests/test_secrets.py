@@ -1,11 +1,13 @@
-"""Communities and v3 keys never show: not in output, JSON, debug logs, errors or reprs."""
+"""Communities and v3 keys never show: not in output, JSON, debug logs, errors, reprs, the baselines or the history store."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from portmap.demo.lab import SimulatedNetwork
 from portmap.inventory import load_inventory
@@ -29,6 +31,17 @@ async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode, out.decode() + err.decode()
+
+
+async def run_for_seconds(seconds: float, inventory: Path, env: dict[str, str]) -> str:
+    """`portmap run` (it keeps history in the test's own store) for a while, stopped with SIGTERM: its log."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "portmap", "--log-level", "debug", "--inventory", str(inventory), "run", "--interval", "1",
+        "--tables-every", "1", cwd=REPO, env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    await asyncio.sleep(seconds)
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    return out.decode() + err.decode()
 
 
 async def test_no_secret_appears_anywhere(tmp_path):
@@ -65,8 +78,12 @@ devices:
             await run_cli("--log-level", "debug", "--inventory", str(inventory), "top", "--interval", "1", env=env),
             await run_cli("--log-level", "debug", "--inventory", str(inventory), "inventory", "check", env=env),
         ]
+        run = await run_for_seconds(3, inventory, env)
     finally:
         simulator.stop()
+    assert "DEBUG" in run and not [name for name, marker in MARKERS.items() if marker in run], run
+    kept = b"".join(path.read_bytes() for path in tmp_path.iterdir() if path.name.startswith(("portmap-history", "portmap-state")))
+    assert b"52:54:00:12:34:56" in kept and not [name for name, marker in MARKERS.items() if marker.encode() in kept]
     for code, text in outputs:
         assert code == 1, text  # wrongcomm, v3wrong and silent do not answer
         assert "DEBUG" in text and "acc1" in text and "v3sw" in text

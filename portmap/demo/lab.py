@@ -51,6 +51,10 @@ class SimulatedNetwork:
     def change_tables(self, spec: DeviceSpec) -> None:
         """The device's tables change while it runs (a line card added, say)."""
         self.model.add_ports(spec)
+        self._serve(spec)
+
+    def _serve(self, spec: DeviceSpec) -> None:
+        """The device's agent answers from `spec` and the network's tables from now on."""
         counters = AgentCounters(spec, self.model)
         agent = self.agents[spec.name]
         agent.view.replace(build_view(spec, counters, lambda: self.model.uptime_cs(spec.name), self._tables(spec)))
@@ -64,6 +68,14 @@ class SimulatedNetwork:
         self.model.restart(spec.name)
         self.agents[spec.name] = self._agent(spec)
         self.agents[spec.name].start()
+
+    def move_host(self, name: str, switch: str, if_index: int) -> None:
+        """A host unplugged and plugged into another port: every device's forwarding and ARP
+        tables say so from now on (its traffic stays counted where it was: a move is in the tables)."""
+        self.network = replace(self.network, hosts=tuple(replace(h, switch=switch, if_index=if_index) if h.name == name else h
+                                                         for h in self.network.hosts))
+        for spec in self.network.devices:
+            self._serve(spec)
 
     def renumber(self, device: str, new_if_index: Mapping[int, int], reboot: bool = True) -> None:
         """The device's ports come back under other ifIndexes (`new_if_index`: each port's ifIndex

@@ -44,11 +44,17 @@ KEYED_BY_IF_INDEX = "baselines"
 """The table of an earlier version, which kept series under the ifIndex."""
 
 
+def _state_folder() -> Path:
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "portmap"
+
+
 def default_state_path() -> Path:
-    if os.environ.get("PORTMAP_STATE"):
-        return Path(os.environ["PORTMAP_STATE"])
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "portmap" / "baselines.sqlite"
+    return Path(os.environ["PORTMAP_STATE"]) if os.environ.get("PORTMAP_STATE") else _state_folder() / "baselines.sqlite"
+
+
+def default_store_path() -> Path:
+    """The history store (engine/store): $PORTMAP_STORE, else history.sqlite beside the baselines."""
+    return Path(os.environ["PORTMAP_STORE"]) if os.environ.get("PORTMAP_STORE") else _state_folder() / "history.sqlite"
 
 
 @contextmanager

@@ -55,3 +55,11 @@ def pct(value: float | None) -> str:
 
 def per_second(value: float | None) -> str:
     return "-" if value is None else f"{si(value)}/s"
+
+
+def duration(seconds: float) -> str:
+    """'45 s', '12 min', '3 h 5 min'."""
+    if seconds < 90:
+        return f"{max(0, round(seconds))} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"

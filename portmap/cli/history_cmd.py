@@ -1,0 +1,48 @@
+"""`portmap history` and `portmap incidents`: what the history store kept (no SNMP is sent)."""
+
+from __future__ import annotations
+
+import json
+
+from portmap.engine.store import queries
+from portmap.engine.store.store import Store
+from portmap.present.history import host_json, host_lines, incident_json, incident_text, port_json, port_lines
+
+
+def run_history(location: str, what: list[str], since: float, until: float, as_json: bool) -> int:
+    """`what`: a MAC, IP or host name; or a device and one of its ports. Exit 1 when nothing is kept."""
+    store = Store(location)
+    try:
+        with store.transaction() as connection:
+            if len(what) == 2:
+                device, port = what
+                placed = queries.on_port(connection, device, port, since, until)
+                incidents = queries.incidents(connection, since, until, device=device, port=port)
+                if as_json:
+                    print(json.dumps(port_json(device, port, placed, incidents), indent=2))
+                else:
+                    print("\n".join(port_lines(device, port, placed, incidents)))
+                return 0 if placed or incidents else 1
+            macs = queries.macs_named(connection, what[0])
+            history = queries.host_history(connection, macs, since, until)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps(host_json(history), indent=2))
+    else:
+        print("\n".join(host_lines(history)) if history.placements or history.bindings else f"{what[0]}: not in the history kept")
+    return 0 if history.placements or history.bindings else 1
+
+
+def run_incidents(location: str, since: float, until: float, open_only: bool, as_json: bool) -> int:
+    store = Store(location)
+    try:
+        with store.transaction() as connection:
+            found = queries.incidents(connection, since, until, open_only)
+    finally:
+        store.close()
+    if as_json:
+        print(json.dumps({"incidents": [incident_json(i) for i in found]}, indent=2))
+    else:
+        print("\n".join(incident_text(i) for i in found) or "no incident in that time")
+    return 0

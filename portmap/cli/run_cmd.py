@@ -1,0 +1,79 @@
+"""`portmap run`: the headless poller that keeps history. Logs one line per incident that opens
+or ends and per device that stops or starts answering; SIGTERM and SIGINT stop it after the
+write in progress (the watch is cancelled between polls, the store's transactions are whole)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Sequence
+
+from portmap.core.snapshot import Frame
+from portmap.engine.store.store import Store
+from portmap.engine.store.writer import HistoryWriter
+from portmap.engine.watch import Unanswered, WatchSettings, watch
+from portmap.inventory.model import Device
+from portmap.present.labels import port_label
+from portmap.present.incidents import incident_line
+
+log = logging.getLogger("portmap.run")
+
+
+class RunLog:
+    """What changed since the last poll, one log line each."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.silent: set[str] = set()
+        self.open: set[tuple[object, float]] = set()
+
+    def frame(self, frame: Frame) -> None:
+        snapshot = frame.snapshot
+        for device in snapshot.devices:
+            if not device.answered and device.name not in self.silent:
+                log.warning("device %s stopped answering: %s", device.name, device.error.removeprefix(device.name + ": "))
+                self.silent.add(device.name)
+            elif device.answered and device.name in self.silent:
+                log.warning("device %s answers again", device.name)
+                self.silent.discard(device.name)
+        for incident in snapshot.incidents:
+            key = (incident.port, incident.start)
+            if incident.ongoing and key not in self.open:
+                log.warning("incident: %s", incident_line(incident, snapshot, frame.neighbourhood, self.interval_s))
+                self.open.add(key)
+            elif not incident.ongoing and key in self.open:
+                log.warning("incident over: %s", port_label(snapshot, incident.port))
+                self.open.discard(key)
+
+
+async def run_headless(devices: Sequence[Device], settings: WatchSettings, store_location: str) -> int:
+    store = Store(store_location, writer=True)
+    writer = HistoryWriter(store)
+    events = RunLog(settings.interval_s)
+    recorded: list[object] = [None]
+    writing: set[asyncio.Future[None]] = set()
+    log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, store_location)
+
+    async def write(record: Callable[..., None], *args: object) -> None:
+        """In a thread (the poll loop goes on), shielded: a stop waits for the write in progress."""
+        task = asyncio.ensure_future(asyncio.to_thread(record, *args))
+        writing.add(task)
+        task.add_done_callback(writing.discard)
+        await asyncio.shield(task)
+
+    async def keep(frame: Frame) -> None:
+        events.frame(frame)
+        neighbourhood = frame.neighbourhood
+        if neighbourhood is not None and neighbourhood is not recorded[0]:  # the tables were read again
+            await write(writer.record_neighbourhood, neighbourhood, frame.snapshot.taken_at)
+            recorded[0] = neighbourhood
+        await write(writer.record_incidents, frame.snapshot, neighbourhood)
+
+    unanswered = Unanswered()
+    try:
+        await watch(devices, settings, keep, unanswered=unanswered)
+    finally:
+        if writing:
+            await asyncio.wait(writing)
+        store.close()
+    return unanswered.exit_status

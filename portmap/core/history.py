@@ -1,0 +1,64 @@
+"""What the history store gives back: where a MAC was, who was on a port, moves, IPs, incidents."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """A stretch of time a host was placed on one edge port."""
+
+    mac: str
+    device: str
+    port: str
+    vlan: int
+    reason: str
+    first_seen: float
+    last_seen: float
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    mac: str
+    at: float
+    from_device: str
+    from_port: str
+    to_device: str
+    to_port: str
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    ip: str
+    mac: str
+    name: str | None
+    first_seen: float
+    last_seen: float
+
+
+@dataclass(frozen=True, slots=True)
+class StoredIncident:
+    id: int
+    device: str
+    port: str
+    start: float
+    last_seen: float
+    ongoing: bool
+    """Open when it was last written (a run that stopped leaves it so: see last_seen)."""
+    kinds: tuple[str, ...]
+    hosts: tuple[dict[str, object], ...]
+    path: tuple[str, ...]
+    occurrences: tuple[dict[str, object], ...]
+    peak: float
+    metric: str
+
+
+@dataclass(frozen=True, slots=True)
+class HostHistory:
+    """Everything the store knows of the MACs a query names."""
+
+    macs: tuple[str, ...]
+    placements: tuple[Placement, ...]
+    moves: tuple[Move, ...]
+    bindings: tuple[Binding, ...]

@@ -1,0 +1,60 @@
+"""Reading the history store: a host's places over time, who was on a port, incidents."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Connection, or_, select
+
+from portmap.core.history import Binding, HostHistory, Move, Placement, StoredIncident
+from portmap.core.search import normalise_ip, normalise_mac
+from portmap.engine.store import schema
+
+
+def macs_named(connection: Connection, query: str) -> list[str]:
+    """The MACs a query names: a MAC in any notation, an IP bound to them, or a DNS name (whole or its first label)."""
+    mac = normalise_mac(query)
+    if mac is not None:
+        return [mac]
+    table = schema.ip_bindings
+    ip = normalise_ip(query)
+    wanted = table.c.ip == ip if ip is not None else or_(table.c.name == query, table.c.name.like(f"{query}.%"))
+    return sorted({row.mac for row in connection.execute(select(table.c.mac).where(wanted))})
+
+
+def host_history(connection: Connection, macs: list[str], since: float, until: float) -> HostHistory:
+    placements, moves, bindings = schema.placements, schema.moves, schema.ip_bindings
+
+    def overlapping(table):  # type: ignore[no-untyped-def]
+        return (table.c.mac.in_(macs), table.c.last_seen >= since, table.c.first_seen <= until)
+
+    return HostHistory(
+        tuple(macs),
+        tuple(Placement(r.mac, r.device, r.port, r.vlan, r.reason, r.first_seen, r.last_seen) for r in connection.execute(
+            select(placements).where(*overlapping(placements)).order_by(placements.c.first_seen))),
+        tuple(Move(r.mac, r.at, r.from_device, r.from_port, r.to_device, r.to_port) for r in connection.execute(
+            select(moves).where(moves.c.mac.in_(macs), moves.c.at >= since, moves.c.at <= until).order_by(moves.c.at))),
+        tuple(Binding(r.ip, r.mac, r.name, r.first_seen, r.last_seen) for r in connection.execute(
+            select(bindings).where(*overlapping(bindings)).order_by(bindings.c.first_seen))),
+    )
+
+
+def on_port(connection: Connection, device: str, port: str, since: float, until: float) -> list[Placement]:
+    """Who was placed on a port, and when."""
+    table = schema.placements
+    rows = connection.execute(select(table).where(
+        table.c.device == device, table.c.port == port, table.c.last_seen >= since, table.c.first_seen <= until)
+        .order_by(table.c.first_seen))
+    return [Placement(r.mac, r.device, r.port, r.vlan, r.reason, r.first_seen, r.last_seen) for r in rows]
+
+
+def incidents(connection: Connection, since: float, until: float, open_only: bool = False,
+              device: str | None = None, port: str | None = None) -> list[StoredIncident]:
+    """Incidents that overlap [since, until], newest first; only open ones, or one port's, if asked."""
+    table = schema.incidents
+    where = [table.c.last_seen >= since, table.c.start <= until]
+    where += [table.c.ongoing == 1] if open_only else []
+    where += [table.c.device == device, table.c.port == port] if device and port else []
+    return [StoredIncident(r.id, r.device, r.port, r.start, r.last_seen, bool(r.ongoing), tuple(r.kinds.split(",")),
+                           tuple(json.loads(r.hosts)), tuple(json.loads(r.path)), tuple(json.loads(r.occurrences)), r.peak, r.metric)
+            for r in connection.execute(select(table).where(*where).order_by(table.c.start.desc()))]

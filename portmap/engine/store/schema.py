@@ -1,0 +1,92 @@
+"""The history's tables, for SQLite (the embedded default) and PostgreSQL alike.
+
+Times are Unix seconds (REAL). Ports are kept by name, as operators say them and as they stay
+across renumbering; the ifIndex seen at the time is kept beside. A VLAN that is not known is 0.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
+
+metadata = MetaData()
+
+mac_sightings = Table(
+    "mac_sightings", metadata,
+    Column("mac", String(17), primary_key=True),
+    Column("vlan", Integer, primary_key=True),
+    Column("device", String(255), primary_key=True),
+    Column("port", String(255), primary_key=True),
+    Column("if_index", Integer),
+    Column("uplink", Text, nullable=False),  # why the port links two devices; '' on an access port
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+)
+"""Every (MAC, VLAN, device, port) a forwarding table showed, uplinks included."""
+
+placements = Table(
+    "placements", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mac", String(17), nullable=False),
+    Column("device", String(255), nullable=False),
+    Column("port", String(255), nullable=False),
+    Column("vlan", Integer, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Index("placements_by_mac", "mac", "last_seen"),
+    Index("placements_by_port", "device", "port", "last_seen"),
+)
+"""Each stretch of time a host was placed on one edge port; a new stretch on another port is a move."""
+
+moves = Table(
+    "moves", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("mac", String(17), nullable=False),
+    Column("at", Float, nullable=False),
+    Column("from_device", String(255), nullable=False),
+    Column("from_port", String(255), nullable=False),
+    Column("to_device", String(255), nullable=False),
+    Column("to_port", String(255), nullable=False),
+    Index("moves_by_mac", "mac", "at"),
+)
+
+ip_bindings = Table(
+    "ip_bindings", metadata,
+    Column("ip", String(45), primary_key=True),
+    Column("mac", String(17), primary_key=True),
+    Column("name", String(255)),  # its reverse DNS name when last seen, where one was found (the vendor follows from the MAC)
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Index("ip_bindings_by_mac", "mac"),
+)
+
+links = Table(
+    "links", metadata,
+    Column("device_a", String(255), primary_key=True),
+    Column("port_a", String(255), primary_key=True),
+    Column("device_b", String(255), primary_key=True),
+    Column("port_b", String(255), primary_key=True),
+    Column("first_seen", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+)
+"""LLDP/CDP links between inventoried devices, the ends in name order."""
+
+incidents = Table(
+    "incidents", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("device", String(255), nullable=False),
+    Column("port", String(255), nullable=False),
+    Column("if_index", Integer, nullable=False),
+    Column("start", Float, nullable=False),
+    Column("last_seen", Float, nullable=False),
+    Column("ongoing", Integer, nullable=False),
+    Column("kinds", Text, nullable=False),
+    Column("hosts", Text, nullable=False),  # JSON: [{"mac", "ips", "name"}] behind the entry port
+    Column("path", Text, nullable=False),  # JSON: the ports the flood crossed, in order along its way
+    Column("occurrences", Text, nullable=False),  # JSON: each flagged stretch, as top --json has them
+    Column("peak", Float, nullable=False),
+    Column("metric", String(32), nullable=False),
+    UniqueConstraint("device", "port", "start", name="incidents_once"),
+    Index("incidents_by_time", "last_seen"),
+)
+"""Incidents, updated while open: an open one that a restart finds continues (its start kept)."""

@@ -1,0 +1,107 @@
+"""The history store: opened (created 0600 in a 0700 folder, migrated to the newest schema),
+written by one process at a time, and read by any number.
+
+SQLite in WAL mode by default (readers never wait for the writer); a URL with a scheme
+(postgresql://...) names another database SQLAlchemy speaks. A second writer of one SQLite
+file is refused with one line: two pollers writing one history would each record the other's
+gaps as the truth.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event
+
+from portmap.errors import PortmapError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class StoreError(PortmapError):
+    pass
+
+
+def _sqlite_file(path: Path) -> None:
+    """The file, created for its owner only, in a folder for its owner only."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    except OSError as error:
+        raise StoreError(f"{path}: cannot create the history store: {error.strerror}") from None
+
+
+class Store:
+    """A history store, open. `writer`: this process writes it (one writer per SQLite file)."""
+
+    def __init__(self, location: str | Path, writer: bool = False) -> None:
+        self.location = str(location)
+        self._lock: IO[str] | None = None
+        if "://" in self.location:
+            self.engine: Engine = create_engine(self.location)
+        else:
+            path = Path(location)
+            if writer:
+                _sqlite_file(path)
+                self._lock = self._take_lock(path)
+            elif not path.exists():
+                raise StoreError(f"{path}: no history store here (portmap run writes one; --store or $PORTMAP_STORE names it)")
+            self.engine = create_engine(f"sqlite:///{path}")
+            event.listen(self.engine, "connect", _sqlite_settings)
+        try:
+            with self.engine.begin() as connection:
+                self._migrate(connection)
+        except Exception as error:  # the database's own words, on one line
+            self.close()
+            raise StoreError(f"{self.location}: cannot open the history store: {' '.join(str(error).split())[:300]}") from None
+
+    @staticmethod
+    def _take_lock(path: Path) -> IO[str]:
+        lock = os.fdopen(os.open(path.with_name(path.name + ".lock"), os.O_CREAT | os.O_RDWR, 0o600), "r+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            holder = lock.read().strip() or "another process"
+            lock.close()
+            raise StoreError(f"{path}: another portmap ({holder}) writes this history store: one writer per store") from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"pid {os.getpid()}")
+        lock.flush()
+        return lock
+
+    @staticmethod
+    def _migrate(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    def close(self) -> None:
+        self.engine.dispose()
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+def _sqlite_settings(connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """WAL: readers (history, incidents) never wait for the writer; a crash loses at most the
+    transaction in flight. A busy file is waited for, not failed."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,150 @@
+"""What a run saw, written to the history store: every MAC sighting, each host's edge port
+(a change of port is a move), IP bindings, links, and incidents while they are open.
+
+Rows are upserted: a sighting seen again moves its last_seen. Incidents are keyed by their
+entry port and start; one that a restart finds open (its port flagged again within
+RECUR_WITHIN_S of its last poll) continues, its start and earlier occurrences kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from portmap.core.incidents import RECUR_WITHIN_S, Incident, Occurrence
+from portmap.core.neighbourhood import Neighbourhood
+from portmap.core.snapshot import PortKey, Snapshot
+from portmap.engine.store import schema
+from portmap.engine.store.store import Store
+
+Row = dict[str, Any]
+
+
+class HistoryWriter:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._placed: dict[str, tuple[int, str, str]] = {}
+        """Each MAC's latest placement: (row id, device, port)."""
+        self._incident_rows: dict[tuple[str, str, float], int] = {}
+        """This run's incidents (device, port, start) -> their row."""
+        with store.transaction() as connection:
+            latest = select(func.max(schema.placements.c.id)).group_by(schema.placements.c.mac)
+            for row in connection.execute(select(schema.placements).where(schema.placements.c.id.in_(latest))):
+                self._placed[row.mac] = (row.id, row.device, row.port)
+
+    def record_neighbourhood(self, neighbourhood: Neighbourhood, at: float) -> None:
+        """One reading of every device's tables: sightings, placements (and moves), IPs, links."""
+        names = {port: info.if_name or info.if_descr for port, info in neighbourhood.interfaces.items()}
+
+        def port_name(device: str, if_index: int | None) -> str:
+            return names.get((device, if_index), f"ifIndex {if_index}") if if_index is not None else "(no interface)"
+
+        hosts = list(neighbourhood.hosts.values())
+        sightings = [{"mac": h.mac, "vlan": s.vlan or 0, "device": s.device, "port": port_name(s.device, s.if_index),
+                      "if_index": s.if_index, "uplink": s.uplink, "first_seen": at, "last_seen": at}
+                     for h in hosts for s in h.sightings]
+        bindings = [{"ip": ip, "mac": h.mac, "name": neighbourhood.name_of(h), "first_seen": at, "last_seen": at}
+                    for h in hosts for ip in h.ips]
+        links = []
+        for a, b, ports in neighbourhood.graph.edges(data="ports"):
+            if ports and a in ports and b in ports:
+                (device_a, port_a), (device_b, port_b) = sorted(((a, ports[a]), (b, ports[b])))
+                links.append({"device_a": device_a, "port_a": port_a, "device_b": device_b, "port_b": port_b,
+                              "first_seen": at, "last_seen": at})
+        with self.store.transaction() as connection:
+            _upsert(connection, schema.mac_sightings, sightings, ("if_index", "uplink", "last_seen"))
+            _upsert(connection, schema.ip_bindings, bindings, ("name", "last_seen"))
+            _upsert(connection, schema.links, links, ("last_seen",))
+            self._place(connection, [(h.mac, port_name(*h.port), h.port[0], h.vlan or 0, h.reason) for h in hosts if h.port], at)
+
+    def _place(self, connection: Connection, placed: Sequence[tuple[str, str, str, int, str]], at: float) -> None:
+        still: list[Row] = []
+        for mac, port, device, vlan, reason in placed:
+            latest = self._placed.get(mac)
+            if latest is not None and latest[1:] == (device, port):
+                still.append({"row_id": latest[0], "seen": at})
+                continue
+            row_id = connection.execute(schema.placements.insert().values(
+                mac=mac, device=device, port=port, vlan=vlan, reason=reason, first_seen=at, last_seen=at)
+                .returning(schema.placements.c.id)).scalar_one()
+            if latest is not None:
+                connection.execute(schema.moves.insert().values(mac=mac, at=at, from_device=latest[1], from_port=latest[2],
+                                                                to_device=device, to_port=port))
+            self._placed[mac] = (row_id, device, port)
+        if still:
+            table = schema.placements
+            connection.execute(update(table).where(table.c.id == bindparam("row_id")).values(last_seen=bindparam("seen")), still)
+
+    def record_incidents(self, snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> None:
+        """The run's incidents as this poll sees them, each written again while it is listed."""
+        if not snapshot.incidents:
+            return
+        with self.store.transaction() as connection:
+            for incident in snapshot.incidents:
+                self._write_incident(connection, incident, snapshot, neighbourhood)
+
+    def _write_incident(self, connection: Connection, incident: Incident, snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> None:
+        table = schema.incidents
+        info = snapshot.interfaces.get(incident.port)
+        port = (info.if_name or info.if_descr) if info else f"ifIndex {incident.port[1]}"
+        key = (incident.port[0], port, incident.start)
+        occurrences = [_occurrence(o) for o in incident.occurrences]
+        row_id = self._incident_rows.get(key)
+        earlier: list[Row] = []
+        if row_id is None:
+            continued = connection.execute(select(table).where(
+                table.c.device == key[0], table.c.port == port, table.c.start <= incident.start,
+                table.c.last_seen >= incident.start - RECUR_WITHIN_S).order_by(table.c.last_seen.desc()).limit(1)).first()
+            if continued is not None:
+                row_id = continued.id
+                earlier = [o for o in json.loads(continued.occurrences) if o["start"] < incident.start]
+        peak = max(incident.occurrences, key=lambda o: o.peak)
+        values = {"if_index": incident.port[1], "last_seen": incident.last_seen, "ongoing": int(incident.ongoing),
+                  "kinds": ",".join(str(kind) for kind in incident.kinds), "hosts": json.dumps(_hosts(neighbourhood, incident.port)),
+                  "path": json.dumps(_path(snapshot, incident.port)), "occurrences": json.dumps(earlier + occurrences),
+                  "peak": peak.peak, "metric": peak.metric}
+        if row_id is None:
+            row_id = connection.execute(table.insert().values(device=key[0], port=port, start=incident.start, **values)
+                                        .returning(table.c.id)).scalar_one()
+        else:
+            stored = connection.execute(select(table.c.peak, table.c.occurrences).where(table.c.id == row_id)).one()
+            if not earlier:
+                earlier = [o for o in json.loads(stored.occurrences) if o["start"] < incident.start]
+                values["occurrences"] = json.dumps(earlier + occurrences)
+            if stored.peak > peak.peak:
+                values.pop("peak"), values.pop("metric")
+            connection.execute(update(table).where(table.c.id == row_id).values(**values))
+        self._incident_rows[key] = row_id
+
+
+def _occurrence(occurrence: Occurrence) -> Row:
+    return {"start": occurrence.start, "end": occurrence.end, "polls": occurrence.polls, "peak": occurrence.peak,
+            "metric": occurrence.metric, "peak_avg_pkt_bytes": occurrence.peak_pkt_bytes}
+
+
+def _hosts(neighbourhood: Neighbourhood | None, port: PortKey) -> list[Row]:
+    hosts = neighbourhood.hosts_on(port) if neighbourhood else []
+    return [{"mac": h.mac, "ips": list(h.ips), "name": neighbourhood.name_of(h) if neighbourhood else None} for h in hosts]
+
+
+def _path(snapshot: Snapshot, entry: PortKey) -> list[str]:
+    """The ports the incident's flood crosses now, in order along its way."""
+    names = snapshot.interfaces
+    return [f"{p.key[0]} {names[p.key].if_name if p.key in names else p.key[1]}"
+            for p in snapshot.ports.flagged if p.same_incident_as == entry]
+
+
+def _upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed: Sequence[str]) -> None:
+    """Insert the rows; a row whose primary key is there already gets the `refreshed` columns
+    (rows repeating a key within the batch: the last one)."""
+    keys = [c.name for c in table.primary_key.columns]
+    rows = list({tuple(row[key] for key in keys): row for row in rows}.values())
+    if not rows:
+        return
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    statement = insert.on_conflict_do_update(index_elements=keys, set_={c: getattr(insert.excluded, c) for c in refreshed})
+    connection.execute(statement, rows)

@@ -1,0 +1,63 @@
+"""The history store's answers in words and as data: `portmap history` and `portmap incidents`."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+
+from portmap.core.history import HostHistory, Placement, StoredIncident
+from portmap.present import numbers as fmt
+from portmap.present.text import plural, shown
+from portmap.present.vendors import vendor
+
+
+def moment(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(epoch))
+
+
+def _stretch(placement: Placement) -> str:
+    return f"from {moment(placement.first_seen)} to {moment(placement.last_seen)}"
+
+
+def host_lines(history: HostHistory) -> list[str]:
+    lines = []
+    for mac in history.macs:
+        names = sorted({f"{b.ip}" + (f" {shown(b.name)}" if b.name else "") for b in history.bindings if b.mac == mac})
+        lines.append(f"{mac}  vendor {vendor(mac) or '-'}  {', '.join(names) or 'no IP seen'}")
+        lines += [f"  {p.device} {shown(p.port)}  vlan {p.vlan}  {_stretch(p)}" for p in history.placements if p.mac == mac]
+        lines += [f"  moved at {moment(m.at)}: {m.from_device} {shown(m.from_port)} -> {m.to_device} {shown(m.to_port)}"
+                  for m in history.moves if m.mac == mac]
+        lines += [f"  {b.ip} bound to it from {moment(b.first_seen)} to {moment(b.last_seen)}" for b in history.bindings if b.mac == mac]
+    return lines
+
+
+def host_json(history: HostHistory) -> dict[str, object]:
+    return {"macs": list(history.macs), "placements": [asdict(p) for p in history.placements],
+            "moves": [asdict(m) for m in history.moves], "ips": [asdict(b) for b in history.bindings]}
+
+
+def port_lines(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident]) -> list[str]:
+    lines = [f"{device} {shown(port)}:"]
+    lines += [f"  {p.mac}  vlan {p.vlan}  {_stretch(p)}" for p in placed] or ["  no host placed on it in that time"]
+    lines += [f"  {incident_text(i)}" for i in incidents]
+    return lines
+
+
+def port_json(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident]) -> dict[str, object]:
+    return {"device": device, "port": port, "hosts": [asdict(p) for p in placed], "incidents": [incident_json(i) for i in incidents]}
+
+
+def incident_text(incident: StoredIncident) -> str:
+    hosts = ", ".join(" ".join([*(str(ip) for ip in h.get("ips") or []), f"({h.get('mac')})"]) for h in incident.hosts)  # type: ignore[attr-defined]
+    peak = fmt.si(incident.peak) + (" pps" if incident.metric == "pps" else f" {incident.metric}")
+    state = "open" if incident.ongoing else "ended"
+    return (f"#{incident.id} {incident.device} {shown(incident.port)}{f' [{hosts}]' if hosts else ''}: {', '.join(incident.kinds)}, "
+            f"{moment(incident.start)} to {moment(incident.last_seen)} ({fmt.duration(incident.last_seen - incident.start)}), "
+            f"{len(incident.occurrences)} {plural(len(incident.occurrences), 'occurrence')}, peak {peak}; {state}"
+            + (f"; crossed {', '.join(incident.path)}" if incident.path else ""))
+
+
+def incident_json(incident: StoredIncident) -> dict[str, object]:
+    return {**asdict(incident), "kinds": list(incident.kinds), "hosts": list(incident.hosts), "path": list(incident.path),
+            "occurrences": list(incident.occurrences)}

@@ -1,0 +1,129 @@
+"""`portmap run` keeps history; `portmap history` and `portmap incidents` read it back, on the
+demo network's agents: a host that moves, the flood's incident, a restart that continues it,
+one writer per store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import sqlite3
+import sys
+import time
+
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import default_network
+from tests.conftest import inventory_file, on_free_ports
+from portmap.demo.inventory import demo_inventory
+from tests.helpers import REPO, TIMING
+
+WEB1, WEB2 = "52:54:00:12:34:56", "52:54:00:12:34:57"
+FLOOD_AFTER_S = 6.0
+
+
+async def portmap(*args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", *args, cwd=REPO,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def run_for(seconds: float, *args: str) -> tuple[int, str]:
+    """`portmap run` stopped with SIGTERM after `seconds`: its exit code and log."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", "run", *args, cwd=REPO,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    await asyncio.sleep(seconds)
+    process.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(process.communicate(), 20)
+    return process.returncode or 0, err.decode()
+
+
+@TIMING  # its moments (a move between polls, a flood's start) are measured
+async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(tmp_path):
+    network = on_free_ports(default_network(flood_after_s=FLOOD_AFTER_S))
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    started = time.time()
+    try:
+        inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
+        store = str(tmp_path / "history.sqlite")
+        common = ("--inventory", inventory, "--store", store, "--interval", "1", "--tables-every", "2", "--no-dns")
+        first = asyncio.ensure_future(run_for(FLOOD_AFTER_S + 6, *common))
+        await asyncio.sleep(3)
+        code, out, err = await portmap("run", *common)  # a second writer
+        assert (code, out) == (2, "") and err.startswith(f"portmap: {store}: another portmap (pid ") and \
+            err.endswith("writes this history store: one writer per store\n"), err
+        simulator.move_host("web2", "acc2", 5)
+        moved_at = time.time()
+        code, log = await first
+        assert code == 128 + signal.SIGTERM, log
+        assert "WARNING: incident: acc1 Gi1/0/5 (web1) [10.0.0.21 (52:54:00:12:34:56)]: small-packet flood, from " in log, log
+        assert oct((tmp_path / "history.sqlite").stat().st_mode & 0o777) == "0o600"
+
+        code, out, _ = await portmap("history", WEB2.replace(":", "-"), "--store", store, "--json")
+        doc = json.loads(out)
+        assert code == 0 and [(p["device"], p["port"]) for p in doc["placements"]] == [("acc1", "Gi1/0/6"), ("acc2", "Gi1/0/5")]
+        (move,) = doc["moves"]
+        assert (move["from_device"], move["from_port"], move["to_device"], move["to_port"]) == ("acc1", "Gi1/0/6", "acc2", "Gi1/0/5")
+        assert moved_at <= move["at"] <= moved_at + 4 and doc["placements"][0]["last_seen"] < move["at"] <= doc["placements"][1]["first_seen"]
+        assert [(b["ip"], b["mac"]) for b in doc["ips"]] == [("10.0.0.22", WEB2)]
+        code, out, _ = await portmap("history", "10.0.0.22", "--store", store)
+        assert code == 0 and out.startswith(f"{WEB2}  vendor -  10.0.0.22") and "  moved at " in out, out
+
+        code, out, _ = await portmap("history", "acc1", "Gi1/0/5", "--store", store)
+        lines = out.splitlines()
+        assert code == 0 and lines[0] == "acc1 Gi1/0/5:" and lines[1].startswith(f"  {WEB1}  vlan 1  from "), out
+        assert "small-packet flood" in lines[2] and "crossed acc1 Te1/1/1, core1 Te1/1/1" in lines[2], out
+
+        code, out, _ = await portmap("incidents", "--store", store, "--json")
+        (incident,) = json.loads(out)["incidents"]
+        assert (incident["device"], incident["port"], incident["kinds"], incident["ongoing"]) == ("acc1", "Gi1/0/5", ["small-packet flood"], True)
+        assert [h["mac"] for h in incident["hosts"]] == [WEB1] and incident["peak"] > 30_000 and incident["metric"] == "pps"
+        assert started + FLOOD_AFTER_S <= incident["start"] <= started + FLOOD_AFTER_S + 3
+
+        # a restart during the flood continues the open incident: one row, its start kept
+        code, log = await run_for(4, *common)
+        assert code == 128 + signal.SIGTERM, log
+        code, out, _ = await portmap("incidents", "--store", store, "--json", "--open")
+        (again,) = json.loads(out)["incidents"]
+        assert (again["id"], again["start"]) == (incident["id"], incident["start"]) and again["last_seen"] > incident["last_seen"]
+        with sqlite3.connect(store) as connection:
+            assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+            assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        code, out, err = await portmap("history", "02:00:00:00:00:99", "--store", store)
+        assert (code, out) == (1, "02:00:00:00:00:99: not in the history kept\n")
+        code, out, err = await portmap("incidents", "--store", str(tmp_path / "nowhere.sqlite"))
+        assert code == 2 and err.startswith(f"portmap: {tmp_path / 'nowhere.sqlite'}: no history store here")
+    finally:
+        simulator.stop()
+
+
+async def test_sigkill_during_writes_never_corrupts_the_store(tmp_path):
+    """20 runs killed with SIGKILL at moments spread over their writes: the store stays whole,
+    what earlier runs wrote stays, and the next run takes the store (the lock dies with its holder)."""
+    network = on_free_ports(default_network(flood_after_s=1.0))
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    try:
+        inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
+        store = tmp_path / "history.sqlite"
+        kept = 0
+        for attempt in range(20):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "portmap", "run", "--inventory", inventory, "--store", str(store), "--interval", "0.2",
+                "--tables-every", "0.2", "--no-dns", cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            await asyncio.sleep(1.2 + (attempt % 5) * 0.3)
+            process.kill()
+            _, err = await process.communicate()
+            assert b"Traceback" not in err, err.decode()
+            with sqlite3.connect(store) as connection:
+                assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+                rows = connection.execute("SELECT count(*) FROM mac_sightings").fetchone()[0]
+                last_seen = connection.execute("SELECT max(last_seen) FROM mac_sightings").fetchone()[0] or 0.0
+            assert rows >= kept, (attempt, rows, kept)
+            kept = rows
+        assert kept > 0 and time.time() - last_seen < 5
+        code, out, _ = await portmap("incidents", "--store", str(store), "--json")
+        assert code == 0 and json.loads(out)["incidents"], out
+    finally:
+        simulator.stop()
