@@ -208,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     find = _command(commands, "find", "where a MAC (any notation), an IP, a host name, a port name or a port description is plugged in")
     find.add_argument("query")
     find.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
+    find.add_argument("--history", action="store_true", help="when no table has it now: where the history store last saw it")
+    _store_option(find)
 
     topology = _command(commands, "map", "the topology: devices joined by the links LLDP and CDP show", json_help="the same as --format json")
     topology.add_argument("--format", choices=FORMATS, default="json")
@@ -258,9 +260,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         if len(args.what) > 2:
             raise UsageError("history: give a MAC, an IP or a host name, or a device and a port")
         return run_history(location, args.what, since, until, args.json)
-    inventory = load_inventory(_inventory_location(args.inventory))
-    for warning in inventory.warnings:
-        log.warning("%s", warning)
+    inventory = _load(args)
     devices = _devices(inventory, getattr(args, "device", None), getattr(args, "tag", None))
     as_json = getattr(args, "json", False)
     from portmap.cli import commands as run_commands
@@ -274,20 +274,23 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         if not args.query.strip():
             raise UsageError("find: the query is empty: give a MAC, an IP, a host name, a port name or a port description")
-        return _run(run_find(devices, inventory.devices, args.query.strip(), as_json, _dns(args)))
+        history = (args.store or str(default_store_path())) if args.history else None
+        return _run(run_find(devices, inventory.devices, args.query.strip(), as_json, _dns(args), history))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
 
         return _run(run_tables(devices, inventory.devices, as_json))
     if command == "inventory":
         return _run(run_commands.run_inventory_check(devices, as_json))
-    settings = WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
-                             getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
-                             inventory.devices)
+    devices, settings = _watching_from(args, inventory)
     if command == "run":
         from portmap.cli.run_cmd import run_headless
 
-        return _run(run_headless(devices, settings, args.store or str(default_store_path())))
+        def reload() -> tuple[tuple[Device, ...], WatchSettings]:
+            return _watching_from(args, _load(args))
+
+        hangup = asyncio.Event()
+        return _run(run_headless(devices, settings, args.store or str(default_store_path()), reload, hangup), hangup.set)
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
@@ -296,6 +299,21 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "top":
         return _run(run_commands.run_top(devices, limit, as_json, settings, EXIT_FLAGGED if args.fail_on_flag else None))
     return _run(run_commands.run_live(devices, limit, settings, as_json=as_json))
+
+
+def _load(args: argparse.Namespace) -> Inventory:
+    inventory = load_inventory(_inventory_location(args.inventory))
+    for warning in inventory.warnings:
+        log.warning("%s", warning)
+    return inventory
+
+
+def _watching_from(args: argparse.Namespace, inventory: Inventory) -> tuple[tuple[Device, ...], WatchSettings]:
+    """The devices a polling command watches, and how."""
+    settings = WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
+                             getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
+                             inventory.devices)
+    return _devices(inventory, getattr(args, "device", None), getattr(args, "tag", None)), settings
 
 
 DEMO_INVENTORY = Path("inventory/demo.yaml")
@@ -355,9 +373,10 @@ class Stopped(Exception):
         self.signum = signum
 
 
-def _run(command: Coroutine[Any, Any, int]) -> int:
+def _run(command: Coroutine[Any, Any, int], on_hangup: Callable[[], None] | None = None) -> int:
     """Run a command's coroutine; SIGTERM and SIGHUP cancel it as Ctrl-C does, so that what it
-    does when stopped (the baselines saved, agents closed) is done on every clean stop."""
+    does when stopped (the baselines saved, agents closed) is done on every clean stop. With
+    `on_hangup` (a service's reload), SIGHUP calls it instead."""
 
     async def until_stopped() -> int:
         task, loop = asyncio.current_task(), asyncio.get_running_loop()
@@ -368,8 +387,11 @@ def _run(command: Coroutine[Any, Any, int]) -> int:
             received.append(signum)
             task.cancel()
 
-        for signum in (signal.SIGTERM, signal.SIGHUP):
-            loop.add_signal_handler(signum, stop, signum)
+        loop.add_signal_handler(signal.SIGTERM, stop, signal.SIGTERM)
+        if on_hangup is None:
+            loop.add_signal_handler(signal.SIGHUP, stop, signal.SIGHUP)
+        else:
+            loop.add_signal_handler(signal.SIGHUP, on_hangup)
         try:
             return await command
         except asyncio.CancelledError:

@@ -1,6 +1,7 @@
 """`portmap run`: the headless poller that keeps history. Logs one line per incident that opens
 or ends and per device that stops or starts answering; SIGTERM and SIGINT stop it after the
-write in progress (the watch is cancelled between polls, the store's transactions are whole)."""
+write in progress (the watch is cancelled between polls, the store's transactions are whole);
+SIGHUP reads the inventory again."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from portmap.core.snapshot import Frame
 from portmap.engine.store.store import Store
 from portmap.engine.store.writer import HistoryWriter
 from portmap.engine.watch import Unanswered, WatchSettings, watch
+from portmap.errors import PortmapError
 from portmap.inventory.model import Device
 from portmap.present.labels import port_label
 from portmap.present.incidents import incident_line
@@ -46,7 +48,15 @@ class RunLog:
                 self.open.discard(key)
 
 
-async def run_headless(devices: Sequence[Device], settings: WatchSettings, store_location: str) -> int:
+Reload = Callable[[], tuple[Sequence[Device], WatchSettings]]
+"""Reads the inventory again: the devices to poll and the settings (PortmapError when invalid)."""
+
+
+async def run_headless(devices: Sequence[Device], settings: WatchSettings, store_location: str,
+                       reload: Reload | None = None, hangup: asyncio.Event | None = None) -> int:
+    """Poll and keep history until cancelled. When `hangup` is set (SIGHUP), the inventory is read
+    again with `reload`: a valid one replaces the polled devices (the baselines kept), an invalid
+    one is logged and the old one kept."""
     store = Store(store_location, writer=True)
     writer = HistoryWriter(store)
     events = RunLog(settings.interval_s)
@@ -70,9 +80,31 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
         await write(writer.record_incidents, frame.snapshot, neighbourhood)
 
     unanswered = Unanswered()
+    hangup = hangup or asyncio.Event()
+    polling = asyncio.ensure_future(watch(devices, settings, keep, unanswered=unanswered))
     try:
-        await watch(devices, settings, keep, unanswered=unanswered)
+        while True:
+            hung_up = asyncio.ensure_future(hangup.wait())
+            await asyncio.wait({polling, hung_up}, return_when=asyncio.FIRST_COMPLETED)
+            if polling.done():
+                hung_up.cancel()
+                polling.result()
+                break
+            hangup.clear()
+            try:
+                if reload is None:
+                    raise PortmapError("no inventory to read again")
+                devices, settings = reload()
+            except PortmapError as error:
+                log.error("inventory not reloaded, the old one kept: %s", error)
+                continue
+            polling.cancel()
+            await asyncio.gather(polling, return_exceptions=True)  # its baselines saved
+            log.warning("inventory reloaded: %d devices", len(devices))
+            polling = asyncio.ensure_future(watch(devices, settings, keep, unanswered=unanswered))
     finally:
+        polling.cancel()
+        await asyncio.gather(polling, return_exceptions=True)
         if writing:
             await asyncio.wait(writing)
         store.close()

@@ -9,7 +9,7 @@ from dataclasses import replace
 from portmap.demo.agent import SimulatedAgent
 from portmap.demo.mib import AgentCounters, RenumberedCounters, build_view
 from portmap.demo.tables import DeviceTables, device_tables, renumbered
-from portmap.demo.network import DemoNetwork, DeviceSpec
+from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec
 from portmap.demo.traffic import TrafficModel
 
 
@@ -72,8 +72,14 @@ class SimulatedNetwork:
     def move_host(self, name: str, switch: str, if_index: int) -> None:
         """A host unplugged and plugged into another port: every device's forwarding and ARP
         tables say so from now on (its traffic stays counted where it was: a move is in the tables)."""
-        self.network = replace(self.network, hosts=tuple(replace(h, switch=switch, if_index=if_index) if h.name == name else h
-                                                         for h in self.network.hosts))
+        self._set_hosts(tuple(replace(h, switch=switch, if_index=if_index) if h.name == name else h for h in self.network.hosts))
+
+    def unplug_host(self, name: str) -> None:
+        """A host gone from the network: no forwarding or ARP table has it from now on."""
+        self._set_hosts(tuple(h for h in self.network.hosts if h.name != name))
+
+    def _set_hosts(self, hosts: tuple[HostSpec, ...]) -> None:
+        self.network = replace(self.network, hosts=hosts)
         for spec in self.network.devices:
             self._serve(spec)
 

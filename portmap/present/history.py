@@ -8,6 +8,7 @@ from dataclasses import asdict
 
 from portmap.core.history import HostHistory, Placement, StoredIncident
 from portmap.present import numbers as fmt
+from portmap.present.incidents import ago
 from portmap.present.text import plural, shown
 from portmap.present.vendors import vendor
 
@@ -61,3 +62,26 @@ def incident_text(incident: StoredIncident) -> str:
 def incident_json(incident: StoredIncident) -> dict[str, object]:
     return {**asdict(incident), "kinds": list(incident.kinds), "hosts": list(incident.hosts), "path": list(incident.path),
             "occurrences": list(incident.occurrences)}
+
+
+def last_seen_lines(history: HostHistory | str | None, now: float) -> list[str]:
+    """`find --history`: where each MAC the query names was last placed, and how long ago; or
+    why the store could not say (`history` is then the reason)."""
+    if history is None:
+        return []
+    if isinstance(history, str):
+        return [f"? history: {history}"]
+    lines = []
+    for mac in history.macs:
+        placed = [p for p in history.placements if p.mac == mac]
+        if placed:
+            last = max(placed, key=lambda p: p.last_seen)
+            lines.append(f"{mac}: in no table now; last seen on {last.device} {shown(last.port)}, "
+                         f"{ago(now - last.last_seen)} ({moment(last.last_seen)})")
+    return lines or ["history: not in the history kept either"]
+
+
+def history_json(history: HostHistory | str | None) -> dict[str, object]:
+    if history is None:
+        return {}
+    return {"history": {"error": history} if isinstance(history, str) else host_json(history)}
