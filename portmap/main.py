@@ -290,7 +290,8 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _watching_from(args, _load(args))
 
         hangup = asyncio.Event()
-        return _run(run_headless(devices, settings, args.store or str(default_store_path()), reload, hangup), hangup.set)
+        return _run(run_headless(devices, settings, args.store or str(default_store_path()), reload, hangup, inventory.retention),
+                    hangup.set)
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 

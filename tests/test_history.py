@@ -11,7 +11,13 @@ import sqlite3
 import sys
 import time
 
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+
 from portmap.demo.lab import SimulatedNetwork
+from portmap.engine.store.store import MIGRATIONS, Store
 from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
 from portmap.demo.inventory import demo_inventory
@@ -26,6 +32,30 @@ async def portmap(*args: str) -> tuple[int, str, str]:
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, out.decode(), err.decode()
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return str(ScriptDirectory.from_config(config).get_current_head())
+
+
+def test_a_store_of_an_earlier_schema_is_migrated_forward_with_its_rows(tmp_path):
+    path = tmp_path / "old.sqlite"
+    engine = create_engine(f"sqlite:///{path}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")  # as the first release left it
+        connection.exec_driver_sql("INSERT INTO moves (mac, at, from_device, from_port, to_device, to_port) "
+                                   "VALUES ('52:54:00:12:34:57', 1.0, 'acc1', 'Gi1/0/6', 'acc2', 'Gi1/0/5')")
+    engine.dispose()
+    Store(path, writer=True).close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)] != [("0001",)]
+        assert connection.execute("SELECT count(*) FROM moves").fetchone() == (1,)
+        assert connection.execute("SELECT count(*) FROM port_minutes").fetchone() == (0,)
 
 
 async def run_for(seconds: float, *args: str) -> tuple[int, str]:
@@ -96,7 +126,7 @@ async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(t
         assert (again["id"], again["start"]) == (incident["id"], incident["start"]) and again["last_seen"] > incident["last_seen"]
         with sqlite3.connect(store) as connection:
             assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-            assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+            assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
         code, out, err = await portmap("history", "02:00:00:00:00:99", "--store", store)
         assert (code, out) == (1, "02:00:00:00:00:99: not in the history kept\n")
         code, out, err = await portmap("incidents", "--store", str(tmp_path / "nowhere.sqlite"))

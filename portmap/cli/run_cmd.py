@@ -9,8 +9,9 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
-from portmap.core.snapshot import Frame
+from portmap.core.snapshot import Frame, Snapshot
 from portmap.engine.store.store import Store
+from portmap.core.rollups import Retention
 from portmap.engine.store.writer import HistoryWriter
 from portmap.engine.watch import Unanswered, WatchSettings, watch
 from portmap.errors import PortmapError
@@ -53,14 +54,16 @@ Reload = Callable[[], tuple[Sequence[Device], WatchSettings]]
 
 
 async def run_headless(devices: Sequence[Device], settings: WatchSettings, store_location: str,
-                       reload: Reload | None = None, hangup: asyncio.Event | None = None) -> int:
+                       reload: Reload | None = None, hangup: asyncio.Event | None = None,
+                       retention: Retention = Retention()) -> int:
     """Poll and keep history until cancelled. When `hangup` is set (SIGHUP), the inventory is read
     again with `reload`: a valid one replaces the polled devices (the baselines kept), an invalid
     one is logged and the old one kept."""
     store = Store(store_location, writer=True)
-    writer = HistoryWriter(store)
+    writer = HistoryWriter(store, retention)
     events = RunLog(settings.interval_s)
     recorded: list[object] = [None]
+    last: list[Snapshot | None] = [None]
     writing: set[asyncio.Future[None]] = set()
     log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, store_location)
 
@@ -78,6 +81,8 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
             await write(writer.record_neighbourhood, neighbourhood, frame.snapshot.taken_at)
             recorded[0] = neighbourhood
         await write(writer.record_incidents, frame.snapshot, neighbourhood)
+        await write(writer.record_rates, frame.snapshot)
+        last[0] = frame.snapshot
 
     unanswered = Unanswered()
     hangup = hangup or asyncio.Event()
@@ -107,5 +112,6 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
         await asyncio.gather(polling, return_exceptions=True)
         if writing:
             await asyncio.wait(writing)
+        writer.flush_rates(last[0])  # the minute in progress, as it stands
         store.close()
     return unanswered.exit_status

@@ -46,6 +46,11 @@ class RankedPorts(Sequence[RankedPort]):
         return self._orders[sort]
 
     @property
+    def device_rates(self) -> Sequence[DeviceRates]:
+        """The poll's rates as arrays, a DeviceRates per device that answered (for whole-poll work: rollups)."""
+        return self._rates
+
+    @property
     def flagged(self) -> list[RankedPort]:
         """The flagged ports, in rank order: they lead."""
         return self._flagged

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from portmap.core.rollups import Retention
 from portmap.errors import InventoryError
 from portmap.inventory.model import (
     AUTH_PROTOCOLS,
@@ -36,7 +37,8 @@ MAX_FILE_BYTES = 4 * 1024 * 1024
 MIN_V3_PASSWORD = 8
 """RFC 3414 asks for pass phrases of at least 8 characters; agents reject shorter ones."""
 
-TOP_KEYS = ("defaults", "devices", "spikes", "state")
+TOP_KEYS = ("defaults", "devices", "spikes", "state", "store")
+STORE_KEYS = ("rates_per_minute_days", "rates_per_hour_days")
 DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "tags", "spikes")
 DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host", "spikes"))
 SPIKE_LIMITS: dict[str, tuple[float, float, bool]] = {
@@ -272,6 +274,7 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
     spikes_from = ""
     state: Path | None | StateDefault = DEFAULT_STATE
     state_from = ""
+    retention, retention_from = Retention(), ""
     files = inventory_files(location)
     for path in files:
         reader = _FileReader(str(path), env)
@@ -285,6 +288,10 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
             if state_from:
                 raise reader.error(top["state"][0], "state", f"set twice: also in {state_from}")
             state, state_from = reader.state(top["state"][1], "state"), str(path)
+        if "store" in top:
+            if retention_from:
+                raise reader.error(top["store"][0], "store", f"set twice: also in {retention_from}")
+            retention, retention_from = _read_retention(reader, top["store"][1]), str(path)
         for device, name_node in _read_file(reader, root):
             if device.name in first_seen:
                 raise reader.error(name_node, "name", f"duplicate device name {device.name!r} (first at {first_seen[device.name]})")
@@ -295,7 +302,17 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
                 f"{path} holds SNMP secrets in plain text and other users can read it: "
                 "chmod 600 it, or write the secrets as ${ENV_VAR}"
             )
-    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes, state)
+    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes, retention, state)
+
+
+def _read_retention(reader: _FileReader, node: yaml.Node) -> Retention:
+    """The `store:` block: days of per-minute rates (1 to 365) and of per-hour rates (1 to 3650, no fewer)."""
+    entries = reader.mapping(node, "store", STORE_KEYS)
+    minutes = reader.integer(entries["rates_per_minute_days"][1], "store.rates_per_minute_days", 1, 365) \
+        if "rates_per_minute_days" in entries else Retention().minutes_days
+    hours = reader.integer(entries["rates_per_hour_days"][1], "store.rates_per_hour_days", minutes, 3650) \
+        if "rates_per_hour_days" in entries else max(minutes, Retention().hours_days)
+    return Retention(minutes, hours)
 
 
 def _read_file(reader: _FileReader, root: yaml.Node | None) -> list[tuple[Device, yaml.Node]]:

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from portmap.core.rollups import Retention
+
 
 class Secret:
     """A credential that never shows itself in repr, str, logs or errors."""
@@ -96,6 +98,8 @@ class Inventory:
     """One line each, for the user (secrets in a file others can read, say)."""
     spikes: SpikeSettings = ()
     """The top-level `spikes:` block: overrides for every port."""
+    retention: Retention = Retention()
+    """The top-level `store:` block: how long the history keeps per-minute and per-hour rates."""
     state: Path | None | StateDefault = DEFAULT_STATE
     """The top-level `state:`: this inventory's baselines file, None for none (the demo's devices
     must not mix with a real network's that bear the same names), or DEFAULT_STATE."""

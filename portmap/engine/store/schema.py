@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Float, Index, Integer, MetaData, String, Table, Text, UniqueConstraint
 
+from portmap.core.rollups import FIGURES
+
 metadata = MetaData()
 
 mac_sightings = Table(
@@ -90,3 +92,22 @@ incidents = Table(
     Index("incidents_by_time", "last_seen"),
 )
 """Incidents, updated while open: an open one that a restart finds continues (its start kept)."""
+
+
+
+def _rates_table(name: str) -> Table:
+    """Per-port rates rolled up per period (core/rollups.py): polls, and each figure's average and highest."""
+    return Table(
+        name, metadata,
+        Column("device", String(255), primary_key=True),
+        Column("port", String(255), primary_key=True),
+        Column("period_start", Float, primary_key=True),
+        Column("if_index", Integer, nullable=False),
+        Column("polls", Integer, nullable=False),
+        *(Column(f"{figure}_{kind}", Float) for figure in FIGURES for kind in ("avg", "max")),
+        Index(f"{name}_by_time", "period_start"),
+    )
+
+
+port_minutes = _rates_table("port_minutes")
+port_hours = _rates_table("port_hours")

@@ -9,14 +9,16 @@ RECUR_WITHIN_S of its last poll) continues, its start and earlier occurrences ke
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from portmap.core.incidents import RECUR_WITHIN_S, Incident, Occurrence
 from portmap.core.neighbourhood import Neighbourhood
+from portmap.core.rollups import FIGURES, Retention, Rollup, RolledUp
 from portmap.core.snapshot import PortKey, Snapshot
 from portmap.engine.store import schema
 from portmap.engine.store.store import Store
@@ -24,9 +26,16 @@ from portmap.engine.store.store import Store
 Row = dict[str, Any]
 
 
+HOUR_S = 3600.0
+
+
 class HistoryWriter:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, retention: Retention = Retention()) -> None:
         self.store = store
+        self.retention = retention
+        self._minutes = Rollup(60.0)
+        self._hour: float | None = None
+        """The hour of the minutes written last: when a minute of a later hour comes, that hour is rolled up."""
         self._placed: dict[str, tuple[int, str, str]] = {}
         """Each MAC's latest placement: (row id, device, port)."""
         self._incident_rows: dict[tuple[str, str, float], int] = {}
@@ -35,6 +44,8 @@ class HistoryWriter:
             latest = select(func.max(schema.placements.c.id)).group_by(schema.placements.c.mac)
             for row in connection.execute(select(schema.placements).where(schema.placements.c.id.in_(latest))):
                 self._placed[row.mac] = (row.id, row.device, row.port)
+            last_minute = connection.execute(select(func.max(schema.port_minutes.c.period_start))).scalar()
+            self._hour = None if last_minute is None else last_minute // HOUR_S * HOUR_S
 
     def record_neighbourhood(self, neighbourhood: Neighbourhood, at: float) -> None:
         """One reading of every device's tables: sightings, placements (and moves), IPs, links."""
@@ -78,6 +89,34 @@ class HistoryWriter:
         if still:
             table = schema.placements
             connection.execute(update(table).where(table.c.id == bindparam("row_id")).values(last_seen=bindparam("seen")), still)
+
+    def record_rates(self, snapshot: Snapshot) -> None:
+        """The poll's rates into the minute in progress; a finished minute is written, and a
+        finished hour rolled up from its minutes, with the rows past their retention pruned."""
+        self._write_minutes(self._minutes.add(snapshot.ports.device_rates, snapshot.taken_at), snapshot)
+
+    def flush_rates(self, snapshot: Snapshot | None) -> None:
+        """The minute in progress as it stands (a clean stop)."""
+        if snapshot is not None:
+            self._write_minutes(self._minutes.flush(), snapshot)
+
+    def _write_minutes(self, rows: Sequence[RolledUp], snapshot: Snapshot) -> None:
+        if not rows:
+            return
+        names = snapshot.interfaces
+        records = [{"device": r.device, "port": (names[(r.device, r.if_index)].if_name or names[(r.device, r.if_index)].if_descr)
+                    if (r.device, r.if_index) in names else f"ifIndex {r.if_index}",
+                    "period_start": r.period_start, "if_index": r.if_index, "polls": r.polls,
+                    **{f"{figure}_avg": _number(avg) for figure, avg in zip(FIGURES, r.averages)},
+                    **{f"{figure}_max": _number(high) for figure, high in zip(FIGURES, r.highest)}} for r in rows]
+        hour = max(r.period_start for r in rows) // HOUR_S * HOUR_S
+        with self.store.transaction() as connection:
+            _merge_rates(connection, schema.port_minutes, records)
+            if self._hour is not None and hour > self._hour:  # the hour of the minutes before is over
+                _roll_hour(connection, self._hour)
+                _prune(connection, schema.port_minutes, snapshot.taken_at - self.retention.minutes_s)
+                _prune(connection, schema.port_hours, snapshot.taken_at - self.retention.hours_s)
+            self._hour = hour
 
     def record_incidents(self, snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> None:
         """The run's incidents as this poll sees them, each written again while it is listed."""
@@ -148,3 +187,45 @@ def _upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed
     insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
     statement = insert.on_conflict_do_update(index_elements=keys, set_={c: getattr(insert.excluded, c) for c in refreshed})
     connection.execute(statement, rows)
+
+
+def _number(value: float) -> float | None:
+    return None if math.isnan(value) else value
+
+
+def _merge_rates(connection: Connection, table: Table, rows: list[Row]) -> None:
+    """Insert per-period rows; a period written already (a restart within it) is merged: polls
+    added, averages weighted by polls, the highest kept."""
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    mine, theirs = table.c, insert.excluded
+    polls = mine.polls + theirs.polls
+    merged: dict[str, Any] = {"polls": polls, "if_index": theirs.if_index}
+    for figure in FIGURES:
+        avg, high = f"{figure}_avg", f"{figure}_max"
+        merged[avg] = (func.coalesce(mine[avg], 0) * mine.polls + func.coalesce(theirs[avg], 0) * theirs.polls) / polls
+        merged[high] = func.max(func.coalesce(mine[high], theirs[high]), func.coalesce(theirs[high], mine[high])) \
+            if connection.dialect.name == "sqlite" else func.greatest(mine[high], theirs[high])
+    connection.execute(insert.on_conflict_do_update(index_elements=["device", "port", "period_start"], set_=merged), rows)
+
+
+def _roll_hour(connection: Connection, hour: float) -> None:
+    """One hour's minutes into its hour row per port (written again if a restart rolled it before)."""
+    minutes, hours = schema.port_minutes, schema.port_hours
+    in_hour = (minutes.c.period_start >= hour, minutes.c.period_start < hour + HOUR_S)
+    polls = func.sum(minutes.c.polls)
+    columns = [minutes.c.device, minutes.c.port, literal(hour).label("period_start"), func.max(minutes.c.if_index), polls]
+    for figure in FIGURES:
+        columns += [func.sum(minutes.c[f"{figure}_avg"] * minutes.c.polls) / polls, func.max(minutes.c[f"{figure}_max"])]
+    connection.execute(delete(hours).where(hours.c.period_start == hour))
+    connection.execute(hours.insert().from_select([c.name for c in hours.columns],
+                                                  select(*columns).where(*in_hour).group_by(minutes.c.device, minutes.c.port)))
+
+
+PRUNE_AT_ONCE_S = HOUR_S
+"""Rows past their retention are deleted an hour of periods at a time: bounded work per write."""
+
+
+def _prune(connection: Connection, table: Table, before: float) -> None:
+    oldest = connection.execute(select(func.min(table.c.period_start))).scalar()
+    if oldest is not None and oldest < before:
+        connection.execute(delete(table).where(table.c.period_start < min(before, oldest + PRUNE_AT_ONCE_S)))
