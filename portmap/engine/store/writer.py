@@ -73,21 +73,26 @@ class HistoryWriter:
             self._place(connection, [(h.mac, port_name(*h.port), h.port[0], h.vlan or 0, h.reason) for h in hosts if h.port], at)
 
     def _place(self, connection: Connection, placed: Sequence[tuple[str, str, str, int, str]], at: float) -> None:
+        """Each host's edge port: the same as last time moves its last_seen; another one starts a
+        new stretch, and a move where there was one before. Written in batches (one statement each)."""
         still: list[Row] = []
+        new: list[Row] = []
+        moved: list[Row] = []
         for mac, port, device, vlan, reason in placed:
             latest = self._placed.get(mac)
             if latest is not None and latest[1:] == (device, port):
                 still.append({"row_id": latest[0], "seen": at})
                 continue
-            row_id = connection.execute(schema.placements.insert().values(
-                mac=mac, device=device, port=port, vlan=vlan, reason=reason, first_seen=at, last_seen=at)
-                .returning(schema.placements.c.id)).scalar_one()
+            new.append({"mac": mac, "device": device, "port": port, "vlan": vlan, "reason": reason, "first_seen": at, "last_seen": at})
             if latest is not None:
-                connection.execute(schema.moves.insert().values(mac=mac, at=at, from_device=latest[1], from_port=latest[2],
-                                                                to_device=device, to_port=port))
-            self._placed[mac] = (row_id, device, port)
+                moved.append({"mac": mac, "at": at, "from_device": latest[1], "from_port": latest[2], "to_device": device, "to_port": port})
+        table = schema.placements
+        if new:
+            ids = connection.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), new).scalars().all()
+            self._placed.update((row["mac"], (row_id, row["device"], row["port"])) for row, row_id in zip(new, ids))
+        if moved:
+            connection.execute(schema.moves.insert(), moved)
         if still:
-            table = schema.placements
             connection.execute(update(table).where(table.c.id == bindparam("row_id")).values(last_seen=bindparam("seen")), still)
 
     def record_rates(self, snapshot: Snapshot) -> None:
