@@ -9,9 +9,9 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
+from portmap.core.rollups import Retention
 from portmap.core.snapshot import Frame, Snapshot
 from portmap.engine.store.store import Store
-from portmap.core.rollups import Retention
 from portmap.engine.store.writer import HistoryWriter
 from portmap.engine.watch import Unanswered, WatchSettings, watch
 from portmap.errors import PortmapError
@@ -87,15 +87,15 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
     unanswered = Unanswered()
     hangup = hangup or asyncio.Event()
     polling = asyncio.ensure_future(watch(devices, settings, keep, unanswered=unanswered))
+    hung_up = asyncio.ensure_future(hangup.wait())
     try:
         while True:
-            hung_up = asyncio.ensure_future(hangup.wait())
             await asyncio.wait({polling, hung_up}, return_when=asyncio.FIRST_COMPLETED)
             if polling.done():
-                hung_up.cancel()
                 polling.result()
                 break
             hangup.clear()
+            hung_up = asyncio.ensure_future(hangup.wait())
             try:
                 if reload is None:
                     raise PortmapError("no inventory to read again")
@@ -108,6 +108,7 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
             log.warning("inventory reloaded: %d devices", len(devices))
             polling = asyncio.ensure_future(watch(devices, settings, keep, unanswered=unanswered))
     finally:
+        hung_up.cancel()
         polling.cancel()
         await asyncio.gather(polling, return_exceptions=True)
         if writing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, literal, select, update
@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from portmap.core.incidents import RECUR_WITHIN_S, Incident, Occurrence
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import FIGURES, Retention, Rollup, RolledUp
+from portmap.core.samples import InterfaceInfo
 from portmap.core.snapshot import PortKey, Snapshot
 from portmap.engine.store import schema
 from portmap.engine.store.store import Store
@@ -49,10 +50,8 @@ class HistoryWriter:
 
     def record_neighbourhood(self, neighbourhood: Neighbourhood, at: float) -> None:
         """One reading of every device's tables: sightings, placements (and moves), IPs, links."""
-        names = {port: info.if_name or info.if_descr for port, info in neighbourhood.interfaces.items()}
-
         def port_name(device: str, if_index: int | None) -> str:
-            return names.get((device, if_index), f"ifIndex {if_index}") if if_index is not None else "(no interface)"
+            return stored_name(neighbourhood.interfaces, (device, if_index)) if if_index is not None else "(no interface)"
 
         hosts = list(neighbourhood.hosts.values())
         sightings = [{"mac": h.mac, "vlan": s.vlan or 0, "device": s.device, "port": port_name(s.device, s.if_index),
@@ -108,10 +107,7 @@ class HistoryWriter:
     def _write_minutes(self, rows: Sequence[RolledUp], snapshot: Snapshot) -> None:
         if not rows:
             return
-        names = snapshot.interfaces
-        records = [{"device": r.device, "port": (names[(r.device, r.if_index)].if_name or names[(r.device, r.if_index)].if_descr)
-                    if (r.device, r.if_index) in names else f"ifIndex {r.if_index}",
-                    "period_start": r.period_start, "if_index": r.if_index, "polls": r.polls,
+        records = [{"device": r.device, "port": stored_name(snapshot.interfaces, (r.device, r.if_index)), "period_start": r.period_start, "if_index": r.if_index, "polls": r.polls,
                     **{f"{figure}_avg": _number(avg) for figure, avg in zip(FIGURES, r.averages)},
                     **{f"{figure}_max": _number(high) for figure, high in zip(FIGURES, r.highest)}} for r in rows]
         hour = max(r.period_start for r in rows) // HOUR_S * HOUR_S
@@ -133,8 +129,7 @@ class HistoryWriter:
 
     def _write_incident(self, connection: Connection, incident: Incident, snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> None:
         table = schema.incidents
-        info = snapshot.interfaces.get(incident.port)
-        port = (info.if_name or info.if_descr) if info else f"ifIndex {incident.port[1]}"
+        port = stored_name(snapshot.interfaces, incident.port)
         key = (incident.port[0], port, incident.start)
         occurrences = [_occurrence(o) for o in incident.occurrences]
         row_id = self._incident_rows.get(key)
@@ -175,11 +170,15 @@ def _hosts(neighbourhood: Neighbourhood | None, port: PortKey) -> list[Row]:
     return [{"mac": h.mac, "ips": list(h.ips), "name": neighbourhood.name_of(h) if neighbourhood else None} for h in hosts]
 
 
+def stored_name(interfaces: Mapping[PortKey, InterfaceInfo], port: PortKey) -> str:
+    """A port as the store keeps it: its name (ifName, else ifDescr), which outlives a renumbering."""
+    info = interfaces.get(port)
+    return (info.if_name or info.if_descr) if info else f"ifIndex {port[1]}"
+
+
 def _path(snapshot: Snapshot, entry: PortKey) -> list[str]:
     """The ports the incident's flood crosses now, in order along its way."""
-    names = snapshot.interfaces
-    return [f"{p.key[0]} {names[p.key].if_name if p.key in names else p.key[1]}"
-            for p in snapshot.ports.flagged if p.same_incident_as == entry]
+    return [f"{p.key[0]} {stored_name(snapshot.interfaces, p.key)}" for p in snapshot.ports.flagged if p.same_incident_as == entry]
 
 
 def _upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed: Sequence[str]) -> None:
