@@ -214,6 +214,8 @@ def build_parser() -> argparse.ArgumentParser:
     topology = _command(commands, "map", "the topology: devices joined by the links LLDP and CDP show", json_help="the same as --format json")
     topology.add_argument("--format", choices=FORMATS, default="json")
     topology.add_argument("--hosts", action="store_true", help="with the hosts on their edge ports")
+    topology.add_argument("--at", type=_when, metavar="WHEN", help="as the history store kept it then (no SNMP is sent)")
+    _store_option(topology)
 
     inventory = commands.add_parser("inventory", help="inventory tools")
     inventory_commands = inventory.add_subparsers(dest="inventory_command", required=True, metavar="TOOL")
@@ -266,9 +268,12 @@ def run(argv: Sequence[str] | None = None) -> int:
     from portmap.cli import commands as run_commands
 
     if command == "map":
-        from portmap.cli.map_cmd import run_map
+        from portmap.cli.map_cmd import run_map, run_map_at
 
-        return _run(run_map(devices, inventory.devices, "json" if as_json else args.format, args.hosts))
+        fmt = "json" if as_json else args.format
+        if args.at is not None:
+            return run_map_at(inventory.devices, fmt, args.hosts, args.at, args.store or str(default_store_path()))
+        return _run(run_map(devices, inventory.devices, fmt, args.hosts))
     if command == "find":
         from portmap.cli.find_cmd import run_find
 

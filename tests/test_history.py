@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import datetime
 import signal
 import sqlite3
 import sys
@@ -107,6 +108,13 @@ async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(t
         assert (move["from_device"], move["from_port"], move["to_device"], move["to_port"]) == ("acc1", "Gi1/0/6", "acc2", "Gi1/0/5")
         assert moved_at <= move["at"] <= moved_at + 4 and doc["placements"][0]["last_seen"] < move["at"] <= doc["placements"][1]["first_seen"]
         assert [(b["ip"], b["mac"]) for b in doc["ips"]] == [("10.0.0.22", WEB2)]
+        for at, where in ((moved_at - 1, "acc1 Gi1/0/6"), (move["at"] + 0.5, "acc2 Gi1/0/5")):  # the map as it was then
+            code, out, _ = await portmap("map", "--at", datetime.fromtimestamp(at).isoformat(), "--hosts", "--json",
+                                         "--inventory", inventory, "--store", store)
+            graph = json.loads(out)
+            assert code == 0 and {l["label"] for l in graph["links"] if WEB2 in (l["source"], l["target"])} == {where}, out
+            assert {l["label"] for l in graph["links"]} >= {
+                "acc1 Te1/1/1 - core1 Te1/1/1", "acc2 Te1/1/1 - core1 Te1/1/2", "core1 Te1/1/4 - rtr1 ge-0/0/0"}
         code, out, _ = await portmap("history", "10.0.0.22", "--store", store)
         assert code == 0 and out.startswith(f"{WEB2}  vendor -  10.0.0.22") and "  moved at " in out, out
 

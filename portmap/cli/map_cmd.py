@@ -6,6 +6,9 @@ import sys
 from collections.abc import Sequence
 
 from portmap.core.neighbourhood import topology
+from portmap.core.topology import topology_at
+from portmap.engine.store import queries
+from portmap.engine.store.store import Store
 from portmap.engine.tables import read_once, roles_of
 from portmap.inventory.model import Device
 from portmap.present.map import not_read_lines, render
@@ -19,3 +22,16 @@ async def run_map(devices: Sequence[Device], inventoried: Sequence[Device], fmt:
     for line in not_read_lines(tables, errors):
         print(line, file=sys.stderr)
     return 1 if errors else 0
+
+
+def run_map_at(inventoried: Sequence[Device], fmt: str, with_hosts: bool, at: float, location: str) -> int:
+    """The links (and hosts) as the history store kept them at a moment; no SNMP is sent."""
+    store = Store(location)
+    try:
+        with store.transaction() as connection:
+            links = queries.links_at(connection, at)
+            placed, ips = queries.placed_at(connection, at) if with_hosts else ([], {})
+    finally:
+        store.close()
+    print(render(topology_at(roles_of(inventoried), links, placed, ips), fmt))
+    return 0

@@ -38,6 +38,16 @@ class Binding:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    device_a: str
+    port_a: str
+    device_b: str
+    port_b: str
+    first_seen: float
+    last_seen: float
+
+
+@dataclass(frozen=True, slots=True)
 class StoredIncident:
     id: int
     device: str

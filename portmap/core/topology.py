@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import networkx as nx
 
+from portmap.core.history import Link, Placement
 from portmap.core.placement import HostLocation
 from portmap.core.tables import Neighbor, neighbor_device
 
@@ -42,6 +43,23 @@ def build_topology(
         switch, if_index = host.port
         graph.add_node(host.mac, kind="host", ips=",".join(host.ips))
         graph.add_edge(host.mac, switch, label=f"{switch} {port_names.get(host.port, str(if_index))}")
+    return graph
+
+
+def topology_at(roles: Mapping[str, Sequence[str]], links: Iterable[Link], placements: Iterable[Placement] = (),
+                ips: Mapping[str, Sequence[str]] | None = None) -> nx.Graph:
+    """The graph build_topology draws, from what the history store kept of one moment: the links
+    and the hosts' edge ports then (`ips`: each host's IPs then)."""
+    graph = nx.Graph()
+    for name, device_roles in roles.items():
+        graph.add_node(name, kind="device", roles=",".join(sorted(device_roles)))
+    for link in links:
+        ports = {link.device_a: link.port_a, link.device_b: link.port_b}
+        graph.add_edge(link.device_a, link.device_b, ports=ports,
+                       label=" - ".join(f"{end} {ports[end]}" for end in sorted(ports)))
+    for placement in placements:
+        graph.add_node(placement.mac, kind="host", ips=",".join((ips or {}).get(placement.mac, ())))
+        graph.add_edge(placement.mac, placement.device, label=f"{placement.device} {placement.port}")
     return graph
 
 

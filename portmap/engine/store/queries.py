@@ -6,7 +6,7 @@ import json
 
 from sqlalchemy import Connection, or_, select
 
-from portmap.core.history import Binding, HostHistory, Move, Placement, StoredIncident
+from portmap.core.history import Binding, HostHistory, Link, Move, Placement, StoredIncident
 from portmap.core.search import normalise_ip, normalise_mac
 from portmap.engine.store import schema
 
@@ -46,6 +46,31 @@ def on_port(connection: Connection, device: str, port: str, since: float, until:
         table.c.device == device, table.c.port == port, table.c.last_seen >= since, table.c.first_seen <= until)
         .order_by(table.c.first_seen))
     return [Placement(r.mac, r.device, r.port, r.vlan, r.reason, r.first_seen, r.last_seen) for r in rows]
+
+
+SEEN_WITHIN_S = 180.0
+"""A link or a placement counts as there at a moment within this long after it was last seen:
+the tables are read every minute by default, so its last sighting can be that old."""
+
+
+def links_at(connection: Connection, at: float) -> list[Link]:
+    table = schema.links
+    return [Link(r.device_a, r.port_a, r.device_b, r.port_b, r.first_seen, r.last_seen) for r in connection.execute(
+        select(table).where(table.c.first_seen <= at, table.c.last_seen >= at - SEEN_WITHIN_S))]
+
+
+def placed_at(connection: Connection, at: float) -> tuple[list[Placement], dict[str, list[str]]]:
+    """Each host's edge port at a moment, and its IPs then."""
+    table, bindings = schema.placements, schema.ip_bindings
+    latest: dict[str, Placement] = {}  # a host that moved shortly before: its new port, not both
+    for r in connection.execute(select(table).where(table.c.first_seen <= at, table.c.last_seen >= at - SEEN_WITHIN_S)
+                                .order_by(table.c.first_seen)):
+        latest[r.mac] = Placement(r.mac, r.device, r.port, r.vlan, r.reason, r.first_seen, r.last_seen)
+    placed = list(latest.values())
+    ips: dict[str, list[str]] = {}
+    for row in connection.execute(select(bindings).where(bindings.c.first_seen <= at, bindings.c.last_seen >= at - SEEN_WITHIN_S)):
+        ips.setdefault(row.mac, []).append(row.ip)
+    return placed, ips
 
 
 def incidents(connection: Connection, since: float, until: float, open_only: bool = False,
