@@ -127,6 +127,11 @@ async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(t
         lines = out.splitlines()
         assert code == 0 and lines[0] == "acc1 Gi1/0/5:" and lines[1].startswith(f"  {WEB1}  vlan 1  from "), out
         assert "small-packet flood" in lines[2] and "crossed acc1 Te1/1/1, core1 Te1/1/1" in lines[2], out
+        assert lines[3].startswith("  rates kept: ") and " minute  in " in lines[-1], out
+        code, out, _ = await portmap("history", "acc1", "Gi1/0/5", "--store", store, "--json")
+        rates = json.loads(out)["rates"]  # per minute: the first run's stop wrote the minute in progress
+        assert rates and all(r["period_s"] == 60 and r["polls"] >= 1 for r in rates)
+        assert max(r["highest"]["in_pps"] for r in rates) > 30_000 and rates[0]["averages"]["util_pct"] is not None
 
         code, out, _ = await portmap("incidents", "--store", store, "--json")
         incident = entered_at_web1(json.loads(out)["incidents"])

@@ -18,11 +18,12 @@ def run_history(location: str, what: list[str], since: float, until: float, as_j
                 device, port = what
                 placed = queries.on_port(connection, device, port, since, until)
                 incidents = queries.incidents(connection, since, until, device=device, port=port)
+                rates = queries.port_rates(connection, device, port, since, until)
                 if as_json:
-                    print(json.dumps(port_json(device, port, placed, incidents), indent=2))
+                    print(json.dumps(port_json(device, port, placed, incidents, rates), indent=2))
                 else:
-                    print("\n".join(port_lines(device, port, placed, incidents)))
-                return 0 if placed or incidents else 1
+                    print("\n".join(port_lines(device, port, placed, incidents, rates)))
+                return 0 if placed or incidents or rates else 1
             macs = queries.macs_named(connection, what[0])
             history = queries.host_history(connection, macs, since, until)
     finally:

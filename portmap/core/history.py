@@ -65,6 +65,18 @@ class StoredIncident:
 
 
 @dataclass(frozen=True, slots=True)
+class PortPeriod:
+    """A port's rates over one period (a minute or an hour): polls, and each figure's average and
+    highest (core/rollups.FIGURES' names as keys; None where not measured)."""
+
+    period_start: float
+    period_s: float
+    polls: int
+    averages: dict[str, float | None]
+    highest: dict[str, float | None]
+
+
+@dataclass(frozen=True, slots=True)
 class HostHistory:
     """Everything the store knows of the MACs a query names."""
 

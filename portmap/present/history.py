@@ -6,7 +6,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from portmap.core.history import HostHistory, Placement, StoredIncident
+from portmap.core.history import HostHistory, Placement, PortPeriod, StoredIncident
 from portmap.present import numbers as fmt
 from portmap.present.incidents import ago
 from portmap.present.text import plural, shown
@@ -38,15 +38,33 @@ def host_json(history: HostHistory) -> dict[str, object]:
             "moves": [asdict(m) for m in history.moves], "ips": [asdict(b) for b in history.bindings]}
 
 
-def port_lines(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident]) -> list[str]:
+RATE_LINES = 10
+"""Periods of a port's rates written as text (the last ones); --json has them all."""
+
+
+def port_lines(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident],
+               rates: Sequence[PortPeriod] = ()) -> list[str]:
     lines = [f"{device} {shown(port)}:"]
     lines += [f"  {p.mac}  vlan {p.vlan}  {_stretch(p)}" for p in placed] or ["  no host placed on it in that time"]
     lines += [f"  {incident_text(i)}" for i in incidents]
+    if rates:
+        busiest = max(rates, key=lambda p: p.highest["in_pps"] or 0.0)
+        lines.append(f"  rates kept: {len(rates)} {plural(len(rates), 'period')} from {moment(rates[0].period_start)}; "
+                     f"busiest in {moment(busiest.period_start)}: {_rates_text(busiest)}")
+        lines += [f"  {moment(p.period_start)}  {'hour  ' if p.period_s > 60 else 'minute'}  {_rates_text(p)}" for p in rates[-RATE_LINES:]]
     return lines
 
 
-def port_json(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident]) -> dict[str, object]:
-    return {"device": device, "port": port, "hosts": [asdict(p) for p in placed], "incidents": [incident_json(i) for i in incidents]}
+def _rates_text(period: PortPeriod) -> str:
+    avg, high = period.averages, period.highest
+    return (f"in {fmt.si(avg['in_pps'])} pps (highest {fmt.si(high['in_pps'])}), out {fmt.si(avg['out_pps'])} pps, "
+            f"{fmt.bps(avg['in_bps'])} in, {fmt.bps(avg['out_bps'])} out, errors+discards {fmt.si(avg['trouble_ps'])}/s")
+
+
+def port_json(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident],
+              rates: Sequence[PortPeriod] = ()) -> dict[str, object]:
+    return {"device": device, "port": port, "hosts": [asdict(p) for p in placed], "incidents": [incident_json(i) for i in incidents],
+            "rates": [asdict(p) for p in rates]}
 
 
 def incident_text(incident: StoredIncident) -> str:

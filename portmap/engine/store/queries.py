@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import Connection, Table, or_, select
 
-from portmap.core.history import Binding, HostHistory, Link, Move, Placement, StoredIncident
+from portmap.core.history import Binding, HostHistory, Link, Move, Placement, PortPeriod, StoredIncident
+from portmap.core.rollups import FIGURES
 from portmap.core.search import normalise_ip, normalise_mac
 from portmap.engine.store import schema
 
@@ -46,6 +47,20 @@ def on_port(connection: Connection, device: str, port: str, since: float, until:
         table.c.device == device, table.c.port == port, table.c.last_seen >= since, table.c.first_seen <= until)
         .order_by(table.c.first_seen))
     return [Placement(r.mac, r.device, r.port, r.vlan, r.reason, r.first_seen, r.last_seen) for r in rows]
+
+
+def port_rates(connection: Connection, device: str, port: str, since: float, until: float) -> list[PortPeriod]:
+    """A port's rates per minute where minutes are kept, per hour before them, oldest first."""
+
+    def periods(table: Table, period_s: float) -> list[PortPeriod]:
+        where = (table.c.device == device, table.c.port == port, table.c.period_start >= since, table.c.period_start <= until)
+        return [PortPeriod(row.period_start, period_s, row.polls, {figure: getattr(row, f"{figure}_avg") for figure in FIGURES},
+                           {figure: getattr(row, f"{figure}_max") for figure in FIGURES})
+                for row in connection.execute(select(table).where(*where).order_by(table.c.period_start))]
+
+    minutes = periods(schema.port_minutes, 60.0)
+    minutes_from = minutes[0].period_start if minutes else float("inf")
+    return [hour for hour in periods(schema.port_hours, 3600.0) if hour.period_start + 3600.0 <= minutes_from] + minutes
 
 
 SEEN_WITHIN_S = 180.0
