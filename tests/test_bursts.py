@@ -79,8 +79,9 @@ async def test_demo_bursts_are_each_flagged_on_the_printers_port_one_incident_ke
         # floor): the next poll reads the rest; its frame comes when that poll ends, a few tenths
         # of a second after its tick, more on a machine that runs other tests beside this one
         seen = [f for f in frames if start < f["taken_at"] <= start + INTERVAL_S + 1.5 and f["ports"][0]["flagged"]]
-        around = [(round(f["taken_at"] - wall_zero, 1), f["ports"][0]["if_name"], f["ports"][0]["in_pps"], f["ports"][0]["flagged"])
-                  for f in frames if start - INTERVAL_S < f["taken_at"] <= start + 2 * INTERVAL_S + 1.5]
+        around = [(round(f["taken_at"] - wall_zero, 1), f["ports"][0]["if_name"], f["ports"][0]["in_pps"], f["ports"][0]["flagged"],
+                   [(p["in_pps"], p["rate_status"], p["note"]) for p in f["ports"] if [p["device"], p["if_index"]] == PRINTER],
+                   f["devices_answered"]) for f in frames if start - INTERVAL_S < f["taken_at"] <= start + 2 * INTERVAL_S + 1.5]
         assert seen, f"the burst at {start - wall_zero:.0f}s was not flagged within one interval: {around}"
         first_port = seen[0]["ports"][0]
         assert [first_port["device"], first_port["if_index"]] == PRINTER and "small-packet flood" in first_port["flag_kinds"]
