@@ -13,12 +13,11 @@ import sys
 import time
 
 from alembic import command
-from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from portmap.demo.lab import SimulatedNetwork
-from portmap.engine.store.store import MIGRATIONS, Store
+from portmap.engine.store.store import Store, migrations
 from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
 from portmap.demo.inventory import demo_inventory
@@ -44,19 +43,14 @@ def entered_at_web1(incidents: list[dict]) -> dict:
 
 
 def head_revision() -> str:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    return str(ScriptDirectory.from_config(config).get_current_head())
+    return str(ScriptDirectory.from_config(migrations()).get_current_head())
 
 
 def test_a_store_of_an_earlier_schema_is_migrated_forward_with_its_rows(tmp_path):
     path = tmp_path / "old.sqlite"
     engine = create_engine(f"sqlite:///{path}")
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0001")  # as the first release left it
+        command.upgrade(migrations(connection), "0001")  # as the first release left it
         connection.exec_driver_sql("INSERT INTO moves (mac, at, from_device, from_port, to_device, to_port) "
                                    "VALUES ('52:54:00:12:34:57', 1.0, 'acc1', 'Gi1/0/6', 'acc2', 'Gi1/0/5')")
     engine.dispose()

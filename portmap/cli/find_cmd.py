@@ -43,8 +43,5 @@ def last_places(location: str, query: str) -> HostHistory | str:
         store = Store(location)
     except StoreError as error:
         return str(error)
-    try:
-        with store.transaction() as connection:
-            return queries.host_history(connection, queries.macs_named(connection, query), 0.0, float("inf"))
-    finally:
-        store.close()
+    with store, store.transaction() as connection:
+        return queries.host_history(connection, queries.macs_named(connection, query), 0.0, float("inf"))

@@ -11,23 +11,10 @@ from portmap.present.history import host_json, host_lines, incident_json, incide
 
 def run_history(location: str, what: list[str], since: float, until: float, as_json: bool) -> int:
     """`what`: a MAC, IP or host name; or a device and one of its ports. Exit 1 when nothing is kept."""
-    store = Store(location)
-    try:
-        with store.transaction() as connection:
-            if len(what) == 2:
-                device, port = what
-                placed = queries.on_port(connection, device, port, since, until)
-                incidents = queries.incidents(connection, since, until, device=device, port=port)
-                rates = queries.port_rates(connection, device, port, since, until)
-                if as_json:
-                    print(json.dumps(port_json(device, port, placed, incidents, rates), indent=2))
-                else:
-                    print("\n".join(port_lines(device, port, placed, incidents, rates)))
-                return 0 if placed or incidents or rates else 1
-            macs = queries.macs_named(connection, what[0])
-            history = queries.host_history(connection, macs, since, until)
-    finally:
-        store.close()
+    if len(what) == 2:
+        return _port_history(location, what[0], what[1], since, until, as_json)
+    with Store(location) as store, store.transaction() as connection:
+        history = queries.host_history(connection, queries.macs_named(connection, what[0]), since, until)
     if as_json:
         print(json.dumps(host_json(history), indent=2))
     else:
@@ -35,13 +22,22 @@ def run_history(location: str, what: list[str], since: float, until: float, as_j
     return 0 if history.placements or history.bindings else 1
 
 
+def _port_history(location: str, device: str, port: str, since: float, until: float, as_json: bool) -> int:
+    """Who was on a port, its incidents and its rates."""
+    with Store(location) as store, store.transaction() as connection:
+        placed = queries.on_port(connection, device, port, since, until)
+        incidents = queries.incidents(connection, since, until, device=device, port=port)
+        rates = queries.port_rates(connection, device, port, since, until)
+    if as_json:
+        print(json.dumps(port_json(device, port, placed, incidents, rates), indent=2))
+    else:
+        print("\n".join(port_lines(device, port, placed, incidents, rates)))
+    return 0 if placed or incidents or rates else 1
+
+
 def run_incidents(location: str, since: float, until: float, open_only: bool, as_json: bool) -> int:
-    store = Store(location)
-    try:
-        with store.transaction() as connection:
-            found = queries.incidents(connection, since, until, open_only)
-    finally:
-        store.close()
+    with Store(location) as store, store.transaction() as connection:
+        found = queries.incidents(connection, since, until, open_only)
     if as_json:
         print(json.dumps({"incidents": [incident_json(i) for i in found]}, indent=2))
     else:

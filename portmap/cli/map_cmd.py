@@ -26,12 +26,8 @@ async def run_map(devices: Sequence[Device], inventoried: Sequence[Device], fmt:
 
 def run_map_at(inventoried: Sequence[Device], fmt: str, with_hosts: bool, at: float, location: str) -> int:
     """The links (and hosts) as the history store kept them at a moment; no SNMP is sent."""
-    store = Store(location)
-    try:
-        with store.transaction() as connection:
-            links = queries.links_at(connection, at)
-            placed, ips = queries.placed_at(connection, at) if with_hosts else ([], {})
-    finally:
-        store.close()
+    with Store(location) as store, store.transaction() as connection:
+        links = queries.links_at(connection, at)
+        placed, ips = queries.placed_at(connection, at) if with_hosts else ([], {})
     print(render(topology_at(roles_of(inventoried), links, placed, ips), fmt))
     return 0

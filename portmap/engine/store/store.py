@@ -38,6 +38,14 @@ def _sqlite_file(path: Path) -> None:
         raise StoreError(f"{path}: cannot create the history store: {error.strerror}") from None
 
 
+def migrations(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for the store's revisions, run on `connection` (see migrations/env.py)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
 class Store:
     """A history store, open. `writer`: this process writes it (one writer per SQLite file)."""
 
@@ -80,15 +88,18 @@ class Store:
 
     @staticmethod
     def _migrate(connection: Connection) -> None:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(migrations(connection), "head")
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def close(self) -> None:
         self.engine.dispose()

@@ -181,6 +181,11 @@ def _path(snapshot: Snapshot, entry: PortKey) -> list[str]:
     return [f"{p.key[0]} {stored_name(snapshot.interfaces, p.key)}" for p in snapshot.ports.flagged if p.same_incident_as == entry]
 
 
+def _insert(connection: Connection, table: Table) -> Any:
+    """An INSERT with ON CONFLICT, in the connection's dialect (SQLite's and PostgreSQL's share its form)."""
+    return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 def _upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed: Sequence[str]) -> None:
     """Insert the rows; a row whose primary key is there already gets the `refreshed` columns
     (rows repeating a key within the batch: the last one)."""
@@ -188,7 +193,7 @@ def _upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed
     rows = list({tuple(row[key] for key in keys): row for row in rows}.values())
     if not rows:
         return
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = _insert(connection, table)
     statement = insert.on_conflict_do_update(index_elements=keys, set_={c: getattr(insert.excluded, c) for c in refreshed})
     connection.execute(statement, rows)
 
@@ -200,7 +205,7 @@ def _number(value: float) -> float | None:
 def _merge_rates(connection: Connection, table: Table, rows: list[Row]) -> None:
     """Insert per-period rows; a period written already (a restart within it) is merged: polls
     added, averages weighted by polls, the highest kept."""
-    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+    insert = _insert(connection, table)
     mine, theirs = table.c, insert.excluded
     polls = mine.polls + theirs.polls
     merged: dict[str, Any] = {"polls": polls, "if_index": theirs.if_index}
