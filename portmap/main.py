@@ -49,8 +49,9 @@ def _inventory_location(explicit: str | None) -> str:
     return explicit or os.environ.get("PORTMAP_INVENTORY") or DEFAULT_INVENTORY
 
 
-def _devices(inventory: Inventory, names: Sequence[str] | None, tags: Sequence[str] | None) -> tuple[Device, ...]:
+def _devices(inventory: Inventory, args: argparse.Namespace) -> tuple[Device, ...]:
     """The devices named (--device) and those bearing a tag (--tag); every device if neither is given."""
+    names, tags = getattr(args, "device", None), getattr(args, "tag", None)
     known = {d.name for d in inventory.devices}
     unknown = [n for n in names or () if n not in known]
     if unknown:
@@ -263,7 +264,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             raise UsageError("history: give a MAC, an IP or a host name, or a device and a port")
         return run_history(location, args.what, since, until, args.json)
     inventory = _load(args)
-    devices = _devices(inventory, getattr(args, "device", None), getattr(args, "tag", None))
+    devices = _devices(inventory, args)
     as_json = getattr(args, "json", False)
     from portmap.cli import commands as run_commands
 
@@ -287,12 +288,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _run(run_tables(devices, inventory.devices, as_json))
     if command == "inventory":
         return _run(run_commands.run_inventory_check(devices, as_json))
-    devices, settings = _watching_from(args, inventory)
+    settings = _settings(args, inventory)
     if command == "run":
         from portmap.cli.run_cmd import run_headless
 
         def reload() -> tuple[tuple[Device, ...], WatchSettings]:
-            return _watching_from(args, _load(args))
+            again = _load(args)
+            return _devices(again, args), _settings(args, again)
 
         hangup = asyncio.Event()
         return _run(run_headless(devices, settings, args.store or str(default_store_path()), reload, hangup, inventory.retention),
@@ -314,12 +316,11 @@ def _load(args: argparse.Namespace) -> Inventory:
     return inventory
 
 
-def _watching_from(args: argparse.Namespace, inventory: Inventory) -> tuple[tuple[Device, ...], WatchSettings]:
-    """The devices a polling command watches, and how."""
-    settings = WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
-                             getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
-                             inventory.devices)
-    return _devices(inventory, getattr(args, "device", None), getattr(args, "tag", None)), settings
+def _settings(args: argparse.Namespace, inventory: Inventory) -> WatchSettings:
+    """How a polling command watches its devices."""
+    return WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
+                         getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
+                         inventory.devices)
 
 
 DEMO_INVENTORY = Path("inventory/demo.yaml")

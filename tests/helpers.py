@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
+import signal
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +73,14 @@ def v3_device(name: str, port: int, user: str, auth: str, priv: str, timeout_s: 
         auth_protocol="sha256", auth_password=Secret(auth), priv_protocol="aes128", priv_password=Secret(priv),
     )
     return Device(name, "127.0.0.1", port, frozenset({"switch"}), snmp, timeout_s, 0)
+
+
+async def portmap_run_for(seconds: float, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """`portmap ARGS` (a `run`) stopped with SIGTERM after `seconds`: its exit code, and what it
+    wrote (its log)."""
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", *args, cwd=REPO, env={**os.environ, **(env or {})},
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    await asyncio.sleep(seconds)
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    return process.returncode or 0, out.decode() + err.decode()

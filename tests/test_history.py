@@ -21,7 +21,7 @@ from portmap.engine.store.store import Store, migrations
 from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
 from portmap.demo.inventory import demo_inventory
-from tests.helpers import REPO, TIMING
+from tests.helpers import REPO, TIMING, portmap_run_for
 
 WEB1, WEB2 = "52:54:00:12:34:56", "52:54:00:12:34:57"
 FLOOD_AFTER_S = 6.0
@@ -61,16 +61,6 @@ def test_a_store_of_an_earlier_schema_is_migrated_forward_with_its_rows(tmp_path
         assert connection.execute("SELECT count(*) FROM port_minutes").fetchone() == (0,)
 
 
-async def run_for(seconds: float, *args: str) -> tuple[int, str]:
-    """`portmap run` stopped with SIGTERM after `seconds`: its exit code and log."""
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", "run", *args, cwd=REPO,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    await asyncio.sleep(seconds)
-    process.send_signal(signal.SIGTERM)
-    _, err = await asyncio.wait_for(process.communicate(), 20)
-    return process.returncode or 0, err.decode()
-
-
 @TIMING  # its moments (a move between polls, a flood's start) are measured
 async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(tmp_path):
     network = on_free_ports(default_network(flood_after_s=FLOOD_AFTER_S))
@@ -81,7 +71,7 @@ async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(t
         inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
         store = str(tmp_path / "history.sqlite")
         common = ("--inventory", inventory, "--store", store, "--interval", "1", "--tables-every", "2", "--no-dns")
-        first = asyncio.ensure_future(run_for(FLOOD_AFTER_S + 6, *common))
+        first = asyncio.ensure_future(portmap_run_for(FLOOD_AFTER_S + 6, "run", *common))
         await asyncio.sleep(3)
         code, out, err = await portmap("run", *common)  # a second writer
         assert (code, out) == (2, "") and err.startswith(f"portmap: {store}: another portmap (pid ") and \
@@ -134,7 +124,7 @@ async def test_a_move_the_floods_incident_and_a_restart_are_kept_and_read_back(t
         assert flood_at < incident["start"] <= flood_at + 3  # the end of the first poll that saw it
 
         # a restart during the flood continues the open incident: one row, its start kept
-        code, log = await run_for(4, *common)
+        code, log = await portmap_run_for(4, "run", *common)
         assert code == 128 + signal.SIGTERM, log
         code, out, _ = await portmap("incidents", "--store", store, "--json", "--open")
         again = entered_at_web1(json.loads(out)["incidents"])

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import sys
 from dataclasses import replace
-from pathlib import Path
 
 from portmap.demo.lab import SimulatedNetwork
 from portmap.inventory import load_inventory
 from tests.conftest import scenario_network
-from tests.helpers import REPO, free_udp_ports
+from tests.helpers import REPO, free_udp_ports, portmap_run_for
 
 MARKERS = {
     "community": "PMSECRET-community-5d1e",
@@ -31,17 +29,6 @@ async def run_cli(*args: str, env: dict[str, str]) -> tuple[int, str]:
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     return process.returncode, out.decode() + err.decode()
-
-
-async def run_for_seconds(seconds: float, inventory: Path, env: dict[str, str]) -> str:
-    """`portmap run` (it keeps history in the test's own store) for a while, stopped with SIGTERM: its log."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "portmap", "--log-level", "debug", "--inventory", str(inventory), "run", "--interval", "1",
-        "--tables-every", "1", cwd=REPO, env={**os.environ, **env}, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    await asyncio.sleep(seconds)
-    process.send_signal(signal.SIGTERM)
-    out, err = await asyncio.wait_for(process.communicate(), 30)
-    return out.decode() + err.decode()
 
 
 async def test_no_secret_appears_anywhere(tmp_path):
@@ -78,7 +65,8 @@ devices:
             await run_cli("--log-level", "debug", "--inventory", str(inventory), "top", "--interval", "1", env=env),
             await run_cli("--log-level", "debug", "--inventory", str(inventory), "inventory", "check", env=env),
         ]
-        run = await run_for_seconds(3, inventory, env)
+        _, run = await portmap_run_for(3, "--log-level", "debug", "--inventory", str(inventory), "run", "--interval", "1",
+                                       "--tables-every", "1", env=env)  # it keeps history in the test's own store
     finally:
         simulator.stop()
     assert "DEBUG" in run and not [name for name, marker in MARKERS.items() if marker in run], run

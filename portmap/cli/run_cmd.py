@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
+from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import Retention
 from portmap.core.snapshot import Frame, Snapshot
 from portmap.engine.store.store import Store
@@ -62,8 +63,8 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
     store = Store(store_location, writer=True)
     writer = HistoryWriter(store, retention)
     events = RunLog(settings.interval_s)
-    recorded: list[object] = [None]
-    last: list[Snapshot | None] = [None]
+    recorded: Neighbourhood | None = None
+    last: Snapshot | None = None
     writing: set[asyncio.Future[None]] = set()
     log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, store_location)
 
@@ -75,14 +76,15 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
         await asyncio.shield(task)
 
     async def keep(frame: Frame) -> None:
+        nonlocal recorded, last
         events.frame(frame)
         neighbourhood = frame.neighbourhood
-        if neighbourhood is not None and neighbourhood is not recorded[0]:  # the tables were read again
+        if neighbourhood is not None and neighbourhood is not recorded:  # the tables were read again
             await write(writer.record_neighbourhood, neighbourhood, frame.snapshot.taken_at)
-            recorded[0] = neighbourhood
+            recorded = neighbourhood
         await write(writer.record_incidents, frame.snapshot, neighbourhood)
         await write(writer.record_rates, frame.snapshot)
-        last[0] = frame.snapshot
+        last = frame.snapshot
 
     unanswered = Unanswered()
     hangup = hangup or asyncio.Event()
@@ -113,6 +115,6 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
         await asyncio.gather(polling, return_exceptions=True)
         if writing:
             await asyncio.wait(writing)
-        writer.flush_rates(last[0])  # the minute in progress, as it stands
+        writer.flush_rates(last)  # the minute in progress, as it stands
         store.close()
     return unanswered.exit_status

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 
 from portmap.core.flags import RankedPort
+from portmap.core.incidents import Occurrence
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rates import RateStatus
 from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
@@ -131,12 +132,17 @@ def _neighbor_json(neighbourhood: Neighbourhood | None, key: PortKey) -> dict[st
     return None if neighbor is None else {"device": neighbor.remote_sysname, "port": neighbor.remote_port}
 
 
-def port_json(snapshot: Snapshot, ranked: RankedPort, neighbourhood: Neighbourhood | None) -> dict[str, object]:
-    """One ranked port as `top --json` lists it."""
+def occurrences_by_port(snapshot: Snapshot) -> dict[PortKey, tuple[Occurrence, ...]]:
+    """Each incident's occurrences by its entry port, looked up once a document, not once a port."""
+    return {incident.port: incident.occurrences for incident in snapshot.incidents}
+
+
+def port_json(snapshot: Snapshot, ranked: RankedPort, neighbourhood: Neighbourhood | None,
+              occurrences: dict[PortKey, tuple[Occurrence, ...]]) -> dict[str, object]:
+    """One ranked port as `top --json` lists it (`occurrences`: occurrences_by_port's)."""
     rates, key = ranked.rates, ranked.key
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
-    occurrences = next((incident.occurrences for incident in snapshot.incidents if incident.port == key), ())
     return {
         "device": rates.device,
         "if_index": rates.if_index,
@@ -165,7 +171,7 @@ def port_json(snapshot: Snapshot, ranked: RankedPort, neighbourhood: Neighbourho
                     for flag in ranked.flags],
         "evidence": [evidence_json(flag, ranked.since) for flag in ranked.flags],
         "since": ranked.since,
-        "occurrences": [occurrence_json(o) for o in occurrences],
+        "occurrences": [occurrence_json(o) for o in occurrences.get(key, ())],
         "hosts": _hosts_json(neighbourhood, key),
         "neighbor": _neighbor_json(neighbourhood, key),
         "uplink": neighbourhood.uplinks.get(key) if neighbourhood else None,
@@ -182,7 +188,8 @@ def render_json(
     limit: int | None = None,
 ) -> dict[str, object]:
     """The first `limit` ranked ports (None: every port)."""
-    ports = [port_json(snapshot, ranked, neighbourhood) for ranked in snapshot.ports[:limit]]
+    occurrences = occurrences_by_port(snapshot)
+    ports = [port_json(snapshot, ranked, neighbourhood, occurrences) for ranked in snapshot.ports[:limit]]
     return {
         "taken_at": round(snapshot.taken_at, 3),
         "interval_s": round(interval_s, 3),
@@ -208,6 +215,7 @@ def incident_export(snapshot: Snapshot, neighbourhood: Neighbourhood | None, ent
         lines += [f"  {line}" for host in neighbourhood.hosts_on(entry) for line in host_text(host, neighbourhood)]
     if len(ports) > 1:
         lines.append(f"  the same flood crosses: {', '.join(port_label(snapshot, r.key) for r in ports[1:])}")
-    document = {"taken_at": round(snapshot.taken_at, 3), "entry": port_json(snapshot, origin, neighbourhood),
-                "crosses": [port_json(snapshot, r, neighbourhood) for r in ports[1:]]}
+    occurrences = occurrences_by_port(snapshot)
+    document = {"taken_at": round(snapshot.taken_at, 3), "entry": port_json(snapshot, origin, neighbourhood, occurrences),
+                "crosses": [port_json(snapshot, r, neighbourhood, occurrences) for r in ports[1:]]}
     return "\n".join(lines), document

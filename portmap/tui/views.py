@@ -211,11 +211,12 @@ class PortView:
             wanted = needle_for(needle)
             ports = [p for p in ports if wanted in self._search[p.key]]
         shown_ports = ports[:MAX_ROWS]
-        top = max((max(history.busier(p.key)[-SPARK_WIDTH:], default=0.0) for p in shown_ports), default=0.0)
-        return [_row(p, self.frame, history, top, in_bytes) for p in shown_ports], len(ports)
+        recent = [history.busier(p.key)[-SPARK_WIDTH:] for p in shown_ports]
+        top = max((max(values, default=0.0) for values in recent), default=0.0)
+        return [_row(p, self.frame, sparkline(values, top), in_bytes) for p, values in zip(shown_ports, recent)], len(ports)
 
 
-def _row(port: RankedPort, frame: Frame, history: History, top: float, in_bytes: bool) -> Row:
+def _row(port: RankedPort, frame: Frame, spark: str, in_bytes: bool) -> Row:
     rates, snapshot, key = port.rates, frame.snapshot, port.key
     info = snapshot.interfaces.get(key)
     inbound, outbound = rates.inbound, rates.outbound
@@ -229,7 +230,7 @@ def _row(port: RankedPort, frame: Frame, history: History, top: float, in_bytes:
         "in_pps": fmt.si(inbound.pps if inbound else None), "out_pps": fmt.si(outbound.pps if outbound else None),
         "in_bps": rate(inbound.bps if inbound else None), "out_bps": rate(outbound.bps if outbound else None),
         "util": fmt.pct(rates.util_pct), "avg_in": fmt.nbytes(inbound.avg_pkt_bytes if inbound else None),
-        "errors": fmt.si(rates.errors_and_discards_ps), "history": sparkline(history.busier(key), top),
+        "errors": fmt.si(rates.errors_and_discards_ps), "history": spark,
     }
     return Row(key, values, style)
 
