@@ -91,6 +91,20 @@ def test_short_syn_bursts_on_a_quiet_port_are_each_flagged_within_one_interval()
     assert {key for _, key, _ in flagged(timeline)} == {(DEVICE, 11)}
 
 
+def test_bursts_that_each_begin_just_before_a_poll_are_each_flagged_their_slivers_never_taught():
+    """4 s bursts of 2,000 pps of 54 B every 20 s, each starting a second before a poll, from the
+    port's first interval on: each shows first as a 400 pps sliver (under the floor), then 1,200.
+    Taught, the slivers were the only intervals the port learned (its quiet ones fall in the
+    episode), and from the third burst on the young level they made (400) hid the bursts."""
+    profiles = {**{i: office_port(seed=i, pps=3.0) for i in PORTS}, 11: office_port(seed=11, pps=0.3)}
+    starts = [9 + 20 * n for n in range(6)]
+    for start in starts:
+        profiles[11] = with_event(profiles[11], start, start + 4, lambda s, n: (Flow(2_000, 54), n[1]))
+    timeline = run(VirtualSwitch(profiles), 150)
+    assert [first_flag(timeline, 11, FlagKind.SMALL_PACKET_FLOOD, start) for start in starts] == [start + 6 for start in starts]
+    assert {key for _, key, _ in flagged(timeline)} == {(DEVICE, 11)}
+
+
 def test_a_reboot_neither_flags_nor_poisons_the_baseline():
     rebooted, undisturbed = Detector(), Detector()
     run(VirtualSwitch(office()), HOUR, actions={2400: lambda s: s.reboot()}, detector=rebooted)

@@ -51,6 +51,8 @@ class BaselineStore:
         self.samples = np.zeros(shape, np.int32)
         self.rises = np.zeros(shape[:2], np.int16)
         """Intervals in a row each direction's packet rate jumped far above its level (Detector)."""
+        self.unconfirmed = np.full(shape, np.nan)
+        """The last interval's values, taught a poll late (Detector): dropped where the next one is flagged."""
 
     def slot(self, key: PortIdentity) -> int:
         """The port's slot, made on first sight."""
@@ -61,9 +63,10 @@ class BaselineStore:
         self.keys.append(key)
         if slot == len(self.level):
             more = len(self.level) // 4  # a quarter at a time: at most a fifth of the store is spare
-            for name in ("level", "spread", "updated_at", "samples", "rises"):
+            for name in ("level", "spread", "updated_at", "samples", "rises", "unconfirmed"):
                 grown = getattr(self, name)
-                setattr(self, name, np.concatenate([grown, np.zeros((more, *grown.shape[1:]), grown.dtype)]))
+                empty = np.nan if name == "unconfirmed" else 0
+                setattr(self, name, np.concatenate([grown, np.full((more, *grown.shape[1:]), empty, grown.dtype)]))
         for d, direction in enumerate(DIRECTIONS):
             for m, metric in enumerate(LEARNED_NAMES):
                 saved = self._saved.pop((*key, direction, metric), None)

@@ -152,6 +152,12 @@ def _mean(sides: Sequence[DirectionRates]) -> DirectionRates:
     return DirectionRates(*(avg(values) for values in zip(*sides)))
 
 
+def _troubled(flags: Sequence[PortFlag]) -> set[str]:
+    """The directions whose flags say their traffic is not normal (busy since start may be)."""
+    named = {flag.direction for flag in flags if flag.kind is not FlagKind.BUSY_SINCE_START}
+    return set(DIRECTIONS) if "both" in named else named
+
+
 def _chunks(all_rates: Sequence[DeviceRates]) -> Iterator[Sequence[DeviceRates]]:
     """Consecutive devices with about CHUNK_PORTS ports in all."""
     start, ports = 0, 0
@@ -209,6 +215,14 @@ class Detector:
     def flagged_since(self) -> Iterator[tuple[PortIdentity, float]]:
         """The ports in a flagged episode, by identity, with when it began (to keep between runs)."""
         return ((self._identity(key), episode.since) for key, episode in self._episodes.items())
+
+    def conclude(self, now: float) -> None:
+        """The watch stops: the last interval, which no next one can flag now, is taught."""
+        store = self.baselines
+        slots = np.arange(len(self._limit_kind_of))
+        rates = np.array([kind.learning_rate for kind in self._limit_kinds])[np.array(self._limit_kind_of, np.int64)]
+        store.learn(slots, store.unconfirmed[slots], rates, now)
+        store.unconfirmed[slots] = np.nan
 
     def accept(self, key: PortKey) -> None:
         """The operator says the port's traffic is normal (a backup, a replication): its next
@@ -296,19 +310,25 @@ class Detector:
         """Some devices' ports: the quiet ones learn on arrays, the others are judged one by one
         (`judged_alone`: the slots of ports in an episode or holding dips)."""
         quiet = self._quiet(poll, judged_alone)
-        learn = quiet.copy()
         to_learn = poll.learnable.copy()
+        alarmed = np.zeros(to_learn.shape[:2], bool)
         for row in np.flatnonzero(~quiet).tolist():
             key = (poll.devices[poll.device_of[row]], int(poll.if_indexes[row]))
             flags, learned = self._port(key, poll, row, typical, now)
             to_learn[row] = learned
-            learn[row] = True
             if flags:
                 episode = self._episodes.get(key)
-                detections[key] = Detection(flags, episode.since if episode else None, episode is None or episode.quiet == 0)
+                active = episode is None or episode.quiet == 0
+                detections[key] = Detection(flags, episode.since if episode else None, active)
+                if active:
+                    alarmed[row] = [name in _troubled(flags) for name in DIRECTIONS]
         to_learn[self._untaught_rises(poll)] = np.nan
+        store = self.baselines
+        confirmed = store.unconfirmed[poll.slots]
+        confirmed[alarmed] = np.nan
+        store.unconfirmed[poll.slots] = to_learn
         rates = np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
-        self.baselines.learn(poll.slots[learn], to_learn[learn], rates[poll.kinds[learn]], now)
+        store.learn(poll.slots, confirmed, rates[poll.kinds], now)
 
     def _quiet(self, poll: _Poll, judged_alone: np.ndarray) -> np.ndarray:
         """Ports that can only learn: no episode, no held dip, no dip now, under every floor."""
@@ -377,10 +397,10 @@ class Detector:
                     del self._episodes[key]
                     episode = None
         flags = episode.flags if episode else ()
-        troubled = {flag.direction for flag in flags if flag.kind is not FlagKind.BUSY_SINCE_START}
+        troubled = _troubled(flags)
         learned = np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
         for direction, name in enumerate(DIRECTIONS):
-            if name in sides and name not in troubled and "both" not in troubled:
+            if name in sides and name not in troubled:
                 learned[direction] = self._teaching(sides[name])
         return flags, learned
 

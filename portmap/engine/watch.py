@@ -108,6 +108,7 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
         engine.close()
         client.close()
         if state:
+            engine.detector.conclude(time.time())
             _save(state, engine, devices)
 
 
