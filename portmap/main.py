@@ -23,7 +23,9 @@ import shtab
 from portmap.core.flags import SORT_KEYS
 from portmap.core.thresholds import FlagThresholds, tuned
 from portmap.engine.dns import ReverseDns
+from portmap.core.rollups import Retention
 from portmap.engine.state import default_state_path, default_store_path
+from portmap.engine.store.place import HistoryPlace
 from portmap.engine.watch import TABLES_EVERY_S, WatchSettings
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
@@ -143,9 +145,11 @@ def _watching(parser: argparse.ArgumentParser, with_rows: bool = True) -> None:
     parser.add_argument("--no-dns", action="store_true", help="do not look up host names by reverse DNS")
 
 
-def _store_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--store", metavar="PATH|URL", help="the history store (default: $PORTMAP_STORE, else "
-                        "$XDG_STATE_HOME/portmap/history.sqlite)")
+def _store_option(parser: argparse.ArgumentParser, keeps: bool = False) -> None:
+    """`keeps`: a face that writes history only when asked (this option, or the inventory's `store:` block)."""
+    where = "$PORTMAP_STORE, else $XDG_STATE_HOME/portmap/history.sqlite"
+    parser.add_argument("--store", metavar="PATH|URL", help=f"keep history in this store too (with the inventory's store: block: {where})"
+                        if keeps else f"the history store (default: {where})")
 
 
 def _when(text: str) -> float:
@@ -175,15 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     top = _command(commands, "top", "poll twice and print the busiest ports, ranked", json_help="print one JSON document")
     _watching(top)
+    _store_option(top, keeps=True)
     top.add_argument("--fail-on-flag", action="store_true", help=f"exit {EXIT_FLAGGED} when a port is flagged (for scripts that alert)")
 
     ui = _command(commands, "ui", "the console TUI (the default command; the text view where the output is no terminal)", json_help=None)
     _watching(ui, with_rows=False)
+    _store_option(ui, keeps=True)
     ui.add_argument("--tables-every", type=SECONDS, metavar="SECONDS", help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
 
     live = _command(commands, "live", "redraw the top table every interval as text (or JSON lines)",
                     json_help="one JSON document (as top's) per line, per poll")
     _watching(live)
+    _store_option(live, keeps=True)
     live.add_argument("--tables-every", type=SECONDS, metavar="SECONDS",
                       help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
 
@@ -297,8 +304,7 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _devices(again, args), _settings(args, again)
 
         hangup = asyncio.Event()
-        return _run(run_headless(devices, settings, args.store or str(default_store_path()), reload, hangup, inventory.retention),
-                    hangup.set)
+        return _run(run_headless(devices, settings, reload, hangup), hangup.set)
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
@@ -320,7 +326,15 @@ def _settings(args: argparse.Namespace, inventory: Inventory) -> WatchSettings:
     """How a polling command watches its devices."""
     return WatchSettings(args.interval, getattr(args, "sort", "pps"), _dns(args), _state(args, inventory),
                          getattr(args, "tables_every", None) or TABLES_EVERY_S, tuned(FlagThresholds(), inventory.spikes),
-                         inventory.devices)
+                         inventory.devices, _history(args, inventory))
+
+
+def _history(args: argparse.Namespace, inventory: Inventory) -> HistoryPlace | None:
+    """`run` keeps history always; `ui`, `top` and `live` where --store or the inventory's `store:` block asks."""
+    store = getattr(args, "store", None)
+    if args.command != "run" and store is None and inventory.retention is None:
+        return None
+    return HistoryPlace(store or str(default_store_path()), inventory.retention or Retention(), required=args.command == "run")
 
 
 DEMO_INVENTORY = Path("inventory/demo.yaml")

@@ -9,11 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 
-from portmap.core.neighbourhood import Neighbourhood
-from portmap.core.rollups import Retention
-from portmap.core.snapshot import Frame, Snapshot
-from portmap.engine.store.store import Store
-from portmap.engine.store.writer import HistoryWriter
+from portmap.core.snapshot import Frame
 from portmap.engine.watch import Unanswered, WatchSettings, watch
 from portmap.errors import PortmapError
 from portmap.inventory.model import Device
@@ -54,41 +50,17 @@ Reload = Callable[[], tuple[Sequence[Device], WatchSettings]]
 """Reads the inventory again: the devices to poll and the settings (PortmapError when invalid)."""
 
 
-async def run_headless(devices: Sequence[Device], settings: WatchSettings, store_location: str,
-                       reload: Reload | None = None, hangup: asyncio.Event | None = None,
-                       retention: Retention = Retention()) -> int:
-    """Poll and keep history until cancelled. When `hangup` is set (SIGHUP), the inventory is read
-    again with `reload`: a valid one replaces the polled devices (the baselines kept), an invalid
-    one is logged and the old one kept."""
-    store = Store(store_location, writer=True)
-    writer = HistoryWriter(store, retention)
+async def run_headless(devices: Sequence[Device], settings: WatchSettings, reload: Reload | None = None,
+                       hangup: asyncio.Event | None = None) -> int:
+    """Poll and keep history (settings.history) until cancelled. When `hangup` is set (SIGHUP), the
+    inventory is read again with `reload`: a valid one replaces the polled devices (the baselines
+    kept), an invalid one is logged and the old one kept."""
     events = RunLog(settings.interval_s)
-    recorded: Neighbourhood | None = None
-    last: Snapshot | None = None
-    writing: set[asyncio.Future[None]] = set()
-    log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, store_location)
-
-    async def write(record: Callable[..., None], *args: object) -> None:
-        """In a thread (the poll loop goes on), shielded: a stop waits for the write in progress."""
-        task = asyncio.ensure_future(asyncio.to_thread(record, *args))
-        writing.add(task)
-        task.add_done_callback(writing.discard)
-        await asyncio.shield(task)
-
-    async def keep(frame: Frame) -> None:
-        nonlocal recorded, last
-        events.frame(frame)
-        neighbourhood = frame.neighbourhood
-        if neighbourhood is not None and neighbourhood is not recorded:  # the tables were read again
-            await write(writer.record_neighbourhood, neighbourhood, frame.snapshot.taken_at)
-            recorded = neighbourhood
-        await write(writer.record_incidents, frame.snapshot, neighbourhood)
-        await write(writer.record_rates, frame.snapshot)
-        last = frame.snapshot
-
+    where = settings.history.location if settings.history else "no store"
+    log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, where)
     unanswered = Unanswered()
     hangup = hangup or asyncio.Event()
-    polling = asyncio.ensure_future(watch(devices, settings, keep, unanswered=unanswered))
+    polling = asyncio.ensure_future(watch(devices, settings, events.frame, unanswered=unanswered))
     hung_up = asyncio.ensure_future(hangup.wait())
     try:
         while True:
@@ -108,13 +80,9 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, store
             polling.cancel()
             await asyncio.gather(polling, return_exceptions=True)  # its baselines saved
             log.warning("inventory reloaded: %d devices", len(devices))
-            polling = asyncio.ensure_future(watch(devices, settings, keep, unanswered=unanswered))
+            polling = asyncio.ensure_future(watch(devices, settings, events.frame, unanswered=unanswered))
     finally:
         hung_up.cancel()
         polling.cancel()
         await asyncio.gather(polling, return_exceptions=True)
-        if writing:
-            await asyncio.wait(writing)
-        writer.flush_rates(last)  # the minute in progress, as it stands
-        store.close()
     return unanswered.exit_status

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from portmap.core.thresholds import FlagThresholds
 from portmap.core.neighbourhood import Neighbourhood
@@ -20,9 +21,13 @@ from portmap.core.snapshot import DeviceStatus, Frame, PortKey
 from portmap.engine.dns import ReverseDns
 from portmap.engine.poller import Engine
 from portmap.engine.state import load_baselines, load_flagged_since, save_baselines
+from portmap.engine.store.place import HistoryPlace
 from portmap.engine.tables import read_neighbourhood
 from portmap.inventory.model import Device
 from portmap.snmp.session import SnmpClient
+
+if TYPE_CHECKING:
+    from portmap.engine.store.keeper import HistoryKeeper
 
 TABLES_EVERY_S = 60.0
 """Forwarding tables, ARP, LLDP and CDP change slowly: by default read them this often, not every poll."""
@@ -43,6 +48,8 @@ class WatchSettings:
     inventoried: tuple[Device, ...] = ()
     """Every device of the inventory, where the watch polls only some (`--device`): an LLDP
     neighbour that is one of them still makes an uplink."""
+    history: HistoryPlace | None = None
+    """The history store every frame is written to (None: none)."""
 
 
 @dataclass
@@ -71,7 +78,20 @@ class Unanswered:
 async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
                 rounds: int | None = None, requests: OperatorRequests | None = None,
                 unanswered: Unanswered | None = None) -> None:
-    """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what it returns, if awaitable)."""
+    """Poll until cancelled (or `rounds` polls), calling `show` with every frame (and awaiting what
+    it returns, if awaitable), then writing it to the history store if the settings name one."""
+    if settings.history is None:
+        await _watch(devices, settings, show, rounds, requests, unanswered, None)
+        return
+    from portmap.engine.store.keeper import keeping  # SQLAlchemy loads only for a watch that keeps history
+
+    async with keeping(settings.history) as keeper:
+        await _watch(devices, settings, show, rounds, requests, unanswered, keeper)
+
+
+async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Callable[[Frame], object],
+                 rounds: int | None, requests: OperatorRequests | None, unanswered: Unanswered | None,
+                 keeper: HistoryKeeper | None) -> None:
     requests = requests or OperatorRequests()
     unanswered = unanswered if unanswered is not None else Unanswered()
     client = SnmpClient()
@@ -96,9 +116,12 @@ async def watch(devices: Sequence[Device], settings: WatchSettings, show: Callab
                 snapshot = await engine.poll()
             done += 1
             unanswered.names.update(device.name for device in snapshot.failed)
-            shown = show(Frame(snapshot, neighbourhood, previous_failed if done == 2 else (), done))
+            frame = Frame(snapshot, neighbourhood, previous_failed if done == 2 else (), done)
+            shown = show(frame)
             if inspect.isawaitable(shown):
                 await shown
+            if keeper is not None:
+                await keeper.keep(frame)
             previous_failed = snapshot.failed
             if state and done % SAVE_BASELINES_EVERY == 0:
                 _save(state, engine, devices)

@@ -274,7 +274,8 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
     spikes_from = ""
     state: Path | None | StateDefault = DEFAULT_STATE
     state_from = ""
-    retention, retention_from = Retention(), ""
+    retention: Retention | None = None
+    retention_from = ""
     files = inventory_files(location)
     for path in files:
         reader = _FileReader(str(path), env)

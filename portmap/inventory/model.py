@@ -98,8 +98,9 @@ class Inventory:
     """One line each, for the user (secrets in a file others can read, say)."""
     spikes: SpikeSettings = ()
     """The top-level `spikes:` block: overrides for every port."""
-    retention: Retention = Retention()
-    """The top-level `store:` block: how long the history keeps per-minute and per-hour rates."""
+    retention: Retention | None = None
+    """The top-level `store:` block: how long the history keeps per-minute and per-hour rates
+    (None: no block; `ui`, `top` and `live` keep history only where it is given)."""
     state: Path | None | StateDefault = DEFAULT_STATE
     """The top-level `state:`: this inventory's baselines file, None for none (the demo's devices
     must not mix with a real network's that bear the same names), or DEFAULT_STATE."""

@@ -1,0 +1,75 @@
+"""A watch's frames written to the history store, off the poll loop.
+
+`portmap run` cannot go on without its store; `ui`, `top` and `live` keep history only when it
+is asked for (`--store`, or the inventory's `store:` block) and poll on without it, with one
+warning, when another portmap writes that store (one writer per store).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from portmap.core.neighbourhood import Neighbourhood
+from portmap.core.rollups import Retention
+from portmap.core.snapshot import Frame, Snapshot
+from portmap.engine.store.place import HistoryPlace
+from portmap.engine.store.store import Store, StoreError
+from portmap.engine.store.writer import HistoryWriter
+
+log = logging.getLogger("portmap.history")
+
+
+class HistoryKeeper:
+    def __init__(self, store: Store, retention: Retention) -> None:
+        self.store = store
+        self.writer = HistoryWriter(store, retention)
+        self._recorded: Neighbourhood | None = None
+        self._last: Snapshot | None = None
+        self._writing: set[asyncio.Future[None]] = set()
+
+    async def _write(self, record: Callable[..., None], *args: object) -> None:
+        """In a thread (the poll loop goes on), shielded: a stop waits for the write in progress."""
+        task = asyncio.ensure_future(asyncio.to_thread(record, *args))
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+        await asyncio.shield(task)
+
+    async def keep(self, frame: Frame) -> None:
+        neighbourhood = frame.neighbourhood
+        if neighbourhood is not None and neighbourhood is not self._recorded:  # the tables were read again
+            await self._write(self.writer.record_neighbourhood, neighbourhood, frame.snapshot.taken_at)
+            self._recorded = neighbourhood
+        await self._write(self.writer.record_incidents, frame.snapshot, neighbourhood)
+        await self._write(self.writer.record_rates, frame.snapshot)
+        self._last = frame.snapshot
+
+    async def close(self) -> None:
+        """The writes in progress finished, the minute in progress written as it stands."""
+        if self._writing:
+            await asyncio.wait(self._writing)
+        self.writer.flush_rates(self._last)
+        self.store.close()
+
+
+@asynccontextmanager
+async def keeping(place: HistoryPlace | None) -> AsyncIterator[HistoryKeeper | None]:
+    """The keeper of `place`'s store while the block runs (None: no history kept)."""
+    if place is None:
+        yield None
+        return
+    try:
+        store = Store(place.location, writer=True)
+    except StoreError as error:
+        if place.required:
+            raise
+        log.warning("history not kept by this run: %s", error)
+        yield None
+        return
+    keeper = HistoryKeeper(store, place.retention)
+    try:
+        yield keeper
+    finally:
+        await keeper.close()
