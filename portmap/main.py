@@ -308,7 +308,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
-        return _run(run_ui(devices, settings))
+        # the port screen reads the store this TUI writes, else the one a `portmap run` service writes
+        default = default_store_path()
+        store = settings.history.location if settings.history else str(default) if default.exists() else None
+        return _run(run_ui(devices, settings, store=store))
     limit = getattr(args, "limit", None) or (None if as_json else TEXT_ROWS)  # `ui` into a pipe: the text view
     if command == "top":
         return _run(run_commands.run_top(devices, limit, as_json, settings, EXIT_FLAGGED if args.fail_on_flag else None))

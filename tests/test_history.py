@@ -22,7 +22,14 @@ from portmap.engine.store.store import Store, migrations
 from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
 from portmap.demo.inventory import demo_inventory
+from portmap.core.history import PortHistory
+from portmap.engine.tables import roles_of
+from portmap.engine.watch import WatchSettings, watch
+from portmap.tui.app import PortmapApp
+from portmap.tui.screens import PortScreen
+from textual.widgets import Static
 from tests.helpers import REPO, TIMING, portmap_run_for
+from tests.test_tui import wait_for
 
 WEB1, WEB2 = "52:54:00:12:34:56", "52:54:00:12:34:57"
 FLOOD_AFTER_S = 6.0
@@ -172,6 +179,20 @@ async def test_live_keeps_history_when_asked_a_second_writer_polls_on_and_the_fl
         assert flood_at < incident["start"] <= flood_at + 2.5 and 3 <= incident["last_seen"] - incident["start"] <= 6, incident
         code, out, _ = await portmap("history", "acc1", "Gi1/0/5", "--store", store, "--json")
         assert code == 0 and max(r["highest"]["in_pps"] for r in json.loads(out)["rates"]) > 30_000, out
+
+        # the TUI's port screen reads the port's last hour from the store
+        devices = demo_inventory(network).devices
+        app = PortmapApp(lambda show: watch(devices, WatchSettings(1.0), show), len(devices), 1.0, roles_of(devices), store=store)
+        async with app.run_test(size=(160, 60)) as pilot:
+            await wait_for(pilot, lambda: app.frame is not None, 10)
+            app.push_screen(screen := PortScreen(("acc1", 5), app.frame, app.history, app.roles, 1.0, store))
+            await wait_for(pilot, lambda: isinstance(screen.kept, PortHistory), 10)
+            kept = str(screen.query_one("#kept", Static).render()).splitlines()
+        assert kept[0].startswith("packets/s in, average per minute: ") and ", highest poll 4" in kept[0], kept
+        assert kept[1].split("┤")[0].strip().startswith(("1", "2", "3", "4")) and kept[-3].endswith("now"), kept  # scale, axis
+        assert kept[-2].startswith(f"  {WEB1}  vlan 1  from ") and kept[-1].startswith(f"  #{incident['id']} acc1 Gi1/0/5 ["), kept
+        assert "small-packet flood" in kept[-1] and kept[-1].endswith("ended; crossed acc1 Te1/1/1, core1 Te1/1/1, core1 Te1/1/4, "
+                                                                      "rtr1 ge-0/0/0, rtr1 ge-0/0/1"), kept
     finally:
         simulator.stop()
 

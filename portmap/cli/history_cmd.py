@@ -25,14 +25,9 @@ def run_history(location: str, what: list[str], since: float, until: float, as_j
 def _port_history(location: str, device: str, port: str, since: float, until: float, as_json: bool) -> int:
     """Who was on a port, its incidents and its rates."""
     with Store(location) as store, store.transaction() as connection:
-        placed = queries.on_port(connection, device, port, since, until)
-        incidents = queries.incidents(connection, since, until, device=device, port=port)
-        rates = queries.port_rates(connection, device, port, since, until)
-    if as_json:
-        print(json.dumps(port_json(device, port, placed, incidents, rates), indent=2))
-    else:
-        print("\n".join(port_lines(device, port, placed, incidents, rates)))
-    return 0 if placed or incidents or rates else 1
+        history = queries.port_history(connection, device, port, since, until)
+    print(json.dumps(port_json(history), indent=2) if as_json else "\n".join(port_lines(history)))
+    return 0 if history else 1
 
 
 def run_incidents(location: str, since: float, until: float, open_only: bool, as_json: bool) -> int:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from portmap.core.samples import InterfaceInfo, PortKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +87,23 @@ class HostHistory:
     placements: tuple[Placement, ...]
     moves: tuple[Move, ...]
     bindings: tuple[Binding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PortHistory:
+    """Everything the store knows of one port over a time: who was on it, its incidents, its rates."""
+
+    device: str
+    port: str
+    placed: tuple[Placement, ...]
+    incidents: tuple[StoredIncident, ...]
+    rates: tuple[PortPeriod, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.placed or self.incidents or self.rates)
+
+
+def stored_name(interfaces: Mapping[PortKey, InterfaceInfo], port: PortKey) -> str:
+    """A port as the store keeps it: its name (ifName, else ifDescr), which outlives a renumbering."""
+    info = interfaces.get(port)
+    return (info.if_name or info.if_descr) if info else f"ifIndex {port[1]}"

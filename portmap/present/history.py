@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from dataclasses import asdict
 
-from portmap.core.history import HostHistory, Placement, PortPeriod, StoredIncident
+from portmap.core.history import HostHistory, Placement, PortHistory, PortPeriod, StoredIncident
 from portmap.present import numbers as fmt
 from portmap.present.incidents import ago
 from portmap.present.text import plural, shown
@@ -42,12 +41,12 @@ RATE_LINES = 10
 """Periods of a port's rates written as text (the last ones); --json has them all."""
 
 
-def port_lines(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident],
-               rates: Sequence[PortPeriod] = ()) -> list[str]:
-    lines = [f"{device} {shown(port)}:"]
-    lines += [f"  {p.mac}  vlan {p.vlan}  {_stretch(p)}" for p in placed] or ["  no host placed on it in that time"]
-    lines += [f"  {incident_text(i)}" for i in incidents]
-    if rates:
+def port_lines(history: PortHistory, with_rates: bool = True) -> list[str]:
+    lines = [f"{history.device} {shown(history.port)}:"]
+    lines += [f"  {p.mac}  vlan {p.vlan}  {_stretch(p)}" for p in history.placed] or ["  no host placed on it in that time"]
+    lines += [f"  {incident_text(i)}" for i in history.incidents]
+    rates = history.rates
+    if rates and with_rates:
         busiest = max(rates, key=lambda p: p.highest["in_pps"] or 0.0)
         lines.append(f"  rates kept: {len(rates)} {plural(len(rates), 'period')} from {moment(rates[0].period_start)}; "
                      f"busiest in {moment(busiest.period_start)}: {_rates_text(busiest)}")
@@ -61,10 +60,9 @@ def _rates_text(period: PortPeriod) -> str:
             f"{fmt.bps(avg['in_bps'])} in, {fmt.bps(avg['out_bps'])} out, errors+discards {fmt.si(avg['trouble_ps'])}/s")
 
 
-def port_json(device: str, port: str, placed: Sequence[Placement], incidents: Sequence[StoredIncident],
-              rates: Sequence[PortPeriod] = ()) -> dict[str, object]:
-    return {"device": device, "port": port, "hosts": [asdict(p) for p in placed], "incidents": [incident_json(i) for i in incidents],
-            "rates": [asdict(p) for p in rates]}
+def port_json(history: PortHistory) -> dict[str, object]:
+    return {"device": history.device, "port": history.port, "hosts": [asdict(p) for p in history.placed],
+            "incidents": [incident_json(i) for i in history.incidents], "rates": [asdict(p) for p in history.rates]}
 
 
 def incident_text(incident: StoredIncident) -> str:

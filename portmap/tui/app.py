@@ -94,11 +94,12 @@ class PortmapApp(App[None]):
     ]
 
     def __init__(self, source: FrameSource, devices: int, interval_s: float, roles: Mapping[str, Sequence[str]],
-                 accept: Callable[[PortKey], None] | None = None) -> None:
-        """`accept`: tells the watch loop that a port's traffic is normal (OperatorRequests.accept)."""
+                 accept: Callable[[PortKey], None] | None = None, store: str | None = None) -> None:
+        """`accept`: tells the watch loop that a port's traffic is normal (OperatorRequests.accept).
+        `store`: the history store the port screen reads a port's last hour from."""
         super().__init__()
         self.source, self.devices, self.interval_s, self.roles = source, devices, interval_s, roles
-        self.accept = accept
+        self.accept, self.store = accept, store
         self.frame: Frame | None = None
         self.view: PortView | None = None
         self.waiting: Frame | None = None
@@ -224,7 +225,11 @@ class PortmapApp(App[None]):
     @on(PortTable.Selected)
     def open_port(self, event: PortTable.Selected) -> None:
         if self.frame is not None:
-            self._open(PortScreen(event.key, self.frame, self.history, self.roles, self.interval_s))
+            self._open(self._port_screen(event.key))
+
+    def _port_screen(self, port: PortKey) -> PortScreen:
+        assert self.frame is not None
+        return PortScreen(port, self.frame, self.history, self.roles, self.interval_s, self.store)
 
     def _incident_port(self) -> PortKey | None:
         flagged = self.frame.snapshot.ports.flagged if self.frame is not None else []
@@ -236,7 +241,7 @@ class PortmapApp(App[None]):
         if port is None or self.frame is None:
             self.notify("no incident now", severity="warning")
             return
-        self._open(PortScreen(port, self.frame, self.history, self.roles, self.interval_s))
+        self._open(self._port_screen(port))
 
     def action_export(self) -> None:
         """The strongest incident (host, port, path, evidence) written as text and JSON, the text also

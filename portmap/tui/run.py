@@ -10,12 +10,13 @@ from portmap.inventory.model import Device
 from portmap.tui.app import PortmapApp
 
 
-async def run_ui(devices: Sequence[Device], settings: WatchSettings, duration_s: float | None = None) -> int:
+async def run_ui(devices: Sequence[Device], settings: WatchSettings, duration_s: float | None = None,
+                 store: str | None = None) -> int:
     """Run the TUI until the operator quits (or for `duration_s`, for demos and tests). Exit 1
-    when a device did not answer at some poll."""
+    when a device did not answer at some poll. `store`: the history store its port screen reads."""
     requests, unanswered = OperatorRequests(), Unanswered()
     app = PortmapApp(lambda show: watch(devices, settings, show, requests=requests, unanswered=unanswered), len(devices), settings.interval_s,
-                     roles_of(devices), requests.accept)
+                     roles_of(devices), requests.accept, store)
     if duration_s is not None:
         app.call_later(lambda: app.set_timer(duration_s, app.exit))
     await app.run_async()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -15,10 +17,13 @@ from portmap.present.labels import port_label
 from portmap.core.topology import path_between
 from portmap.core.snapshot import PortKey
 from portmap.present import numbers as fmt
-from portmap.tui.views import HISTORY, History, chart, devices_rows, hosts_lines, routers
+from portmap.tui.views import HISTORY, MINUTE_S, History, chart, devices_rows, hosts_lines, kept_lines, routers
 from portmap.present.text import MAX_SHOWN, shown
 from portmap.present.vendors import vendor
 from portmap.core.snapshot import Frame
+from portmap.core.history import PortHistory, stored_name
+
+HOUR_S = 3600.0
 
 
 class BackScreen(Screen[None]):
@@ -49,9 +54,13 @@ class PortScreen(FrameScreen):
     """One port: charts of its last polls (in/out packets and bits per second, errors, with a
     scale and a time axis), the hosts behind it, its neighbour, its path to the routers."""
 
-    def __init__(self, key: PortKey, frame: Frame, history: History, roles: Mapping[str, Sequence[str]], interval_s: float) -> None:
+    def __init__(self, key: PortKey, frame: Frame, history: History, roles: Mapping[str, Sequence[str]], interval_s: float,
+                 store: str | None = None) -> None:
+        """`store`: the history store to read the port's last hour from (None: none known)."""
         super().__init__(frame)
         self.key, self.history, self.roles, self.interval_s = key, history, roles, interval_s
+        self.store = store
+        self.kept: PortHistory | str | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
@@ -61,10 +70,35 @@ class PortScreen(FrameScreen):
             yield Static("", id="hosts")
             yield Label("path to the routers", classes="title")
             yield Static("", id="paths")
+            yield Label("the last hour, as the history store kept it", classes="title")
+            yield Static("", id="kept")
         yield Footer()
 
     def on_mount(self) -> None:
         self.show_frame(self.frame)
+        self._show_kept(None)
+        if self.store is not None:
+            self._read_kept()
+            self.set_interval(MINUTE_S, self._read_kept)  # the store gains a row per minute
+
+    @work(thread=True, exclusive=True, group="kept")
+    def _read_kept(self) -> None:
+        """In a thread: the store is a file (or a database) that may be slow to answer."""
+        from portmap.engine.store.queries import recent_of_port  # SQLAlchemy loads when a port is opened
+        from portmap.engine.store.store import StoreError
+
+        assert self.store is not None and self.frame is not None
+        port = stored_name(self.frame.snapshot.interfaces, self.key)
+        try:
+            kept: PortHistory | str = recent_of_port(self.store, self.key[0], port, time.time() - HOUR_S)
+        except StoreError as error:
+            kept = str(error)
+        self.app.call_from_thread(self._show_kept, kept)
+
+    def _show_kept(self, kept: PortHistory | str | None) -> None:
+        self.kept = kept if kept is not None or self.store is None else "reading..."
+        width = max(10, min(60, self.size.width - 16)) if self.size.width else 60
+        self.query_one("#kept", Static).update(Text("\n".join(kept_lines(self.kept, time.time(), width, CHART_HEIGHT))))
 
     def show_frame(self, frame: Frame | None) -> None:
         super().show_frame(frame)

@@ -14,7 +14,9 @@ from typing import NamedTuple
 
 from rich.text import Text
 
+from portmap.core.history import PortHistory
 from portmap.present import numbers as fmt
+from portmap.present.history import port_lines
 from portmap.present.text import cells, fit, shown
 from portmap.present.incidents import incident_brief
 from portmap.present.labels import host_label, port_label, reason_line, unreachable
@@ -154,7 +156,8 @@ def chart(values: Sequence[float], width: int, height: int, show: Callable[[floa
                        else BARS[min(level, 8) - 1] for v in values)
         label = show(top) if row == 0 else show(0.0) if row == height - 1 else ""
         lines.append(f"{label:>{scale}} ┤{bars}")
-    ago = f"-{(len(values) - 1) * interval_s:g}s" if len(values) > 1 else ""
+    span = (len(values) - 1) * interval_s
+    ago = "" if len(values) < 2 else f"-{span:g}s" if span < 90 else "-" + fmt.duration(span).replace(" ", "")
     lines.append(" " * (scale + 2) + ago + "now".rjust(max(3, len(values) - len(ago))))
     return lines
 
@@ -333,3 +336,25 @@ def hosts_lines(frame: Frame, key: PortKey, vendors: Callable[[str], str | None]
 
 def routers(roles: Mapping[str, Sequence[str]]) -> list[str]:
     return sorted(name for name, device_roles in roles.items() if "router" in device_roles)
+
+
+MINUTE_S = 60.0
+
+
+def kept_lines(kept: PortHistory | str | None, now: float, width: int, height: int) -> list[str]:
+    """The port's last hour as the history store kept it: packets/s in per minute (a minute with
+    no row was idle), then who was on the port and its incidents; or why there is none to show
+    (`kept`: a reason, or None where no store is known)."""
+    if kept is None:
+        return ["no history store: portmap run keeps one (ui keeps one with --store or the inventory's store: block)"]
+    if isinstance(kept, str):
+        return [f"history: {kept}"]
+    first = (now // MINUTE_S - (min(width, 60) - 1)) * MINUTE_S
+    per_minute = {period.period_start: period for period in kept.rates if period.period_s == MINUTE_S}
+    minutes = [per_minute.get(first + n * MINUTE_S) for n in range(int((now - first) // MINUTE_S) + 1)]
+    averages = [(p.averages["in_pps"] or 0.0) if p else 0.0 for p in minutes]
+    highest = max(((p.highest["in_pps"] or 0.0) for p in minutes if p), default=None)
+    lines = [f"packets/s in, average per minute: {len(per_minute)} of the last {len(minutes)} minutes kept"
+             + (f", highest poll {fmt.si(highest)}" if highest is not None else ""),
+             *chart(averages, len(averages), height, fmt.si, MINUTE_S)]
+    return lines + port_lines(kept, with_rates=False)[1:]

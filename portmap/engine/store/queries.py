@@ -6,10 +6,11 @@ import json
 
 from sqlalchemy import Connection, Table, or_, select
 
-from portmap.core.history import Binding, HostHistory, Link, Move, Placement, PortPeriod, StoredIncident
+from portmap.core.history import Binding, HostHistory, Link, Move, Placement, PortHistory, PortPeriod, StoredIncident
 from portmap.core.rollups import FIGURES
 from portmap.core.search import normalise_ip, normalise_mac
 from portmap.engine.store import schema
+from portmap.engine.store.store import Store
 
 
 def macs_named(connection: Connection, query: str) -> list[str]:
@@ -47,6 +48,18 @@ def on_port(connection: Connection, device: str, port: str, since: float, until:
         table.c.device == device, table.c.port == port, table.c.last_seen >= since, table.c.first_seen <= until)
         .order_by(table.c.first_seen))
     return [Placement(r.mac, r.device, r.port, r.vlan, r.reason, r.first_seen, r.last_seen) for r in rows]
+
+
+def port_history(connection: Connection, device: str, port: str, since: float, until: float) -> PortHistory:
+    return PortHistory(device, port, tuple(on_port(connection, device, port, since, until)),
+                       tuple(incidents(connection, since, until, device=device, port=port)),
+                       tuple(port_rates(connection, device, port, since, until)))
+
+
+def recent_of_port(location: str, device: str, port: str, since: float) -> PortHistory:
+    """The port's history from `since` on, read from the store at `location` (for the TUI's port screen)."""
+    with Store(location) as store, store.transaction() as connection:
+        return port_history(connection, device, port, since, float("inf"))
 
 
 def port_rates(connection: Connection, device: str, port: str, since: float, until: float) -> list[PortPeriod]:

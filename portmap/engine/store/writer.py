@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from portmap.core.history import stored_name
 from portmap.core.incidents import RECUR_WITHIN_S, Incident, Occurrence
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import FIGURES, Retention, Rollup, RolledUp
-from portmap.core.samples import InterfaceInfo
 from portmap.core.snapshot import PortKey, Snapshot
 from portmap.engine.store import schema
 from portmap.engine.store.store import Store
@@ -156,6 +156,8 @@ class HistoryWriter:
                 values["occurrences"] = json.dumps(earlier + occurrences)
             if stored.peak > peak.peak:
                 values.pop("peak"), values.pop("metric")
+            if values["path"] == "[]":  # the flood ended: the ports it crossed are kept
+                values.pop("path")
             connection.execute(update(table).where(table.c.id == row_id).values(**values))
         self._incident_rows[key] = row_id
 
@@ -168,12 +170,6 @@ def _occurrence(occurrence: Occurrence) -> Row:
 def _hosts(neighbourhood: Neighbourhood | None, port: PortKey) -> list[Row]:
     hosts = neighbourhood.hosts_on(port) if neighbourhood else []
     return [{"mac": h.mac, "ips": list(h.ips), "name": neighbourhood.name_of(h) if neighbourhood else None} for h in hosts]
-
-
-def stored_name(interfaces: Mapping[PortKey, InterfaceInfo], port: PortKey) -> str:
-    """A port as the store keeps it: its name (ifName, else ifDescr), which outlives a renumbering."""
-    info = interfaces.get(port)
-    return (info.if_name or info.if_descr) if info else f"ifIndex {port[1]}"
 
 
 def _path(snapshot: Snapshot, entry: PortKey) -> list[str]:
