@@ -90,8 +90,9 @@ def _bounded(what: str, low: float, high: float, whole: bool = False, low_includ
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         above_low = value >= low if low_included else value > low
         if not (math.isfinite(value) and above_low and value <= high):
-            lowest = f"at least {low:g}" if low_included else f"more than {low:g}"
-            raise argparse.ArgumentTypeError(f"must be {lowest} and at most {high:g}, got {text!r}")
+            shown = (lambda bound: str(int(bound))) if whole else (lambda bound: f"{bound:g}")
+            lowest = f"at least {shown(low)}" if low_included else f"more than {shown(low)}"
+            raise argparse.ArgumentTypeError(f"must be {lowest} and at most {shown(high)}, got {text!r}")
         return value
 
     return convert
@@ -99,6 +100,7 @@ def _bounded(what: str, low: float, high: float, whole: bool = False, low_includ
 
 SECONDS = _bounded("a number of seconds", 0, 3600)
 ROWS = _bounded("a whole number of rows", 1, 100_000, whole=True, low_included=True)
+INCIDENT = _bounded("an incident's number (portmap incidents lists them)", 1, 2**31 - 1, whole=True, low_included=True)
 TEXT_ROWS = 20
 """Rows of the text table when --limit is not given; JSON lists every port unless it is."""
 EXIT_FLAGGED = 3
@@ -206,7 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     _period(history)
     _store_option(history)
 
-    incidents = _command(commands, "incidents", "the incidents kept in the history", selects=False)
+    incidents = _command(commands, "incidents", "the incidents kept in the history; or one, with its path and rates", selects=False)
+    incidents.add_argument("number", nargs="?", type=INCIDENT, metavar="ID", help="one incident: its occurrences, path and rate curve")
     incidents.add_argument("--open", action="store_true", help="only those still open")
     _period(incidents)
     _store_option(incidents)
@@ -261,11 +264,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(EXAMPLE.read_text(), end="")
         return 0
     if command in ("history", "incidents"):
-        from portmap.cli.history_cmd import run_history, run_incidents
+        from portmap.cli.history_cmd import run_history, run_incident, run_incidents
 
         since, until = (args.at, args.at) if args.at is not None else (args.since, args.until)
         location = args.store or str(default_store_path())
         if command == "incidents":
+            if args.number is not None:
+                return run_incident(location, args.number, args.json)
             return run_incidents(location, since, until, args.open, args.json)
         if len(args.what) > 2:
             raise UsageError("history: give a MAC, an IP or a host name, or a device and a port")

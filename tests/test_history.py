@@ -23,6 +23,7 @@ from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
 from portmap.demo.inventory import demo_inventory
 from portmap.core.history import PortHistory
+from portmap.present import numbers as fmt
 from portmap.engine.tables import roles_of
 from portmap.engine.watch import WatchSettings, watch
 from portmap.tui.app import PortmapApp
@@ -179,6 +180,20 @@ async def test_live_keeps_history_when_asked_a_second_writer_polls_on_and_the_fl
         assert flood_at < incident["start"] <= flood_at + 2.5 and 3 <= incident["last_seen"] - incident["start"] <= 6, incident
         code, out, _ = await portmap("history", "acc1", "Gi1/0/5", "--store", store, "--json")
         assert code == 0 and max(r["highest"]["in_pps"] for r in json.loads(out)["rates"]) > 30_000, out
+        code, out, _ = await portmap("incidents", str(incident["id"]), "--store", store)
+        lines = out.splitlines()
+        assert code == 0 and lines[0].startswith(f"#{incident['id']} acc1 Gi1/0/5 [10.0.0.21 ({WEB1})]: small-packet flood, "), out
+        assert lines[1] == "  crossed, in order: acc1 Te1/1/1 -> core1 Te1/1/1 -> core1 Te1/1/4 -> rtr1 ge-0/0/0 -> rtr1 ge-0/0/1", out
+        assert lines[2].startswith("  from ") and " polls, peak " in lines[2] and lines[2].endswith(" B packets"), out
+        assert lines[3].startswith("  packets/s in on acc1 Gi1/0/5, the highest poll of each minute, "), out
+        peak_row, axis = lines[4], lines[-1]  # the flood's minute reaches the top of the curve, 10 minutes of margin each side
+        assert peak_row.split("┤")[0].strip() == fmt.si(incident["peak"]) and peak_row.split("┤")[1].strip() == "█", out
+        assert len(peak_row.split("┤")[1]) in (21, 22) and axis.strip()[:2].isdigit() and axis.strip()[-2:].isdigit(), out
+        code, out, _ = await portmap("incidents", str(incident["id"]), "--store", store, "--json")
+        one = json.loads(out)
+        assert code == 0 and one["id"] == incident["id"] and max(r["highest"]["in_pps"] for r in one["rates"]) == incident["peak"], out
+        code, out, _ = await portmap("incidents", "999", "--store", store)
+        assert (code, out) == (1, "no incident #999 in the history kept\n")
 
         # the TUI's port screen reads the port's last hour from the store
         devices = demo_inventory(network).devices

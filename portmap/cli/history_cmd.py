@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from portmap.engine.store import queries
 from portmap.engine.store.store import Store
-from portmap.present.history import host_json, host_lines, incident_json, incident_text, port_json, port_lines
+from portmap.present.history import curve_window, host_json, host_lines, incident_json, incident_lines, incident_text, port_json, port_lines
 
 
 def run_history(location: str, what: list[str], since: float, until: float, as_json: bool) -> int:
@@ -28,6 +29,21 @@ def _port_history(location: str, device: str, port: str, since: float, until: fl
         history = queries.port_history(connection, device, port, since, until)
     print(json.dumps(port_json(history), indent=2) if as_json else "\n".join(port_lines(history)))
     return 0 if history else 1
+
+
+def run_incident(location: str, number: int, as_json: bool) -> int:
+    """One incident, with the entry port's rates around it. Exit 1 when the store has no such incident."""
+    with Store(location) as store, store.transaction() as connection:
+        found = queries.incident(connection, number)
+        rates = queries.port_rates(connection, found.device, found.port, *curve_window(found)) if found else []
+    if found is None:
+        print(f"no incident #{number} in the history kept")
+        return 1
+    if as_json:
+        print(json.dumps({**incident_json(found), "rates": [asdict(p) for p in rates]}, indent=2))
+    else:
+        print("\n".join(incident_lines(found, rates)))
+    return 0
 
 
 def run_incidents(location: str, since: float, until: float, open_only: bool, as_json: bool) -> int:

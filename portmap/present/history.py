@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from portmap.core.history import HostHistory, Placement, PortHistory, PortPeriod, StoredIncident
 from portmap.present import numbers as fmt
+from portmap.present.charts import chart
 from portmap.present.incidents import ago
 from portmap.present.text import plural, shown
 from portmap.present.vendors import vendor
@@ -73,6 +75,48 @@ def incident_text(incident: StoredIncident) -> str:
             f"{moment(incident.start)} to {moment(incident.last_seen)} ({fmt.duration(incident.last_seen - incident.start)}), "
             f"{len(incident.occurrences)} {plural(len(incident.occurrences), 'occurrence')}, peak {peak}; {state}"
             + (f"; crossed {', '.join(incident.path)}" if incident.path else ""))
+
+
+CURVE_MARGIN_S = 600.0
+"""`incidents ID` draws the entry port's rates from this long before the incident to this long after."""
+CURVE_POINTS = 120
+CURVE_HEIGHT = 6
+
+
+def curve_window(incident: StoredIncident) -> tuple[float, float]:
+    return incident.start - CURVE_MARGIN_S, incident.last_seen + CURVE_MARGIN_S
+
+
+def incident_lines(incident: StoredIncident, rates: Sequence[PortPeriod]) -> list[str]:
+    """`incidents ID`: the incident, each occurrence, the ports it crossed in order, and the entry
+    port's packets/s in around it (the highest poll of each minute, or of each hour on a long one)."""
+    lines = [incident_text(incident)]
+    if incident.path:
+        lines.append("  crossed, in order: " + " -> ".join(incident.path))
+    for occurrence in incident.occurrences:
+        start, end, polls, peak, size = (_figure(occurrence, key) for key in ("start", "end", "polls", "peak", "peak_avg_pkt_bytes"))
+        lines.append(f"  from {moment(start)} for {fmt.duration(end - start)}, {polls:.0f} {plural(int(polls), 'poll')}, "
+                     f"peak {fmt.si(peak)} {occurrence.get('metric')}" + (f" of {size:.0f} B packets" if size else ""))
+    since, until = curve_window(incident)
+    period = 60.0 if until - since <= CURVE_POINTS * 60.0 else 3600.0
+    first = since // period * period
+    highest = [0.0] * (int((until - first) // period) + 1)
+    for p in rates:
+        slot = int((p.period_start - first) // period)
+        if 0 <= slot < len(highest):
+            highest[slot] = max(highest[slot], p.highest["in_pps"] or 0.0)
+    if not rates:
+        return lines + [f"  no rates kept for {incident.device} {shown(incident.port)} around it"]
+    ends = (moment(first)[11:16], moment(first + (len(highest) - 1) * period)[11:16])
+    lines.append(f"  packets/s in on {incident.device} {shown(incident.port)}, the highest poll of each "
+                 f"{'minute' if period == 60.0 else 'hour'}, {moment(first)} to {moment(first + len(highest) * period)}:")
+    return lines + ["  " + line for line in chart(highest[-CURVE_POINTS:], CURVE_POINTS, CURVE_HEIGHT, fmt.si, period, ends)]
+
+
+def _figure(stored: dict[str, object], key: str) -> float:
+    """A number of a row's JSON (0 where it holds none)."""
+    value = stored.get(key)
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def incident_json(incident: StoredIncident) -> dict[str, object]:

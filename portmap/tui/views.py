@@ -16,6 +16,7 @@ from rich.text import Text
 
 from portmap.core.history import PortHistory
 from portmap.present import numbers as fmt
+from portmap.present.charts import BARS, chart
 from portmap.present.history import port_lines
 from portmap.present.text import cells, fit, shown
 from portmap.present.incidents import incident_brief
@@ -31,7 +32,6 @@ MAX_NAMED_FAILURES = 5
 """Devices not answering named on the status line; more are counted (the devices screen lists them)."""
 HISTORY = 40
 """Polls of history kept per port for the sparklines and the port's charts."""
-BARS = "▁▂▃▄▅▆▇█"
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,25 +141,6 @@ def sparkline(values: Sequence[float], top: float, width: int = SPARK_WIDTH) -> 
     if top <= 0:
         return BARS[0] * len(values)
     return "".join(BARS[min(len(BARS) - 1, int(v / top * (len(BARS) - 1) + 0.5))] for v in values)
-
-
-def chart(values: Sequence[float], width: int, height: int, show: Callable[[float | None], str], interval_s: float) -> list[str]:
-    """A bar chart of the last `width` values, `height` lines tall, with its scale on the left
-    (the highest value and 0) and a time axis under it (seconds ago, to now)."""
-    values = list(values)[-width:]
-    top = max(values, default=0.0)
-    scale = max(len(show(top)), len(show(0.0)))
-    lines = []
-    for row in range(height):
-        floor = (height - 1 - row) * 8
-        bars = "".join(" " if (level := int(v / top * height * 8 + 0.5) - floor if top > 0 else 0) <= 0
-                       else BARS[min(level, 8) - 1] for v in values)
-        label = show(top) if row == 0 else show(0.0) if row == height - 1 else ""
-        lines.append(f"{label:>{scale}} ┤{bars}")
-    span = (len(values) - 1) * interval_s
-    ago = "" if len(values) < 2 else f"-{span:g}s" if span < 90 else "-" + fmt.duration(span).replace(" ", "")
-    lines.append(" " * (scale + 2) + ago + "now".rjust(max(3, len(values) - len(ago))))
-    return lines
 
 
 @dataclass(frozen=True, slots=True)

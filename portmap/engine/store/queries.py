@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, Table, or_, select
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, or_, select
 
 from portmap.core.history import Binding, HostHistory, Link, Move, Placement, PortHistory, PortPeriod, StoredIncident
 from portmap.core.rollups import FIGURES
@@ -108,6 +110,14 @@ def incidents(connection: Connection, since: float, until: float, open_only: boo
     where = [table.c.last_seen >= since, table.c.start <= until]
     where += [table.c.ongoing == 1] if open_only else []
     where += [table.c.device == device, table.c.port == port] if device and port else []
-    return [StoredIncident(r.id, r.device, r.port, r.start, r.last_seen, bool(r.ongoing), tuple(r.kinds.split(",")),
-                           tuple(json.loads(r.hosts)), tuple(json.loads(r.path)), tuple(json.loads(r.occurrences)), r.peak, r.metric)
-            for r in connection.execute(select(table).where(*where).order_by(table.c.start.desc()))]
+    return [_incident(r) for r in connection.execute(select(table).where(*where).order_by(table.c.start.desc()))]
+
+
+def incident(connection: Connection, number: int) -> StoredIncident | None:
+    row = connection.execute(select(schema.incidents).where(schema.incidents.c.id == number)).first()
+    return _incident(row) if row is not None else None
+
+
+def _incident(r: Row[Any]) -> StoredIncident:
+    return StoredIncident(r.id, r.device, r.port, r.start, r.last_seen, bool(r.ongoing), tuple(r.kinds.split(",")),
+                          tuple(json.loads(r.hosts)), tuple(json.loads(r.path)), tuple(json.loads(r.occurrences)), r.peak, r.metric)
