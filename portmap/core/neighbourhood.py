@@ -81,6 +81,9 @@ class Neighbourhood:
     """Where the rules that find uplinks disagree, in words for the operator."""
     facing: Mapping[PortKey, str] = field(default_factory=dict)
     """Each port where LLDP/CDP shows another inventoried device -> that device."""
+    read_at: float = 0.0
+    """When its tables were asked for (epoch seconds): what they hold was there then, or a
+    little later (the history keeps a host's last sighting on a port no later than this)."""
 
     def flood_path(self) -> FloodPath:
         return FloodPath(self.graph, self.facing)

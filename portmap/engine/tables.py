@@ -7,6 +7,7 @@ One device failing never stops the others.
 from __future__ import annotations
 
 import asyncio
+import time
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -95,8 +96,9 @@ async def read_neighbourhood(client: SnmpClient, devices: Sequence[Device], dns:
                              inventoried: Sequence[Device] = ()) -> Neighbourhood:
     """Who is behind each port, from the devices that answered; the failures show in the poll.
     `inventoried`: the whole inventory, where only some of its devices are read."""
+    asked_at = time.time()
     tables, _ = await read_all_tables(client, devices)
-    return await with_names(map_neighbourhood(tables, roles_of([*inventoried, *devices])), dns)
+    return await with_names(replace(map_neighbourhood(tables, roles_of([*inventoried, *devices])), read_at=asked_at), dns)
 
 
 async def _check(client: SnmpClient, device: Device) -> DeviceCheck | SnmpError:

@@ -40,7 +40,7 @@ class HistoryKeeper:
     async def keep(self, frame: Frame) -> None:
         neighbourhood = frame.neighbourhood
         if neighbourhood is not None and neighbourhood is not self._recorded:  # the tables were read again
-            await self._write(self.writer.record_neighbourhood, neighbourhood, frame.snapshot.taken_at)
+            await self._write(self.writer.record_neighbourhood, neighbourhood, neighbourhood.read_at)
             self._recorded = neighbourhood
         await self._write(self.writer.record_incidents, frame.snapshot, neighbourhood)
         await self._write(self.writer.record_rates, frame.snapshot)
