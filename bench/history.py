@@ -10,7 +10,8 @@ Usage: python bench/history.py [--switches 1000] [--reference-switches 100]
    written every 60 s. The ratio is the writer's cost as a share of the poll's.
 2. The store after a simulated day of 1,000 ports (a minute row per busy port, hours rolled up).
 3. A month of 1,000 switches' host history (a host per port, a tenth of them moving each day,
-   incidents), then `history MAC`, `history DEVICE PORT` and `incidents` timed.
+   incidents) and of RATED_SWITCHES switches' rates (minutes for 7 days, hours before), then
+   `history MAC`, `history DEVICE PORT` (with its month of rates) and `incidents` timed.
 The last line is machine-readable.
 """
 
@@ -36,6 +37,7 @@ from portmap.core.placement import HostLocation, Sighting  # noqa: E402
 from portmap.core.ranking import rank_rates  # noqa: E402
 from portmap.core.samples import InterfacesByPort  # noqa: E402
 from portmap.core.snapshot import DeviceStatus, Snapshot  # noqa: E402
+from portmap.core.rollups import FIGURES  # noqa: E402
 from portmap.engine.store import queries, schema  # noqa: E402
 from portmap.engine.store.store import Store  # noqa: E402
 from portmap.engine.store.writer import HistoryWriter  # noqa: E402
@@ -147,6 +149,31 @@ def month_of_hosts(path: Path, switches: int) -> list[str]:
     return macs
 
 
+RATED_SWITCHES = 2
+"""Switches whose month of rates the month's store holds: all 1,000 would be about 90 GB (see the
+day's size); a port's periods are found by the primary key's index, whatever the others hold."""
+
+
+def month_of_rates(path: Path) -> int:
+    """RATED_SWITCHES x 48 ports: a row a minute for the last 7 days, an hour before that (the
+    default retention), every port busy. Returns the rows written."""
+    store = Store(path, writer=True)
+    start, minutes_from = 1_800_000_000.0, 1_800_000_000.0 + 23 * DAY
+    rows = 0
+    figures = {f"{figure}_{kind}": 100.0 for figure in FIGURES for kind in ("avg", "max")}
+    with store.transaction() as connection:
+        for d in range(RATED_SWITCHES):
+            for port in range(1, PORTS_PER_DEVICE + 1):
+                common = {"device": f"sw{d}", "port": f"Gi1/0/{port}", "if_index": port, **figures}
+                hours = [{**common, "period_start": start + h * 3600.0, "polls": 720} for h in range(23 * 24)]
+                minutes = [{**common, "period_start": minutes_from + m * 60.0, "polls": 12} for m in range(7 * 1440)]
+                connection.execute(schema.port_hours.insert(), hours)
+                connection.execute(schema.port_minutes.insert(), minutes)
+                rows += len(hours) + len(minutes)
+    store.close()
+    return rows
+
+
 def query_ms(path: Path, macs: list[str]) -> dict[str, float]:
     store = Store(path)
     rng = random.Random(3)
@@ -156,7 +183,7 @@ def query_ms(path: Path, macs: list[str]) -> dict[str, float]:
             mac = rng.choice(macs)
             for name, ask in (("history MAC", lambda c: queries.host_history(c, queries.macs_named(c, mac), 0, float("inf"))),
                               ("history IP", lambda c: queries.host_history(c, queries.macs_named(c, "10.0.3.7"), 0, float("inf"))),
-                              ("history DEVICE PORT", lambda c: queries.on_port(c, "sw17", "Gi1/0/9", 0, float("inf"))),
+                              ("history DEVICE PORT", lambda c: queries.port_history(c, "sw1", "Gi1/0/9", 0, float("inf"))),
                               ("incidents", lambda c: queries.incidents(c, 0, float("inf")))):
                 started = time.perf_counter()
                 with store.transaction() as connection:
@@ -185,9 +212,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "month.sqlite"
         macs = month_of_hosts(path, args.switches)
+        rate_rows = month_of_rates(path)
         timings = query_ms(path, macs)
-    print("a month of " + f"{args.switches} switches' host history: " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in timings.items())
-          + " (median of 20)")
+        month_mb = sum(p.stat().st_size for p in Path(folder).iterdir()) / 1e6
+    print("a month of " + f"{args.switches} switches' host history and {RATED_SWITCHES} switches' rates ({rate_rows} rows; "
+          f"{month_mb:.0f} MB): " + ", ".join(f"{name} {ms:.1f} ms" for name, ms in timings.items())
+          + " (median of 20; history DEVICE PORT returns its month of rates: 10,632 periods)")
     print(f"switches={args.switches} writer_ms_per_poll={per_poll * 1000:.0f} poll_ms={poll_cpu * 1000:.0f} "
           f"share_pct={per_poll / poll_cpu * 100:.1f} day_mb_per_1000_ports={size_mb:.0f} "
           + " ".join(f"{name.replace(' ', '_')}_ms={ms:.1f}" for name, ms in timings.items()))

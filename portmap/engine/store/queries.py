@@ -69,9 +69,11 @@ def port_rates(connection: Connection, device: str, port: str, since: float, unt
 
     def periods(table: Table, period_s: float) -> list[PortPeriod]:
         where = (table.c.device == device, table.c.port == port, table.c.period_start >= since, table.c.period_start <= until)
-        return [PortPeriod(row.period_start, period_s, row.polls, {figure: getattr(row, f"{figure}_avg") for figure in FIGURES},
-                           {figure: getattr(row, f"{figure}_max") for figure in FIGURES})
-                for row in connection.execute(select(table).where(*where).order_by(table.c.period_start))]
+        columns = [table.c.period_start, table.c.polls, *(table.c[f"{figure}_avg"] for figure in FIGURES),
+                   *(table.c[f"{figure}_max"] for figure in FIGURES)]
+        rows = connection.execute(select(*columns).where(*where).order_by(table.c.period_start)).tuples()
+        averages, highest = slice(2, 2 + len(FIGURES)), slice(2 + len(FIGURES), None)  # a month of minutes: by position, not by name
+        return [PortPeriod(row[0], period_s, row[1], dict(zip(FIGURES, row[averages])), dict(zip(FIGURES, row[highest]))) for row in rows]
 
     minutes = periods(schema.port_minutes, 60.0)
     minutes_from = minutes[0].period_start if minutes else float("inf")
