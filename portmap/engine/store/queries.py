@@ -71,7 +71,7 @@ def port_rates(connection: Connection, device: str, port: str, since: float, unt
         where = (table.c.device == device, table.c.port == port, table.c.period_start >= since, table.c.period_start <= until)
         columns = [table.c.period_start, table.c.polls, *(table.c[f"{figure}_avg"] for figure in FIGURES),
                    *(table.c[f"{figure}_max"] for figure in FIGURES)]
-        rows = connection.execute(select(*columns).where(*where).order_by(table.c.period_start)).tuples()
+        rows = connection.execute(select(*columns).where(*where).order_by(table.c.period_start))
         averages, highest = slice(2, 2 + len(FIGURES)), slice(2 + len(FIGURES), None)  # a month of minutes: by position, not by name
         return [PortPeriod(row[0], period_s, row[1], dict(zip(FIGURES, row[averages])), dict(zip(FIGURES, row[highest]))) for row in rows]
 
