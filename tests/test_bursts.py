@@ -16,7 +16,12 @@ from dataclasses import replace
 
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
-from portmap.demo.network import DemoNetwork, default_network
+from portmap.core.flags import FlagKind, RankedPort
+from portmap.core.snapshot import Frame
+from portmap.demo.network import DemoNetwork, FloodSpec, default_network
+from portmap.present.reasons import reason
+from portmap.present.top import render_json, render_table
+from portmap.tui.views import status_line
 from portmap.engine.tables import roles_of
 from portmap.engine.watch import WatchSettings, watch
 from portmap.tui.app import PortmapApp
@@ -96,3 +101,49 @@ async def test_demo_bursts_are_each_flagged_on_the_printers_port_one_incident_ke
     report(f"demo bursts (0.8 s of 10k pps every 8 s, polled every 2 s): {BURSTS} of {BURSTS} flagged on printer1's port "
            f"within one interval, one incident of {BURSTS} occurrences (peaks {peaks} pps averaged over a poll); "
            f"the TUI's recent strip kept them")
+
+
+PC1 = ("acc2", 1)
+
+
+async def test_a_port_that_jumped_is_read_every_second_and_its_next_burst_is_flagged_at_its_real_rate():
+    """pc1 (20 pps) sends 2 s bursts of 3,000 pps of 54 B every 10 s, polled every 4 s: a burst
+    averages 1,500 pps over its interval, 75x pc1's normal, under the 100x a small-packet flood
+    takes. The first burst is not flagged but makes pc1's port suspect: it is read every second
+    from then on, and the next burst is flagged at the 3,000 pps of its busiest second."""
+    interval_s, first_s, every_s = 4.0, 22.0, 10.0
+    network = on_free_ports(default_network())
+    network = replace(network, hosts=tuple(replace(h, send_pps=20.0) if h.name == "pc1" else h for h in network.hosts),
+                      floods=(FloodSpec("pc1", pps=3000, packet_bytes=54, start_s=first_s, duration_s=2.0, every_s=every_s),))
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    wall_zero = time.time() - simulator.model.elapsed()
+    frames: list[Frame] = []
+    try:
+        await asyncio.wait_for(watch(demo_inventory(network).devices, WatchSettings(interval_s, tables_every_s=60), frames.append,
+                                     rounds=int((first_s + every_s + 2 * interval_s) // interval_s)), 60)
+    finally:
+        simulator.stop()
+
+    def pc1(frame: Frame) -> RankedPort:
+        return next(p for p in frame.snapshot.ports if p.key == PC1)
+
+    first_burst = [f for f in frames if wall_zero + first_s < f.snapshot.taken_at <= wall_zero + first_s + interval_s + 1]
+    assert first_burst and not pc1(first_burst[0]).flags and (pc1(first_burst[0]).rates.inbound.pps or 0) > 1000, first_burst
+    assert 1 in first_burst[0].snapshot.zoomed.get("acc2", {}), first_burst[0].snapshot.zoomed
+    zoomed = render_json(first_burst[0].snapshot, interval_s)["zoomed"]
+    assert any(z["port"] == "acc2 Gi1/0/1 (pc1)" and z["reason"].startswith("jumped ") for z in zoomed), zoomed
+    for face in (str(status_line(first_burst[0], 4, interval_s, "rank", False)), render_table(first_burst[0].snapshot, 5, interval_s)):
+        assert "read every second: " in face and "acc2 Gi1/0/1 (pc1): jumped " in face, face  # the TUI's status line, live's text
+    second = wall_zero + first_s + every_s
+    flagged = [f for f in frames if second < f.snapshot.taken_at <= second + interval_s + 1 and pc1(f).flags]
+    assert flagged, [(round(f.snapshot.taken_at - wall_zero, 1), pc1(f).rates.inbound) for f in frames]
+    (flag,) = pc1(flagged[0]).flags
+    assert flag.kind is FlagKind.SMALL_PACKET_FLOOD and flag.evidence.peak_s is not None and 2_700 <= flag.evidence.value <= 3_300, flag
+    assert (pc1(flagged[0]).rates.inbound.pps or 0) < 2_000  # the interval's average alone raised nothing
+    line = reason(flag)
+    assert line.startswith("sending 3.") and " pps of 5" in line and " B packets for 1 s (read every second): small-packet flood, " in line, line
+    assert flagged[0].snapshot.ports[0].key == PC1, "pc1's port ranked first"
+    report(f"zoom-in on the demo: pc1's 2 s bursts of 3,000 pps polled every {interval_s:g}s: the first averaged "
+           f"{pc1(first_burst[0]).rates.inbound.pps:.0f} pps (not flagged, its port then read every second); "
+           f"the next flagged at its busiest second's {flag.evidence.value:.0f} pps ({line.split(', ')[-1]})")

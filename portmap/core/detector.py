@@ -30,7 +30,7 @@ are told apart on arrays and only learn. The few others are judged port by port.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -42,6 +42,7 @@ from portmap.core.metrics import BCAST, BPS, DIRECTIONS, LEARNED, LEARNED_NAMES,
 from portmap.core.rates import DeviceRates, DirectionRates, util_pct
 from portmap.core.samples import DeviceSample
 from portmap.core.thresholds import DeviceThresholds, FlagThresholds, holding
+from portmap.core.zoom import Peak, Suspicion
 
 DIP_SHARE = 0.25
 """An interval under this share of a warm port's normal may be a cache's unrefreshed interval."""
@@ -192,6 +193,9 @@ class Detector:
         self._accepted: set[PortKey] = set()
         """Ports the operator said carry normal traffic: their next interval is learned at once."""
         self._flapping = Flapping(limits)
+        self._peaks: Mapping[PortKey, Peak] = {}
+        self.suspicions: dict[PortKey, Suspicion] = {}
+        """Ports worth zooming in on, found since take_suspicions last took them."""
 
     def set_ports(self, device: str, identities: Mapping[int, str], limits: DeviceThresholds) -> None:
         """What a device's interfaces said when they were read: each ifIndex's port identity
@@ -223,6 +227,11 @@ class Detector:
         rates = np.array([kind.learning_rate for kind in self._limit_kinds])[np.array(self._limit_kind_of, np.int64)]
         store.learn(slots, store.unconfirmed[slots], rates, now)
         store.unconfirmed[slots] = np.nan
+
+    def take_suspicions(self) -> dict[PortKey, Suspicion]:
+        """The ports worth zooming in on (core/zoom.py) found since the last call."""
+        found, self.suspicions = self.suspicions, {}
+        return found
 
     def accept(self, key: PortKey) -> None:
         """The operator says the port's traffic is normal (a backup, a replication): its next
@@ -284,17 +293,20 @@ class Detector:
             small = values[:, :, BPS] < 8 * values[:, :, PPS] * sizes[:, None]
         return _Poll(all_slots, devices, owners, indexes, kinds, values, values[..., LEARNED], util, speed, small)
 
-    def observe(self, all_rates: Sequence[DeviceRates], now: float,
-                samples: Sequence[DeviceSample] = ()) -> dict[PortKey, Detection]:
+    def observe(self, all_rates: Sequence[DeviceRates], now: float, samples: Sequence[DeviceSample] = (),
+                peaks: Mapping[PortKey, Peak] | None = None) -> dict[PortKey, Detection]:
         """One poll's rates at wall-clock time `now` -> the flags of each port that has any.
-        `samples`: each device's last sample, for flapping (a device that did not answer keeps its last)."""
+        `samples`: each device's last sample, for flapping (a device that did not answer keeps its last).
+        `peaks`: zoomed ports' busiest second since the last poll (core/zoom.py), judged as an
+        interval is where the interval itself raises nothing, and never learned."""
+        self._peaks = peaks or {}
         typical = {"in": TypicalPort(all_rates, 0), "out": TypicalPort(all_rates, 1)}
         flaps = self._flapping.observe(samples, now)
         for rates in all_rates:
             self._slots(rates)  # every port has its slot and its kind of thresholds before they are looked up
         kind_of = np.array(self._limit_kind_of, np.int64)
         store = self.baselines
-        involved = {*self._episodes, *(key for key, _ in self._dips), *self._accepted}
+        involved = {*self._episodes, *(key for key, _ in self._dips), *self._accepted, *self._peaks}
         judged_alone = np.array([store.slots[port] for port in map(self._identity, involved) if port in store.slots], np.int64)
         detections: dict[PortKey, Detection] = {}
         for chunk in _chunks(all_rates):
@@ -322,7 +334,9 @@ class Detector:
                 detections[key] = Detection(flags, episode.since if episode else None, active)
                 if active:
                     alarmed[row] = [name in _troubled(flags) for name in DIRECTIONS]
-        to_learn[self._untaught_rises(poll)] = np.nan
+        rising = self._untaught_rises(poll)
+        self._suspect_rises(poll, rising & ~alarmed, now)
+        to_learn[rising] = np.nan
         store = self.baselines
         confirmed = store.unconfirmed[poll.slots]
         confirmed[alarmed] = np.nan
@@ -381,7 +395,7 @@ class Detector:
             self.baselines.settle(slot, settled, limits.warmup_samples, now)
             return (), np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
         speed, util = int(poll.speed_bps[row]), poll.util[row]
-        raised = self._flags(key, sides, speed, util, typical, limits)
+        raised = self._flags(key, sides, speed, util, typical, limits) or self._peak_flags(key, speed, typical, limits)
         episode = self._episodes.get(key)
         if raised:
             if episode is None:
@@ -396,6 +410,7 @@ class Detector:
                 if episode.quiet >= limits.clear_after:
                     del self._episodes[key]
                     episode = None
+                    self.suspicions[key] = Suspicion("its flood ended", now)
         flags = episode.flags if episode else ()
         troubled = _troubled(flags)
         learned = np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
@@ -403,6 +418,25 @@ class Detector:
             if name in sides and name not in troubled:
                 learned[direction] = self._teaching(sides[name])
         return flags, learned
+
+    def _peak_flags(self, key: PortKey, speed_bps: int, typical: Mapping[str, TypicalPort],
+                    limits: FlagThresholds) -> tuple[PortFlag, ...]:
+        """The port's busiest zoomed second judged as an interval, its evidence saying so."""
+        peak = self._peaks.get(key)
+        if peak is None:
+            return ()
+        sides = {name: _side(peak.per_second[direction]) for direction, name in enumerate(DIRECTIONS)}
+        flags = self._flags(key, sides, speed_bps, float("nan"), typical, limits)
+        return tuple(replace(flag, evidence=replace(flag.evidence, peak_s=peak.span_s)) for flag in flags)
+
+    def _suspect_rises(self, poll: _Poll, rising: np.ndarray, now: float) -> None:
+        """Ports that jumped far above their own level without a flag: worth zooming in on."""
+        store = self.baselines
+        for row in np.flatnonzero(rising.any(axis=1)).tolist():
+            key = (poll.devices[poll.device_of[row]], int(poll.if_indexes[row]))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.nanmax(poll.per_second[row, :, PPS] / store.level[poll.slots[row], :, _PPS])
+            self.suspicions[key] = Suspicion(f"jumped {ratio:.0f}x its normal" if np.isfinite(ratio) else "jumped from silence", now)
 
     def _untaught_rises(self, poll: _Poll) -> np.ndarray:
         """(ports, directions): where the packet rate jumped far above the direction's own level,

@@ -63,6 +63,9 @@ class Evidence:
     """Flapping: the time from the first change counted to the last."""
     status: str | None = None
     """Flapping: the oper status now."""
+    peak_s: float | None = None
+    """Zoomed in (core/zoom.py): the value is the port's busiest read of this many seconds
+    between polls, not the interval's average."""
 
     @property
     def ratio(self) -> float | None:

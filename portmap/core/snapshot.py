@@ -5,12 +5,13 @@ without loading SNMP."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from portmap.core.incidents import Incident
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.ranking import RankedPorts
 from portmap.core.samples import InterfaceInfo, PortKey
+from portmap.core.zoom import Suspicion
 
 __all__ = ["DeviceStatus", "Frame", "PortKey", "Snapshot"]
 
@@ -38,6 +39,8 @@ class Snapshot:
     devices: tuple[DeviceStatus, ...]
     glitches_dropped: int = 0
     incidents: tuple[Incident, ...] = ()
+    zoomed: Mapping[str, Mapping[int, Suspicion]] = field(default_factory=dict)
+    """Devices whose suspicious ports are read every second between polls, and why (core/zoom.py)."""
     """This run's incidents, ongoing first, then those that ended within the last hour, newest first."""
 
     @property

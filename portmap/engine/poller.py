@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from portmap.core.samples import DeviceSample, InterfaceInfo, InterfacesByPort, 
 from portmap.core.snapshot import DeviceStatus, Snapshot
 from portmap.core.thresholds import FlagThresholds, device_thresholds
 from portmap.core.topology import NO_PATH
+from portmap.core.zoom import ZoomPlan
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
 from portmap.snmp.counter_cache import CacheKind, find_refresh
@@ -50,6 +51,8 @@ READ_GUARD_S = 0.25
 RELOAD_SETTLE_S = 0.1
 """A read comes this long after the reload it is stamped with: the grid is learned from probes
 that see a reload a few tens of ms late, and a slow timer drifts between checks."""
+ZOOM_EVERY_S = 1.0
+"""Zoomed ports (core/zoom.py) are read this often between polls."""
 DEVICES_AT_ONCE = 64
 """Devices read at the same moment. Read all at once, each device's GETs were spread over the
 whole cycle (its counters read seconds apart), and a thousand devices' reads in progress held
@@ -115,6 +118,9 @@ class Engine:
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
         self._path = NO_PATH
         """How the devices are linked: the ports a flood crosses are listed along its way."""
+        self.zoom = ZoomPlan()
+        self.zoom_every_s = ZOOM_EVERY_S
+        self._zooming: asyncio.Task[None] | None = None
 
     def set_neighbourhood(self, neighbourhood: Neighbourhood) -> None:
         """What the neighbourhood tables show, from the next poll on: the ports linking two
@@ -132,6 +138,8 @@ class Engine:
 
     async def poll(self) -> Snapshot:
         started = time.monotonic()
+        if self._zooming is None:
+            self._zooming = asyncio.create_task(self._zoom(), name="zoom")
         results = await asyncio.gather(*(self._poll_device(d) for d in self.devices))
         device_rates = [rates for _, rates in results if rates is not None]
         statuses = [status for status, _ in results]
@@ -141,7 +149,8 @@ class Engine:
         interfaces = self._interfaces
         samples = [state.last_sample for state in self._states.values() if state.last_sample is not None]
         taken_at = time.time()
-        detections = self.detector.observe(device_rates, taken_at, samples)
+        detections = self.detector.observe(device_rates, taken_at, samples, self.zoom.take_peaks())
+        self.zoom.suspect(self.detector.take_suspicions())
         ranked = rank_rates(device_rates, {k: d.flags for k, d in detections.items()}, self.sort, self.thresholds, self._uplinks,
                             {k: d.since for k, d in detections.items() if d.since is not None}, self._path)
         incidents = self.incidents.observe(ranked.flagged, {key for key, found in detections.items() if found.active}, taken_at,
@@ -155,6 +164,7 @@ class Engine:
             devices=tuple(statuses),
             glitches_dropped=self.glitches_dropped,
             incidents=incidents,
+            zoomed=self.zoom.watched(taken_at),
         )
 
     async def _poll_device(self, device: Device) -> tuple[DeviceStatus, DeviceRates | None]:
@@ -222,6 +232,44 @@ class Engine:
             for task in (state.retry, state.check):
                 if task is not None:
                     task.cancel()
+        if self._zooming is not None:
+            self._zooming.cancel()
+
+    async def _zoom(self) -> None:
+        """Between polls, every zoom_every_s: the counters of the ports worth zooming in on."""
+        previous: dict[str, DeviceSample] = {}
+        while True:
+            started = time.monotonic()
+            watched = self.zoom.watched(time.time())
+            for name in set(previous) - set(watched):
+                del previous[name]
+            await asyncio.gather(*(self._zoom_device(self._states[name], set(ports), previous)
+                                   for name, ports in watched.items() if name in self._states))
+            await asyncio.sleep(max(0.0, self.zoom_every_s - (time.monotonic() - started)))
+
+    async def _zoom_device(self, state: _DeviceState, if_indexes: set[int], previous: dict[str, DeviceSample]) -> None:
+        """A GET of a few ports' counters. Only where the agent's counters are known live, or
+        their reload known (a new reload's values, stamped with it): read every second, a
+        caching agent's counters would show nothing, then several seconds' worth at once."""
+        name = state.session.device.name
+        if state.plan is None or state.failures or not (state.counters_live or state.clock.known):
+            return
+        before = previous.get(name)
+        sampled_at = None
+        if state.clock.known:
+            sampled_at = state.clock.last_reload(time.monotonic() - RELOAD_SETTLE_S)
+            if before is not None and before.time_s >= sampled_at - TOLERANCE_S:
+                return  # no new values since the last read
+        plan = replace(state.plan, ports=tuple(port for port in state.plan.ports if port[0] in if_indexes))
+        try:
+            sample = await read_counters(state.session, plan, sampled_at)
+        except Exception as error:  # SnmpError, InterfacesChanged: the next poll reads the device as usual
+            log.debug("%s: zoomed read failed: %s", name, error)
+            previous.pop(name, None)
+            return
+        previous[name] = sample
+        if before is not None and np.array_equal(before.if_indexes, sample.if_indexes):
+            self.zoom.measured(compute_device_rates(before, sample, state.interfaces), time.time())
 
     async def _read(self, state: _DeviceState) -> DeviceRates:
         if state.plan is None:

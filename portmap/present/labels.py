@@ -42,6 +42,18 @@ def port_label(snapshot: Snapshot, key: PortKey) -> str:
     return f"{key[0]} {name}{alias}"
 
 
+def zoomed_text(snapshot: Snapshot) -> str | None:
+    """'read every second: acc2 Gi1/0/9 (printer1): its flood ended': the ports zoomed in on, and why."""
+    ports = [f"{port_label(snapshot, (device, if_index))}: {suspicion.reason}"
+             for device, watched in snapshot.zoomed.items() for if_index, suspicion in watched.items()]
+    return "read every second: " + "; ".join(ports) if ports else None
+
+
+def zoomed_json(snapshot: Snapshot) -> list[dict[str, object]]:
+    return [{"device": device, "if_index": if_index, "port": port_label(snapshot, (device, if_index)), "reason": suspicion.reason,
+             "since": round(suspicion.at, 3)} for device, watched in snapshot.zoomed.items() for if_index, suspicion in watched.items()]
+
+
 def unreachable(snapshot: Snapshot, previous_failures: Sequence[DeviceStatus]) -> list[DeviceStatus]:
     """Devices that failed now, and those that failed the earlier poll (so have no rates yet)."""
     failed = {d.name: d for d in snapshot.failed}

@@ -14,7 +14,8 @@ def reason(flag: PortFlag) -> str:
     evidence = flag.evidence
     verb = _VERB.get(flag.direction, "")
     if flag.kind in (FlagKind.SMALL_PACKET_FLOOD, FlagKind.PACKET_FLOOD):
-        return f"{verb} {fmt.pps(evidence.value)} of {fmt.nbytes(evidence.avg_pkt_bytes)} packets: {flag.kind}{_how_far(evidence)}"
+        return (f"{verb} {fmt.pps(evidence.value)} of {fmt.nbytes(evidence.avg_pkt_bytes)} packets{_zoomed(evidence)}: "
+                f"{flag.kind}{_how_far(evidence)}")
     if flag.kind is FlagKind.BUSY_SINCE_START:
         return (f"busy since start: {verb} {fmt.pps(evidence.value)} of {fmt.nbytes(evidence.avg_pkt_bytes)} packets"
                 f"{_how_far(evidence)}, steady: learning it as this port's normal")
@@ -27,6 +28,11 @@ def reason(flag: PortFlag) -> str:
         return f"saturated: {fmt.pct(evidence.value)} of {fmt.bps(evidence.speed_bps)}"
     minutes = max(1, round((evidence.window_s or 0.0) / 60))
     return f"flapping: oper status changed {evidence.value:.0f} times in {minutes} min, now {evidence.status}"
+
+
+def _zoomed(evidence: Evidence) -> str:
+    """' for 1 s (read every second)': a zoomed port's busiest read between polls, not the interval's average."""
+    return "" if evidence.peak_s is None else f" for {fmt.duration(evidence.peak_s)} (read every second)"
 
 
 def _how_far(evidence: Evidence) -> str:
@@ -54,6 +60,7 @@ def evidence_json(flag: PortFlag, since: float | None) -> dict[str, object]:
         "bcast_share": None if evidence.bcast_share is None else round(evidence.bcast_share, 3),
         "speed_bps": evidence.speed_bps,
         "window_s": None if evidence.window_s is None else round(evidence.window_s, 1),
+        "peak_s": None if evidence.peak_s is None else round(evidence.peak_s, 2),
         "oper_status": evidence.status,
         "since": since,
     }

@@ -13,7 +13,7 @@ from portmap.core.snapshot import DeviceStatus, PortKey, Snapshot
 from portmap.present import numbers as fmt
 from portmap.present.find import host_text
 from portmap.present.incidents import incident_json, incident_line, occurrence_json
-from portmap.present.labels import port_label, reason_line, unreachable
+from portmap.present.labels import port_label, reason_line, unreachable, zoomed_json, zoomed_text
 from portmap.present.reasons import evidence_json
 from portmap.present.text import cells, fit, shown
 from portmap.present.vendors import vendor
@@ -58,6 +58,8 @@ def render_table(
     lines += _incident_lines(snapshot, neighbourhood, interval_s)
     lines += _note_lines(snapshot)
     lines += _unreachable_lines(snapshot, previous_failures)
+    zoomed = zoomed_text(snapshot)
+    lines += [zoomed] if zoomed else []
     answering = [d for d in snapshot.devices if d.answered]
     stamp = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
     slowest = max(answering, key=lambda d: d.response_s, default=None)
@@ -197,6 +199,7 @@ def render_json(
         "devices_total": len(snapshot.devices),
         "ports": ports,
         "incidents": [incident_json(incident) for incident in snapshot.incidents],
+        "zoomed": zoomed_json(snapshot),
         "unreachable": [
             {"device": d.name, "error": d.error, "kind": d.error_kind}
             for d in unreachable(snapshot, previous_failures)

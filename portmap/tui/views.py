@@ -20,7 +20,7 @@ from portmap.present.charts import BARS, chart
 from portmap.present.history import port_lines
 from portmap.present.text import cells, fit, shown
 from portmap.present.incidents import incident_brief
-from portmap.present.labels import host_label, port_label, reason_line, unreachable
+from portmap.present.labels import host_label, port_label, reason_line, unreachable, zoomed_text
 from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.search import normalise_mac
 from portmap.core.snapshot import PortKey
@@ -234,6 +234,9 @@ def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str,
         text.append("  not answering: " + ", ".join(d.name for d in failed), style="bold white on red")
     stamp = time.strftime("%H:%M:%S", time.localtime(snapshot.taken_at))
     text.append(f"  every {interval_s:g}s  last poll {stamp} took {snapshot.poll_s:.2f}s  sort {sort}")
+    zoomed = zoomed_text(snapshot)
+    if zoomed:
+        text.append(f"  {zoomed}", style="bold yellow")
     if paused:
         text.append("  PAUSED", style="bold black on yellow")
     return text
