@@ -154,6 +154,32 @@ def _store_option(parser: argparse.ArgumentParser, keeps: bool = False) -> None:
                         if keeps else f"the history store (default: {where})")
 
 
+def _listen(text: str) -> tuple[str, int]:
+    """'9117', '127.0.0.1:9117', '[::1]:9117' -> (host, port); the host defaults to 127.0.0.1."""
+    host, _, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]") or "127.0.0.1"
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected [HOST:]PORT (9117, 127.0.0.1:9117, [::1]:9117), got {text!r}")
+    return host, int(port)
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _metrics_token(path: str | None) -> str | None:
+    """The scrapes' bearer token: the file's first line, else $PORTMAP_METRICS_TOKEN, else none."""
+    if path is None:
+        return os.environ.get("PORTMAP_METRICS_TOKEN") or None
+    try:
+        token = Path(path).read_text().strip()
+    except OSError as error:
+        raise UsageError(f"--metrics-token-file {path}: {error.strerror}") from None
+    if not token:
+        raise UsageError(f"--metrics-token-file {path}: the file is empty")
+    return token
+
+
 def _when(text: str) -> float:
     """A moment: a date and time (2026-11-30 14:05, ISO 8601), or how long ago (90s, 30m, 2h, 7d)."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -201,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tables-every", type=SECONDS, metavar="SECONDS",
                      help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
     _store_option(run)
+    run.add_argument("--listen", type=_listen, metavar="[HOST:]PORT",
+                     help="serve Prometheus metrics there (/metrics, and /snmp?target=DEVICE as snmp_exporter's); HOST defaults to 127.0.0.1")
+    run.add_argument("--metrics-token-file", metavar="PATH",
+                     help="scrapes must send this file's bearer token (or set $PORTMAP_METRICS_TOKEN)")
 
     history = _command(commands, "history", "where a MAC, IP or host name was, and when; or who was on DEVICE PORT",
                        selects=False)
@@ -309,7 +339,19 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _devices(again, args), _settings(args, again)
 
         hangup = asyncio.Event()
-        return _run(run_headless(devices, settings, reload, hangup), hangup.set)
+        if args.listen is None:
+            return _run(run_headless(devices, settings, reload, hangup), hangup.set)
+        from portmap.endpoints.metrics import MetricsEndpoint
+
+        host, port = args.listen
+        token = _metrics_token(args.metrics_token_file)
+        if token is None and not _loopback(host):
+            log.warning("serving metrics on %s:%d to anyone who can reach it: --metrics-token-file asks for a token", host, port)
+        endpoint = MetricsEndpoint(host, port, token)
+        try:
+            return _run(run_headless(devices, settings, reload, hangup, endpoint.show), hangup.set)
+        finally:
+            endpoint.close()
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 

@@ -8,6 +8,7 @@ import asyncio
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -48,12 +49,29 @@ async def aportmap(*args: str, timeout: float = 60) -> subprocess.CompletedProce
     (["demo", "--flood-after", "-1"], "argument --flood-after: must be at least 0 and at most 86400, got '-1'"),
     (["ui", "--tables-every", "0"], "argument --tables-every: must be more than 0 and at most 3600, got '0'"),
     (["demo", "--port-base", "80"], "argument --port-base: must be more than 1023 and at most 65531, got '80'"),
+    (["run", "--listen", "localhost:70000"],
+     "argument --listen: expected [HOST:]PORT (9117, 127.0.0.1:9117, [::1]:9117), got 'localhost:70000'"),
+    (["incidents", "0"], "argument ID: must be at least 1 and at most 2147483647, got '0'"),
 ])
 def test_every_number_is_bounded_and_its_error_says_which_and_why(args, error, capsys):
     with pytest.raises(SystemExit) as exit_:
         main.run(args)
     assert exit_.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1].endswith(f"error: {error}")
+
+
+def test_a_metrics_port_in_use_is_one_line_and_exit_2(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        inventory = tmp_path / "one.yaml"
+        inventory.write_text("devices:\n  - {name: sw1, host: 127.0.0.1, port: 9, snmp: {version: 2c, community: public}}\n")
+        inventory.chmod(0o600)
+        done = subprocess.run([sys.executable, "-m", "portmap", "--inventory", str(inventory), "run", "--store", str(tmp_path / "h.sqlite"),
+                               "--listen", str(port)], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (2, ""), done.stderr
+    assert done.stderr == f"portmap: cannot serve metrics on 127.0.0.1:{port}: Address already in use\n", done.stderr
 
 
 def test_shared_options_mean_the_same_before_and_after_the_command():

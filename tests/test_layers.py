@@ -25,6 +25,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "present": {"present", "core"} | SHARED,
     "cli": {"cli", "present", "engine", "core"} | SHARED,
     "tui": {"tui", "present", "engine", "core"} | SHARED,
+    "endpoints": {"endpoints", "present", "engine", "core"} | SHARED,
     "inventory": {"inventory", "core", "errors"},
     "demo": {"demo", "snmp", "core"} | SHARED,
     "errors": {"errors"},

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import re
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import default_network
 from portmap.inventory.loader import load_inventory
-from tests.helpers import TIMING, REPO
+from tests.helpers import TIMING, REPO, require_tools
 
 pytestmark = TIMING
 
@@ -26,8 +27,12 @@ def yaml_blocks() -> list[tuple[int, str]]:
     return [(text.count("\n", 0, match.start()) + 2, match.group(1)) for match in re.finditer(r"```yaml\n(.*?)```", text, re.S)]
 
 
+PROMETHEUS_CONFIG = "scrape_configs:"
+"""How a ```yaml block that is a Prometheus configuration (for `portmap run --listen`) begins."""
+
+
 def test_every_yaml_block_of_the_readme_is_an_inventory_the_loader_takes(tmp_path: Path):
-    blocks = yaml_blocks()
+    blocks = [(line, block) for line, block in yaml_blocks() if not block.startswith(PROMETHEUS_CONFIG)]
     assert len(blocks) >= 2
     for line, block in blocks:
         path = tmp_path / f"readme-line-{line}.yaml"
@@ -37,6 +42,17 @@ def test_every_yaml_block_of_the_readme_is_an_inventory_the_loader_takes(tmp_pat
         assert inventory.devices, f"README line {line}: no devices"
     first = load_inventory(tmp_path / f"readme-line-{blocks[0][0]}.yaml", SECRETS)
     assert first.devices[0].snmp.community.reveal() == "c0mmunity"
+
+
+def test_the_readmes_prometheus_scrape_configs_are_ones_prometheus_takes(tmp_path: Path):
+    require_tools("promtool")
+    blocks = [(line, block) for line, block in yaml_blocks() if block.startswith(PROMETHEUS_CONFIG)]
+    assert blocks
+    for line, block in blocks:
+        path = tmp_path / f"readme-line-{line}.yml"
+        path.write_text(block)
+        checked = subprocess.run(["promtool", "check", "config", str(path)], capture_output=True, text=True, timeout=30)
+        assert checked.returncode == 0, f"README line {line}: {checked.stdout}{checked.stderr}"
 
 
 NUMBER = re.compile(r"\d+(?:[.:,]\d+)*[kMG]?")

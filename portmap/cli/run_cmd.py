@@ -51,16 +51,22 @@ Reload = Callable[[], tuple[Sequence[Device], WatchSettings]]
 
 
 async def run_headless(devices: Sequence[Device], settings: WatchSettings, reload: Reload | None = None,
-                       hangup: asyncio.Event | None = None) -> int:
+                       hangup: asyncio.Event | None = None, serve: Callable[[Frame], None] | None = None) -> int:
     """Poll and keep history (settings.history) until cancelled. When `hangup` is set (SIGHUP), the
     inventory is read again with `reload`: a valid one replaces the polled devices (the baselines
-    kept), an invalid one is logged and the old one kept."""
+    kept), an invalid one is logged and the old one kept. `serve`: an endpoint's, handed every frame."""
     events = RunLog(settings.interval_s)
+
+    def show(frame: Frame) -> None:
+        events.frame(frame)
+        if serve is not None:
+            serve(frame)
+
     where = settings.history.location if settings.history else "no store"
     log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, where)
     unanswered = Unanswered()
     hangup = hangup or asyncio.Event()
-    polling = asyncio.ensure_future(watch(devices, settings, events.frame, unanswered=unanswered))
+    polling = asyncio.ensure_future(watch(devices, settings, show, unanswered=unanswered))
     hung_up = asyncio.ensure_future(hangup.wait())
     try:
         while True:
@@ -80,7 +86,7 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, reloa
             polling.cancel()
             await asyncio.gather(polling, return_exceptions=True)  # its baselines saved
             log.warning("inventory reloaded: %d devices", len(devices))
-            polling = asyncio.ensure_future(watch(devices, settings, events.frame, unanswered=unanswered))
+            polling = asyncio.ensure_future(watch(devices, settings, show, unanswered=unanswered))
     finally:
         hung_up.cancel()
         polling.cancel()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from portmap.core.incidents import Incident
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.ranking import RankedPorts
-from portmap.core.samples import InterfaceInfo, PortKey
+from portmap.core.samples import DeviceSample, InterfaceInfo, PortKey
 from portmap.core.zoom import Suspicion
 
 __all__ = ["DeviceStatus", "Frame", "PortKey", "Snapshot"]
@@ -39,6 +39,8 @@ class Snapshot:
     devices: tuple[DeviceStatus, ...]
     glitches_dropped: int = 0
     incidents: tuple[Incident, ...] = ()
+    samples: tuple[DeviceSample, ...] = ()
+    """The raw counters of the devices that answered this poll (the /metrics endpoint exports them)."""
     zoomed: Mapping[str, Mapping[int, Suspicion]] = field(default_factory=dict)
     """Devices whose suspicious ports are read every second between polls, and why (core/zoom.py)."""
     """This run's incidents, ongoing first, then those that ended within the last hour, newest first."""

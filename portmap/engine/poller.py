@@ -164,6 +164,8 @@ class Engine:
             devices=tuple(statuses),
             glitches_dropped=self.glitches_dropped,
             incidents=incidents,
+            samples=tuple(sample for status in statuses
+                          if status.answered and (sample := self._states[status.name].last_sample) is not None),
             zoomed=self.zoom.watched(taken_at),
         )
 

@@ -1,0 +1,1 @@
+"""`portmap run`'s endpoints: faces that serve what the watch saw."""
