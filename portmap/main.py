@@ -26,6 +26,7 @@ from portmap.engine.dns import ReverseDns
 from portmap.core.rollups import Retention
 from portmap.engine.state import default_state_path, default_store_path
 from portmap.engine.store.place import HistoryPlace
+from portmap.core.snapshot import Frame
 from portmap.engine.watch import TABLES_EVERY_S, WatchSettings
 from portmap.errors import PortmapError
 from portmap.inventory.loader import load_inventory
@@ -152,6 +153,36 @@ def _store_option(parser: argparse.ArgumentParser, keeps: bool = False) -> None:
     where = "$PORTMAP_STORE, else $XDG_STATE_HOME/portmap/history.sqlite"
     parser.add_argument("--store", metavar="PATH|URL", help=f"keep history in this store too (with the inventory's store: block: {where})"
                         if keeps else f"the history store (default: {where})")
+
+
+async def _run_serving(args: argparse.Namespace, inventory: Inventory, devices: Sequence[Device], settings: WatchSettings,
+                       reload: Callable[[], tuple[tuple[Device, ...], WatchSettings]], hangup: asyncio.Event) -> int:
+    """`portmap run` with its faces beside the log: the metrics endpoint (--listen) and the alert hooks (alerts:)."""
+    from portmap.cli.run_cmd import run_headless
+
+    serving: list[Callable[[Frame], None]] = []
+    endpoint = sender = None
+    if args.listen is not None:
+        from portmap.endpoints.metrics import MetricsEndpoint
+
+        host, port = args.listen
+        token = _metrics_token(args.metrics_token_file)
+        if token is None and not _loopback(host):
+            log.warning("serving metrics on %s:%d to anyone who can reach it: --metrics-token-file asks for a token", host, port)
+        endpoint = MetricsEndpoint(host, port, token)
+        serving.append(endpoint.show)
+    if inventory.alerts is not None:
+        from portmap.endpoints.alerts import AlertSender
+
+        sender = AlertSender(inventory.alerts, settings.interval_s)
+        serving.append(sender.show)
+    try:
+        return await run_headless(devices, settings, reload, hangup, serving)
+    finally:
+        if sender is not None:
+            await sender.close()
+        if endpoint is not None:
+            endpoint.close()
 
 
 def _listen(text: str) -> tuple[str, int]:
@@ -332,26 +363,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _run(run_commands.run_inventory_check(devices, as_json))
     settings = _settings(args, inventory)
     if command == "run":
-        from portmap.cli.run_cmd import run_headless
-
         def reload() -> tuple[tuple[Device, ...], WatchSettings]:
             again = _load(args)
             return _devices(again, args), _settings(args, again)
 
         hangup = asyncio.Event()
-        if args.listen is None:
-            return _run(run_headless(devices, settings, reload, hangup), hangup.set)
-        from portmap.endpoints.metrics import MetricsEndpoint
-
-        host, port = args.listen
-        token = _metrics_token(args.metrics_token_file)
-        if token is None and not _loopback(host):
-            log.warning("serving metrics on %s:%d to anyone who can reach it: --metrics-token-file asks for a token", host, port)
-        endpoint = MetricsEndpoint(host, port, token)
-        try:
-            return _run(run_headless(devices, settings, reload, hangup, endpoint.show), hangup.set)
-        finally:
-            endpoint.close()
+        return _run(_run_serving(args, inventory, devices, settings, reload, hangup), hangup.set)
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 

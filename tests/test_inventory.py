@@ -110,6 +110,15 @@ def test_folder_merges_files_and_rejects_a_name_used_twice(tmp_path):
 
 BROKEN = [
     # (what is wrong, the file, the expected one-line error after the path)
+    ("a webhook that is no URL",
+     "alerts:\n  webhooks:\n    - url: chat.example.net/hook\n",
+     ":3:12: alerts.webhooks[0].url: expected an http:// or https:// URL"),
+    ("a hook's token from an unset variable, named but never shown",
+     "alerts:\n  webhooks:\n    - {url: \"https://chat.example.net/${HOOK_TOKEN}\"}\n",
+     ":3:13: alerts.webhooks[0].url: environment variable HOOK_TOKEN is not set"),
+    ("hooks as a mapping, not a list",
+     "alerts:\n  syslog: {host: 192.0.2.10}\n",
+     ":2:11: alerts.syslog: expected a list, got a mapping"),
     ("unknown key with a suggestion",
      "devices:\n  - name: a\n    host: h\n    snmp: {version: 2c, comunity: x}\n",
      ":4:25: devices[0].snmp.comunity: unknown key (did you mean 'community'?)"),

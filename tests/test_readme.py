@@ -18,7 +18,8 @@ from tests.helpers import TIMING, REPO, require_tools
 
 pytestmark = TIMING
 
-SECRETS = {"PORTMAP_COMMUNITY": "c0mmunity", "PORTMAP_V3_AUTH": "auth-pass-1234", "PORTMAP_V3_PRIV": "priv-pass-1234"}
+SECRETS = {"PORTMAP_COMMUNITY": "c0mmunity", "PORTMAP_V3_AUTH": "auth-pass-1234", "PORTMAP_V3_PRIV": "priv-pass-1234",
+           "CHAT_HOOK_TOKEN": "hook-token-1234"}
 
 
 def yaml_blocks() -> list[tuple[int, str]]:

@@ -51,15 +51,16 @@ Reload = Callable[[], tuple[Sequence[Device], WatchSettings]]
 
 
 async def run_headless(devices: Sequence[Device], settings: WatchSettings, reload: Reload | None = None,
-                       hangup: asyncio.Event | None = None, serve: Callable[[Frame], None] | None = None) -> int:
+                       hangup: asyncio.Event | None = None, serving: Sequence[Callable[[Frame], None]] = ()) -> int:
     """Poll and keep history (settings.history) until cancelled. When `hangup` is set (SIGHUP), the
     inventory is read again with `reload`: a valid one replaces the polled devices (the baselines
-    kept), an invalid one is logged and the old one kept. `serve`: an endpoint's, handed every frame."""
+    kept), an invalid one is logged and the old one kept. `serving`: the endpoints' and the alert
+    hooks', handed every frame."""
     events = RunLog(settings.interval_s)
 
     def show(frame: Frame) -> None:
         events.frame(frame)
-        if serve is not None:
+        for serve in serving:
             serve(frame)
 
     where = settings.history.location if settings.history else "no store"

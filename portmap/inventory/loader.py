@@ -11,6 +11,7 @@ import ipaddress
 import os
 import re
 import stat
+import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -25,19 +26,23 @@ from portmap.inventory.model import (
     SECURITY_LEVELS,
     SNMP_VERSIONS,
     DEFAULT_STATE,
+    Alerts,
     Device,
     Inventory,
     StateDefault,
     Secret,
     SnmpSettings,
     SpikeSettings,
+    Webhook,
 )
 
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MIN_V3_PASSWORD = 8
 """RFC 3414 asks for pass phrases of at least 8 characters; agents reject shorter ones."""
 
-TOP_KEYS = ("defaults", "devices", "spikes", "state", "store")
+TOP_KEYS = ("defaults", "devices", "spikes", "state", "store", "alerts")
+ALERT_KEYS = ("webhooks", "syslog", "commands", "updates_every_min", "silence")
+WEBHOOK_KEYS = ("url", "headers")
 STORE_KEYS = ("rates_per_minute_days", "rates_per_hour_days")
 DEVICE_KEYS = ("name", "host", "port", "role", "snmp", "timeout_s", "retries", "tags", "spikes")
 DEFAULT_KEYS = tuple(k for k in DEVICE_KEYS if k not in ("name", "host", "spikes"))
@@ -57,6 +62,7 @@ SECRET_KEYS = ("community", "auth_password", "priv_password")
 WELL_KNOWN_COMMUNITY = "public"
 """Everyone knows it: no secret to protect (the demo network uses it)."""
 _ENV_REFERENCE = re.compile(r"^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+_ENV_PART = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _HOST_NAME = re.compile(r"^(?=.{1,253}\.?$)([A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.)*"
                         r"[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?\.?$")
 """A DNS name: dot-separated labels of letters, digits, '-' and '_' (as resolvers take them)."""
@@ -126,6 +132,14 @@ class _FileReader:
         if not self.environ[name]:
             raise self.error(node, field, f"environment variable {name} is empty")
         return Secret(self.environ[name])
+
+    def expanded(self, node: yaml.Node, field: str) -> Secret:
+        """Text whose ${NAME} parts come from the environment (a URL with a token in it), held as a secret."""
+        text = self.text(node, field)
+        for name in _ENV_PART.findall(text):
+            if not self.environ.get(name):
+                raise self.error(node, field, f"environment variable {name} is {'empty' if name in self.environ else 'not set'}")
+        return Secret(_ENV_PART.sub(lambda match: self.environ[match.group(1)], text))
 
     def integer(self, node: yaml.Node, field: str, low: int, high: int) -> int:
         value = self.scalar(node, field)
@@ -276,6 +290,8 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
     state_from = ""
     retention: Retention | None = None
     retention_from = ""
+    alerts: Alerts | None = None
+    alerts_from = ""
     files = inventory_files(location)
     for path in files:
         reader = _FileReader(str(path), env)
@@ -293,6 +309,10 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
             if retention_from:
                 raise reader.error(top["store"][0], "store", f"set twice: also in {retention_from}")
             retention, retention_from = _read_retention(reader, top["store"][1]), str(path)
+        if "alerts" in top:
+            if alerts_from:
+                raise reader.error(top["alerts"][0], "alerts", f"set twice: also in {alerts_from}")
+            alerts, alerts_from = _read_alerts(reader, top["alerts"][1]), str(path)
         for device, name_node in _read_file(reader, root):
             if device.name in first_seen:
                 raise reader.error(name_node, "name", f"duplicate device name {device.name!r} (first at {first_seen[device.name]})")
@@ -303,7 +323,7 @@ def load_inventory(location: str | Path, environ: Mapping[str, str] | None = Non
                 f"{path} holds SNMP secrets in plain text and other users can read it: "
                 "chmod 600 it, or write the secrets as ${ENV_VAR}"
             )
-    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes, retention, state)
+    return Inventory(tuple(devices), tuple(str(p) for p in files), tuple(warnings), spikes, retention, alerts, state)
 
 
 def _read_retention(reader: _FileReader, node: yaml.Node) -> Retention:
@@ -314,6 +334,41 @@ def _read_retention(reader: _FileReader, node: yaml.Node) -> Retention:
     hours = reader.integer(entries["rates_per_hour_days"][1], "store.rates_per_hour_days", minutes, 3650) \
         if "rates_per_hour_days" in entries else max(minutes, Retention().hours_days)
     return Retention(minutes, hours)
+
+
+def _read_alerts(reader: _FileReader, node: yaml.Node) -> Alerts:
+    """The `alerts:` block: webhooks (a URL, headers), syslog targets, commands, how often an open
+    incident is told again, and the entry ports silenced. URLs and headers may hold ${ENV} parts."""
+    entries = reader.mapping(node, "alerts", ALERT_KEYS)
+
+    def items(key: str) -> list[yaml.Node]:
+        found = entries.get(key)
+        if found is None:
+            return []
+        if not isinstance(found[1], yaml.SequenceNode):
+            raise reader.error(found[1], f"alerts.{key}", f"expected a list, got {_kind(found[1])}")
+        return list(found[1].value)
+
+    webhooks = []
+    for i, hook in enumerate(items("webhooks")):
+        field = f"alerts.webhooks[{i}]"
+        hook_entries = reader.mapping(hook, field, WEBHOOK_KEYS)
+        if "url" not in hook_entries:
+            raise reader.error(hook, field, "a webhook needs its url")
+        url_node = hook_entries["url"][1]
+        url = reader.expanded(url_node, f"{field}.url")
+        parts = urllib.parse.urlsplit(url.reveal())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise reader.error(url_node, f"{field}.url", "expected an http:// or https:// URL")
+        headers = tuple((str(key.value), reader.expanded(value, f"{field}.headers.{key.value}"))
+                        for key, value in _pairs(reader, hook_entries["headers"][1], f"{field}.headers")) if "headers" in hook_entries else ()
+        webhooks.append(Webhook(url, f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}/", headers))
+    commands = []
+    for i, command in enumerate(items("commands")):
+        commands.append(reader.texts(command, f"alerts.commands[{i}]"))
+    every = reader.integer(entries["updates_every_min"][1], "alerts.updates_every_min", 1, 1440) if "updates_every_min" in entries else 5
+    return Alerts(tuple(webhooks), tuple(reader.text(item, "alerts.syslog") for item in items("syslog")), tuple(commands),
+                  every * 60.0, tuple(" ".join(reader.text(item, "alerts.silence").split()) for item in items("silence")))
 
 
 def _read_file(reader: _FileReader, root: yaml.Node | None) -> list[tuple[Device, yaml.Node]]:

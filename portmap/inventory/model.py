@@ -91,6 +91,30 @@ DEFAULT_STATE = StateDefault.DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
+class Webhook:
+    url: Secret
+    """It may hold a token: never shown (logs name the hook by `shown`)."""
+    shown: str
+    """scheme://host/ of the URL, for logs and errors."""
+    headers: tuple[tuple[str, Secret], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    """The top-level `alerts:` block: where incidents are told when they open, grow and close."""
+
+    webhooks: tuple[Webhook, ...] = ()
+    syslog: tuple[str, ...] = ()
+    """'HOST:PORT' (RFC 5424 over UDP) or the path of a Unix datagram socket (/dev/log)."""
+    commands: tuple[tuple[str, ...], ...] = ()
+    """Each run with the message as JSON on its standard input."""
+    updates_every_s: float = 300.0
+    """An open incident that grows is told again at most this often."""
+    silenced: tuple[str, ...] = ()
+    """'DEVICE PORT' entry ports whose incidents are not told (a known one)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Inventory:
     devices: tuple[Device, ...]
     files: tuple[str, ...] = field(default=())
@@ -101,6 +125,8 @@ class Inventory:
     retention: Retention | None = None
     """The top-level `store:` block: how long the history keeps per-minute and per-hour rates
     (None: no block; `ui`, `top` and `live` keep history only where it is given)."""
+    alerts: Alerts | None = None
+    """The top-level `alerts:` block (None: no alerts are sent)."""
     state: Path | None | StateDefault = DEFAULT_STATE
     """The top-level `state:`: this inventory's baselines file, None for none (the demo's devices
     must not mix with a real network's that bear the same names), or DEFAULT_STATE."""
