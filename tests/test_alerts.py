@@ -17,9 +17,7 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import default_network
 from tests.conftest import inventory_file, on_free_ports
-from tests.helpers import TIMING, portmap_run_for, report
-
-pytestmark = TIMING
+from tests.helpers import portmap_run_for, report
 
 TOKEN = "s3cret-hook-token"
 WEB1 = "52:54:00:12:34:56"
@@ -113,7 +111,7 @@ async def test_an_incident_is_told_when_it_opens_and_closes_to_every_hook_and_a_
     assert len(hanging.received) <= 1  # 20 s an answer: the others never waited for it, nor did the poll:
     with sqlite3.connect(tmp_path / "history.sqlite") as store:
         (polls,) = store.execute("SELECT sum(polls) FROM port_minutes WHERE device = 'acc1' AND port = 'Gi1/0/5'").fetchone()
-    assert polls >= 10, polls  # a poll a second for 13 s (the first has no rate)
+    assert polls >= 6, polls  # a poll a second for 13 s (the first has no rate), on a loaded machine fewer; a stall of 20 s none
     mine = [line for line in lines if opened["text"].split(": ", 2)[2][:40] in line]
     assert [line.split(" ", 1)[0] for line in mine] == ["<132>1", "<133>1"], lines  # local0: warning, then notice
     assert " portmap " in mine[0] and mine[0].endswith(opened["text"]), lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime
 import signal
 import sqlite3
@@ -191,7 +192,8 @@ async def test_live_keeps_history_when_asked_a_second_writer_polls_on_and_the_fl
         assert len(peak_row.split("┤")[1]) in (21, 22) and axis.strip()[:2].isdigit() and axis.strip()[-2:].isdigit(), out
         code, out, _ = await portmap("incidents", str(incident["id"]), "--store", store, "--json")
         one = json.loads(out)
-        assert code == 0 and one["id"] == incident["id"] and max(r["highest"]["in_pps"] for r in one["rates"]) == incident["peak"], out
+        highest = max(r["highest"]["in_pps"] for r in one["rates"])  # a poll's rate; the peak may be a zoomed second's
+        assert code == 0 and one["id"] == incident["id"] and 0.85 * incident["peak"] <= highest <= incident["peak"], out
         code, out, _ = await portmap("incidents", "999", "--store", store)
         assert (code, out) == (1, "no incident #999 in the history kept\n")
 
@@ -203,7 +205,7 @@ async def test_live_keeps_history_when_asked_a_second_writer_polls_on_and_the_fl
             app.push_screen(screen := PortScreen(("acc1", 5), app.frame, app.history, app.roles, 1.0, store))
             await wait_for(pilot, lambda: isinstance(screen.kept, PortHistory), 10)
             kept = str(screen.query_one("#kept", Static).render()).splitlines()
-        assert kept[0].startswith("packets/s in, average per minute: ") and ", highest poll 4" in kept[0], kept
+        assert kept[0].startswith("packets/s in, average per minute: ") and re.search(r", highest poll (3\d|4\d)\.\dk$", kept[0]), kept
         assert kept[1].split("┤")[0].strip().startswith(("1", "2", "3", "4")) and kept[-3].endswith("now"), kept  # scale, axis
         assert kept[-2].startswith(f"  {WEB1}  vlan 1  from ") and kept[-1].startswith(f"  #{incident['id']} acc1 Gi1/0/5 ["), kept
         assert "small-packet flood" in kept[-1] and kept[-1].endswith("ended; crossed acc1 Te1/1/1, core1 Te1/1/1, core1 Te1/1/4, "
