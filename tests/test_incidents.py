@@ -4,7 +4,8 @@ occurrences; an incident that ended stays listed for an hour; carriers and busy 
 from __future__ import annotations
 
 from portmap.core.flags import Evidence, FlagKind, PortFlag, RankedPort
-from portmap.core.incidents import Incident, IncidentLog
+from portmap.core.alerts import AlertLog, AlertState
+from portmap.core.incidents import Incident, IncidentLog, Occurrence
 from portmap.core.rates import PortRates, RateStatus
 
 PORT = ("acc2", 9)
@@ -53,3 +54,36 @@ def test_an_uplink_flagged_apart_while_an_edge_port_has_an_incident_carries_it()
     assert [incident.port for incident in shown] == [PORT]
     alone = IncidentLog().observe([flagged(2_000.0, port=uplink)], {uplink}, 15.0, {uplink})
     assert [incident.port for incident in alone] == [uplink], "a flood seen on uplinks only is still an incident"
+
+
+def _incident(port: tuple[str, int], stretches: list[tuple[float, float, int, float]], ongoing: bool) -> Incident:
+    occurrences = tuple(Occurrence(start, end, polls, peak, "pps", 60.0) for start, end, polls, peak in stretches)
+    return Incident(port, (FlagKind.SMALL_PACKET_FLOOD,), occurrences, ongoing)
+
+
+def test_an_incident_is_told_when_it_opens_grows_at_most_every_few_minutes_closes_and_never_when_silenced():
+    alerts = AlertLog(updates_every_s=300, silenced=["acc2 Gi1/0/9"])
+    web1, printer = ("acc1", 5), ("acc2", 9)
+    name = {web1: "acc1 Gi1/0/5", printer: "acc2 Gi1/0/9"}.__getitem__
+
+    def states(incidents: list[Incident], now: float) -> list[str]:
+        return [f"{event.state} {event.incident.port[0]}" for event in alerts.events(incidents, name, now)]
+
+    assert states([_incident(web1, [(0, 0, 1, 9e3)], True), _incident(printer, [(0, 0, 1, 4e3)], True)], 0) == ["opened acc1"]
+    assert states([_incident(web1, [(0, 5, 2, 9e3)], True)], 5) == []  # the same stretch, no higher
+    assert states([_incident(web1, [(0, 5, 2, 9e3), (60, 60, 1, 12e3)], True)], 60) == []  # grew, told a minute ago
+    assert states([_incident(web1, [(0, 5, 2, 9e3), (60, 65, 2, 12e3), (400, 400, 1, 9e3)], True)], 400) == ["updated acc1"]
+    assert states([_incident(web1, [(0, 5, 2, 9e3), (60, 65, 2, 12e3), (400, 405, 2, 9e3)], False)], 420) == ["closed acc1"]
+    assert states([_incident(web1, [(0, 5, 2, 9e3), (60, 65, 2, 12e3), (400, 405, 2, 9e3)], False)], 425) == []
+
+
+def test_an_uplink_flagged_a_poll_before_its_edge_port_is_not_told_and_a_flood_on_uplinks_alone_is():
+    alerts = AlertLog(updates_every_s=300)
+    uplink = ("acc1", 101)
+    name = {uplink: "acc1 Te1/1/1"}.__getitem__
+    early = [_incident(uplink, [(0, 0, 1, 5e3)], True)]
+    assert alerts.events(early, name, 0, uplinks={uplink}) == []
+    assert alerts.events([_incident(uplink, [(0, 0, 1, 5e3)], False)], name, 1, uplinks={uplink}) == []  # the edge port took over
+    assert alerts.events([_incident(uplink, [(10, 10, 1, 5e3)], True)], name, 10, uplinks={uplink}) == []
+    (event,) = alerts.events([_incident(uplink, [(10, 11, 2, 5e3)], True)], name, 11, uplinks={uplink})  # still alone: a flood from outside
+    assert (event.state, event.incident.port) == (AlertState.OPENED, uplink)

@@ -112,7 +112,8 @@ class AlertSender:
             for target in self.targets:
                 queue = self.queues[target.name] = asyncio.Queue(QUEUE_SIZE)
                 self._workers.append(asyncio.create_task(self._work(target, queue), name=target.name))
-        for event in self.log.events(snapshot.incidents, name_of, snapshot.taken_at):
+        uplinks = frame.neighbourhood.uplinks if frame.neighbourhood else {}
+        for event in self.log.events(snapshot.incidents, name_of, snapshot.taken_at, uplinks):
             message = alert_json(event, snapshot, frame.neighbourhood, self.interval_s)
             for target in self.targets:
                 queue = self.queues[target.name]
