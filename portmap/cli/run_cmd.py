@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 from portmap.core.snapshot import Frame
+from portmap.engine.store.place import shown
 from portmap.engine.watch import Unanswered, WatchSettings, watch
 from portmap.errors import PortmapError
 from portmap.inventory.model import Device
@@ -63,7 +64,7 @@ async def run_headless(devices: Sequence[Device], settings: WatchSettings, reloa
         for serve in serving:
             serve(frame)
 
-    where = settings.history.location if settings.history else "no store"
+    where = shown(settings.history.location) if settings.history else "no store"
     log.info("polling %d devices every %gs, history in %s", len(devices), settings.interval_s, where)
     unanswered = Unanswered()
     hangup = hangup or asyncio.Event()

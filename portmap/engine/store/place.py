@@ -3,6 +3,7 @@ Alembic, which a watch without history never needs)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from portmap.core.rollups import Retention
@@ -15,3 +16,8 @@ class HistoryPlace:
     retention: Retention = Retention()
     required: bool = True
     """True: a store that cannot be written stops the watch (portmap run); False: one warning."""
+
+
+def shown(location: str) -> str:
+    """A store's location for logs and errors: a database URL's password replaced by ***."""
+    return re.sub(r"^([a-z][a-z0-9+.-]*://[^/:@]*:)[^/@]*@", r"\1***@", location)

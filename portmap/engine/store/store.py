@@ -18,8 +18,9 @@ from typing import IO
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 
+from portmap.engine.store.place import shown
 from portmap.errors import PortmapError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -50,10 +51,13 @@ class Store:
     """A history store, open. `writer`: this process writes it (one writer per SQLite file)."""
 
     def __init__(self, location: str | Path, writer: bool = False) -> None:
-        self.location = str(location)
+        self.location = shown(str(location))
         self._lock: IO[str] | None = None
-        if "://" in self.location:
-            self.engine: Engine = create_engine(self.location)
+        if "://" in str(location):
+            url = make_url(str(location))
+            if url.drivername == "postgresql":  # psycopg 3, not SQLAlchemy's default psycopg2
+                url = url.set(drivername="postgresql+psycopg")
+            self.engine: Engine = create_engine(url)
         else:
             path = Path(location)
             if writer:

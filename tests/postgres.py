@@ -1,0 +1,59 @@
+"""A throwaway PostgreSQL cluster for the tests: initdb and pg_ctl from Debian's postgresql, run
+as an unprivileged user in a temp folder, listening on a Unix socket in that folder only."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.helpers import require
+
+DATABASE, USER = "portmap", "portmap"
+
+
+def _binaries() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
+    return Path(found[-1]).parent if found else None
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[str]:
+    """A running cluster, as the URL `portmap --store` takes (a password in it, which trust ignores)."""
+    binaries = _binaries()
+    require(binaries is not None, "needs PostgreSQL (Debian: apt-get install postgresql)")
+    assert binaries is not None
+    folder = Path(tempfile.mkdtemp(prefix="portmap-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # never a server the test starts as root
+        owner = pwd.getpwnam("postgres" if _has_user("postgres") else "nobody")
+        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        as_user = ["runuser", "-u", owner.pw_name, "--"]
+    data = folder / "data"
+
+    def run(*command: str) -> None:
+        subprocess.run([*as_user, *command], check=True, capture_output=True, text=True, timeout=60)
+
+    run(str(binaries / "initdb"), "-D", str(data), "-U", USER, "--auth=trust", "--no-sync")
+    run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w",
+        "-o", f"-k {folder} -c listen_addresses='' -c fsync=off", "start")
+    try:
+        run(str(binaries / "createdb"), "-h", str(folder), "-U", USER, DATABASE)
+        yield f"postgresql://{USER}:pg-pass-marker@/{DATABASE}?host={folder}"
+    finally:
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _has_user(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False

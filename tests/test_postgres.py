@@ -1,0 +1,47 @@
+"""The history store on PostgreSQL (issue 18's first step): the same schema and code paths as
+SQLite. `portmap run --store postgresql://...` keeps the demo flood's incident, web1's place and
+the port's rates in a throwaway cluster the test starts; history and incidents read them back;
+the URL's password shows nowhere."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+from portmap.demo.inventory import demo_inventory
+from portmap.demo.lab import SimulatedNetwork
+from portmap.demo.network import default_network
+from portmap.engine.store.store import Store
+from sqlalchemy import text
+from tests.conftest import inventory_file, on_free_ports
+from tests.helpers import portmap_run_for, report
+from tests.postgres import postgres_cluster
+from tests.test_history import WEB1, entered_at_web1, head_revision, portmap
+
+
+async def test_portmap_run_keeps_the_floods_incident_and_webs_place_in_postgresql(tmp_path):
+    network = on_free_ports(default_network(flood_after_s=3.0))
+    simulator = SimulatedNetwork(network)
+    simulator.start()
+    try:
+        with postgres_cluster() as url:
+            inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
+            code, log = await portmap_run_for(9, "--inventory", inventory, "run", "--store", url, "--interval", "1",
+                                              "--tables-every", "2", "--no-dns", "--log-level", "info")
+            assert code == 128 + signal.SIGTERM and "pg-pass-marker" not in log and "history in postgresql://portmap:***@/" in log, log
+            code, out, err = await portmap("incidents", "--store", url, "--json")
+            incident = entered_at_web1(json.loads(out)["incidents"])
+            assert code == 0 and [h["mac"] for h in incident["hosts"]] == [WEB1] and incident["peak"] > 30_000, out + err
+            code, out, _ = await portmap("history", WEB1, "--store", url, "--json")
+            assert code == 0 and [(p["device"], p["port"]) for p in json.loads(out)["placements"]] == [("acc1", "Gi1/0/5")], out
+            code, out, _ = await portmap("history", "acc1", "Gi1/0/5", "--store", url, "--json")
+            assert code == 0 and max(r["highest"]["in_pps"] for r in json.loads(out)["rates"]) > 30_000, out
+            with Store(url) as store, store.transaction() as connection:
+                assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head_revision()
+                tables = connection.execute(text("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")).scalar()
+            code, out, err = await portmap("incidents", "--store", url.replace("/portmap?", "/nowhere?"))
+            assert code == 2 and "pg-pass-marker" not in err and err.startswith("portmap: postgresql://portmap:***@/nowhere?"), err
+    finally:
+        simulator.stop()
+    report(f"history store on PostgreSQL (a cluster started by the test): the demo flood's incident, web1's place and "
+           f"the port's rates kept and read back through the same schema ({tables} tables) and code as SQLite")
