@@ -1,10 +1,11 @@
 """The history store on PostgreSQL (issue 18's first step): the same schema and code paths as
 SQLite. `portmap run --store postgresql://...` keeps the demo flood's incident, web1's place and
 the port's rates in a throwaway cluster the test starts; history and incidents read them back;
-the URL's password shows nowhere."""
+the URL's password shows nowhere; a second writer of the database is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 
@@ -26,8 +27,13 @@ async def test_portmap_run_keeps_the_floods_incident_and_webs_place_in_postgresq
     try:
         with postgres_cluster() as url:
             inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
-            code, log = await portmap_run_for(9, "--inventory", inventory, "run", "--store", url, "--interval", "1",
-                                              "--tables-every", "2", "--no-dns", "--log-level", "info")
+            common = ("--inventory", inventory, "run", "--store", url, "--interval", "1", "--tables-every", "2", "--no-dns")
+            first = asyncio.ensure_future(portmap_run_for(9, *common, "--log-level", "info"))
+            await asyncio.sleep(4)
+            code, out, err = await portmap(*common)  # a second writer of the same database
+            assert (code, out) == (2, "") and err == "portmap: postgresql://portmap:***@/portmap?host=" + url.split("host=")[1] + \
+                ": another portmap writes this history store: one writer per store\n", err
+            code, log = await first
             assert code == 128 + signal.SIGTERM and "pg-pass-marker" not in log and "history in postgresql://portmap:***@/" in log, log
             code, out, err = await portmap("incidents", "--store", url, "--json")
             incident = entered_at_web1(json.loads(out)["incidents"])

@@ -18,12 +18,14 @@ from typing import IO
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from portmap.engine.store.place import shown
 from portmap.errors import PortmapError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+WRITER_LOCK_KEY = int.from_bytes(b"portmap", "big")
+"""The advisory lock a database's writer holds."""
 
 
 class StoreError(PortmapError):
@@ -48,7 +50,7 @@ def migrations(connection: Connection | None = None) -> Config:
 
 
 class Store:
-    """A history store, open. `writer`: this process writes it (one writer per SQLite file)."""
+    """A history store, open. `writer`: this process writes it (one writer per SQLite file, or per database)."""
 
     def __init__(self, location: str | Path, writer: bool = False) -> None:
         self.location = shown(str(location))
@@ -67,12 +69,27 @@ class Store:
                 raise StoreError(f"{path}: no history store here (portmap run writes one; --store or $PORTMAP_STORE names it)")
             self.engine = create_engine(f"sqlite:///{path}")
             event.listen(self.engine, "connect", _sqlite_settings)
+        self._held: Connection | None = None
         try:
             with self.engine.begin() as connection:
                 self._migrate(connection)
+            if writer and self._lock is None:
+                self._held = self._take_advisory_lock()
+        except StoreError:
+            self.close()
+            raise
         except Exception as error:  # the database's own words, on one line
             self.close()
             raise StoreError(f"{self.location}: cannot open the history store: {' '.join(str(error).split())[:300]}") from None
+
+    def _take_advisory_lock(self) -> Connection:
+        """A database's one writer: a session-level advisory lock, held on a connection of its own
+        for as long as the store is open (released by the server if this process dies)."""
+        connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": WRITER_LOCK_KEY}).scalar():
+            connection.close()
+            raise StoreError(f"{self.location}: another portmap writes this history store: one writer per store")
+        return connection
 
     @staticmethod
     def _take_lock(path: Path) -> IO[str]:
@@ -106,6 +123,9 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         self.engine.dispose()
         if self._lock is not None:
             self._lock.close()
