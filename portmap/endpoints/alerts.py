@@ -152,3 +152,6 @@ class AlertSender:
         for task in [*draining, *self._workers]:
             task.cancel()
         await asyncio.gather(*draining, *self._workers, return_exceptions=True)
+        if self.targets:
+            (log.warning if self.failed or self.dropped else log.info)(
+                "alerts: %d delivered, %d not delivered, %d dropped from full queues", self.sent, self.failed, self.dropped)

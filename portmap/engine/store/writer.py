@@ -142,22 +142,23 @@ class HistoryWriter:
                 row_id = continued.id
                 earlier = [o for o in json.loads(continued.occurrences) if o["start"] < incident.start]
         peak = max(incident.occurrences, key=lambda o: o.peak)
+        path = _path(snapshot, incident.port)
         values = {"if_index": incident.port[1], "last_seen": incident.last_seen, "ongoing": int(incident.ongoing),
                   "kinds": ",".join(str(kind) for kind in incident.kinds), "hosts": json.dumps(_hosts(neighbourhood, incident.port)),
-                  "path": json.dumps(_path(snapshot, incident.port)), "occurrences": json.dumps(earlier + occurrences),
+                  "path": json.dumps(path), "occurrences": json.dumps(earlier + occurrences),
                   "peak": peak.peak, "metric": peak.metric}
         if row_id is None:
             row_id = connection.execute(table.insert().values(device=key[0], port=port, start=incident.start, **values)
                                         .returning(table.c.id)).scalar_one()
         else:
-            stored = connection.execute(select(table.c.peak, table.c.occurrences).where(table.c.id == row_id)).one()
+            stored = connection.execute(select(table.c.peak, table.c.occurrences, table.c.path).where(table.c.id == row_id)).one()
             if not earlier:
                 earlier = [o for o in json.loads(stored.occurrences) if o["start"] < incident.start]
                 values["occurrences"] = json.dumps(earlier + occurrences)
             if stored.peak > peak.peak:
                 values.pop("peak"), values.pop("metric")
-            if values["path"] == "[]":  # the flood ended: the ports it crossed are kept
-                values.pop("path")
+            if len(path) < len(json.loads(stored.path)):  # a flood ending clears its carriers one by one:
+                values.pop("path")  # the longest path it was seen crossing is kept
             connection.execute(update(table).where(table.c.id == row_id).values(**values))
         self._incident_rows[key] = row_id
 
