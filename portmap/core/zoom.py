@@ -29,7 +29,7 @@ DEVICES_AT_ONCE = 16
 @dataclass(frozen=True, slots=True)
 class Suspicion:
     reason: str
-    """In words: 'jumped 40x its normal', 'a flood ended'."""
+    """In words: 'jumped 40x its normal', 'its flood ended'."""
     at: float
     """When it was last raised (epoch seconds)."""
 
@@ -40,7 +40,6 @@ class Peak:
 
     per_second: np.ndarray
     span_s: float
-    at: float
 
 
 class ZoomPlan:
@@ -65,7 +64,7 @@ class ZoomPlan:
                 ports[if_index] = suspicion
         return by_device
 
-    def measured(self, rates: DeviceRates, at: float) -> None:
+    def measured(self, rates: DeviceRates) -> None:
         """One zoomed read's rates (a second or so): each port keeps its busiest so far."""
         for row, if_index in enumerate(rates.if_indexes.tolist()):
             if not rates.ok[row]:
@@ -74,7 +73,7 @@ class ZoomPlan:
             key = (rates.device, int(if_index))
             known = self._peaks.get(key)
             if known is None or _busiest(values) > _busiest(known.per_second):
-                self._peaks[key] = Peak(values.copy(), rates.interval_s, at)
+                self._peaks[key] = Peak(values.copy(), rates.interval_s)
 
     def take_peaks(self) -> dict[PortKey, Peak]:
         """The busiest second of each zoomed port since the last poll took them."""

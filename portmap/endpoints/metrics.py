@@ -43,9 +43,10 @@ class MetricsEndpoint:
                     self._answer(401, "a bearer token is needed\n")
                 elif url.path == "/metrics":
                     self._answer(200, exposition(endpoint.snapshot))
+                elif url.path == "/snmp" and (target := parse_qs(url.query).get("target", [""])[0]):
+                    self._answer(200, exposition(endpoint.snapshot, target))
                 elif url.path == "/snmp":
-                    target = parse_qs(url.query).get("target", [""])[0]
-                    self._answer(200, exposition(endpoint.snapshot, target)) if target else self._answer(400, "target= is missing\n")
+                    self._answer(400, "target= is missing\n")
                 else:
                     self._answer(404, "portmap serves /metrics and /snmp?target=DEVICE\n")
 

@@ -271,7 +271,7 @@ class Engine:
             return
         previous[name] = sample
         if before is not None and np.array_equal(before.if_indexes, sample.if_indexes):
-            self.zoom.measured(compute_device_rates(before, sample, state.interfaces), time.time())
+            self.zoom.measured(compute_device_rates(before, sample, state.interfaces))
 
     async def _read(self, state: _DeviceState) -> DeviceRates:
         if state.plan is None:
