@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import logging
 import math
 import os
@@ -195,7 +196,10 @@ def _listen(text: str) -> tuple[str, int]:
 
 
 def _loopback(host: str) -> bool:
-    return host in ("localhost", "::1") or host.startswith("127.")
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _metrics_token(path: str | None) -> str | None:
@@ -328,7 +332,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         from portmap.cli.history_cmd import run_history, run_incident, run_incidents
 
         since, until = (args.at, args.at) if args.at is not None else (args.since, args.until)
-        location = args.store or str(default_store_path())
+        location = _store(args)
         if command == "incidents":
             if args.number is not None:
                 return run_incident(location, args.number, args.json)
@@ -346,14 +350,14 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         fmt = "json" if as_json else args.format
         if args.at is not None:
-            return run_map_at(inventory.devices, fmt, args.hosts, args.at, args.store or str(default_store_path()))
+            return run_map_at(inventory.devices, fmt, args.hosts, args.at, _store(args))
         return _run(run_map(devices, inventory.devices, fmt, args.hosts))
     if command == "find":
         from portmap.cli.find_cmd import run_find
 
         if not args.query.strip():
             raise UsageError("find: the query is empty: give a MAC, an IP, a host name, a port name or a port description")
-        history = (args.store or str(default_store_path())) if args.history else None
+        history = _store(args) if args.history else None
         return _run(run_find(devices, inventory.devices, args.query.strip(), as_json, _dns(args), history))
     if command == "tables":
         from portmap.cli.tables_cmd import run_tables
@@ -398,10 +402,14 @@ def _settings(args: argparse.Namespace, inventory: Inventory) -> WatchSettings:
 
 def _history(args: argparse.Namespace, inventory: Inventory) -> HistoryPlace | None:
     """`run` keeps history always; `ui`, `top` and `live` where --store or the inventory's `store:` block asks."""
-    store = getattr(args, "store", None)
-    if args.command != "run" and store is None and inventory.retention is None:
+    if args.command != "run" and getattr(args, "store", None) is None and inventory.retention is None:
         return None
-    return HistoryPlace(store or str(default_store_path()), inventory.retention or Retention(), required=args.command == "run")
+    return HistoryPlace(_store(args), inventory.retention or Retention(), required=args.command == "run")
+
+
+def _store(args: argparse.Namespace) -> str:
+    """The history store: --store, else $PORTMAP_STORE, else the default beside the baselines."""
+    return getattr(args, "store", None) or str(default_store_path())
 
 
 DEMO_INVENTORY = Path("inventory/demo.yaml")

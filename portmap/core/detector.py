@@ -194,7 +194,7 @@ class Detector:
         """Ports the operator said carry normal traffic: their next interval is learned at once."""
         self._flapping = Flapping(limits)
         self._peaks: Mapping[PortKey, Peak] = {}
-        self.suspicions: dict[PortKey, Suspicion] = {}
+        self._suspicions: dict[PortKey, Suspicion] = {}
         """Ports worth zooming in on, found since take_suspicions last took them."""
 
     def set_ports(self, device: str, identities: Mapping[int, str], limits: DeviceThresholds) -> None:
@@ -224,13 +224,16 @@ class Detector:
         """The watch stops: the last interval, which no next one can flag now, is taught."""
         store = self.baselines
         slots = np.arange(len(self._limit_kind_of))
-        rates = np.array([kind.learning_rate for kind in self._limit_kinds])[np.array(self._limit_kind_of, np.int64)]
-        store.learn(slots, store.unconfirmed[slots], rates, now)
+        store.learn(slots, store.unconfirmed[slots], self._learning_rates()[np.array(self._limit_kind_of, np.int64)], now)
         store.unconfirmed[slots] = np.nan
+
+    def _learning_rates(self) -> np.ndarray:
+        """Each kind of thresholds' learning rate, by position in _limit_kinds."""
+        return np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
 
     def take_suspicions(self) -> dict[PortKey, Suspicion]:
         """The ports worth zooming in on (core/zoom.py) found since the last call."""
-        found, self.suspicions = self.suspicions, {}
+        found, self._suspicions = self._suspicions, {}
         return found
 
     def accept(self, key: PortKey) -> None:
@@ -341,8 +344,7 @@ class Detector:
         confirmed = store.unconfirmed[poll.slots]
         confirmed[alarmed] = np.nan
         store.unconfirmed[poll.slots] = to_learn
-        rates = np.array([kind.learning_rate for kind in self._limit_kinds]) if self._limit_kinds else np.zeros(0)
-        store.learn(poll.slots, confirmed, rates[poll.kinds], now)
+        store.learn(poll.slots, confirmed, self._learning_rates()[poll.kinds], now)
 
     def _quiet(self, poll: _Poll, judged_alone: np.ndarray) -> np.ndarray:
         """Ports that can only learn: no episode, no held dip, no dip now, under every floor."""
@@ -410,7 +412,7 @@ class Detector:
                 if episode.quiet >= limits.clear_after:
                     del self._episodes[key]
                     episode = None
-                    self.suspicions[key] = Suspicion("its flood ended", now)
+                    self._suspicions[key] = Suspicion("its flood ended", now)
         flags = episode.flags if episode else ()
         troubled = _troubled(flags)
         learned = np.full((len(DIRECTIONS), len(LEARNED)), np.nan)
@@ -436,7 +438,7 @@ class Detector:
             key = (poll.devices[poll.device_of[row]], int(poll.if_indexes[row]))
             with np.errstate(divide="ignore", invalid="ignore"):
                 ratio = np.nanmax(poll.per_second[row, :, PPS] / store.level[poll.slots[row], :, _PPS])
-            self.suspicions[key] = Suspicion(f"jumped {ratio:.0f}x its normal" if np.isfinite(ratio) else "jumped from silence", now)
+            self._suspicions[key] = Suspicion(f"jumped {ratio:.0f}x its normal" if np.isfinite(ratio) else "jumped from silence", now)
 
     def _untaught_rises(self, poll: _Poll) -> np.ndarray:
         """(ports, directions): where the packet rate jumped far above the direction's own level,

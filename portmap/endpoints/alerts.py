@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Sequence
 
 from portmap.core.alerts import AlertLog
+from portmap.core.history import stored_name
 from portmap.core.snapshot import Frame, PortKey
 from portmap.inventory.model import Alerts, Webhook
 from portmap.present.alerts import alert_json, syslog_line
@@ -105,8 +106,7 @@ class AlertSender:
         snapshot = frame.snapshot
 
         def name_of(port: PortKey) -> str:
-            info = snapshot.interfaces.get(port)
-            return f"{port[0]} {info.if_name if info else port[1]}"
+            return f"{port[0]} {stored_name(snapshot.interfaces, port)}"
 
         if not self._workers:
             for target in self.targets:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from portmap.core.alerts import AlertEvent, AlertState
+from portmap.core.history import stored_name
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.snapshot import Snapshot
 from portmap.present.incidents import incident_json, incident_line
@@ -21,8 +22,7 @@ SEVERITY = {AlertState.OPENED: 4, AlertState.UPDATED: 4, AlertState.CLOSED: 5}
 def alert_json(event: AlertEvent, snapshot: Snapshot, neighbourhood: Neighbourhood | None, interval_s: float) -> dict[str, object]:
     incident = event.incident
     port = incident.port
-    info = snapshot.interfaces.get(port)
-    name = info.if_name if info else f"ifIndex {port[1]}"
+    name = stored_name(snapshot.interfaces, port)
     hosts = neighbourhood.hosts_on(port) if neighbourhood else []
     flagged = next((p for p in snapshot.ports.flagged if p.key == port), None)
     highest = max(incident.occurrences, key=lambda o: o.peak)

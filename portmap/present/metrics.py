@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from portmap.core.history import stored_name
 from portmap.core.samples import COUNTER_COLUMN, DeviceSample, InterfaceInfo, PortKey
 from portmap.core.snapshot import Snapshot
 
@@ -51,7 +52,9 @@ def if_mib(samples: Sequence[DeviceSample], interfaces: Mapping[PortKey, Interfa
     families: dict[str, tuple[str, list[str]]] = {}
     for sample in samples:
         device = sample.device if with_device else None
-        labels = [_port_labels(device, interfaces.get((sample.device, i)), i) for i in sample.if_indexes.tolist()]
+        indexes = sample.if_indexes.tolist()
+        infos = [interfaces.get((sample.device, i)) for i in indexes]
+        labels = [_port_labels(device, info, i) for info, i in zip(infos, indexes)]
         for counter, (wide, narrow) in IF_MIB.items():
             column = COUNTER_COLUMN[counter]
             widths, values = sample.widths[:, column], sample.values[:, column].tolist()
@@ -60,7 +63,6 @@ def if_mib(samples: Sequence[DeviceSample], interfaces: Mapping[PortKey, Interfa
                 if rows:
                     families.setdefault(name, ("counter", []))[1].extend(f"{name}{{{labels[r]}}} {values[r]}" for r in rows)
         gauges = {"ifOperStatus": sample.oper.tolist()}
-        infos = [interfaces.get((sample.device, i)) for i in sample.if_indexes.tolist()]
         gauges["ifHighSpeed"] = [info.speed_bps // 1_000_000 if info else None for info in infos]
         gauges["ifAdminStatus"] = [ADMIN_STATUS.get(info.admin_status) if info else None for info in infos]
         for name, values in gauges.items():
@@ -87,9 +89,8 @@ def own_metrics(snapshot: Snapshot) -> list[str]:
     incidents = []
     for incident in snapshot.incidents:
         if incident.ongoing:
-            info = snapshot.interfaces.get(incident.port)
             incidents.append(f'portmap_incident_info{{entry_device="{escaped(incident.port[0])}",'
-                             f'entry_port="{escaped(info.if_name if info else str(incident.port[1]))}",'
+                             f'entry_port="{escaped(stored_name(snapshot.interfaces, incident.port))}",'
                              f'kinds="{escaped(",".join(str(kind) for kind in incident.kinds))}"}} 1')
     return [
         *_family("portmap_device_up", "gauge", "1 when the device answered the last poll", up),

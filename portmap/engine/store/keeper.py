@@ -55,11 +55,8 @@ class HistoryKeeper:
 
 
 @asynccontextmanager
-async def keeping(place: HistoryPlace | None) -> AsyncIterator[HistoryKeeper | None]:
-    """The keeper of `place`'s store while the block runs (None: no history kept)."""
-    if place is None:
-        yield None
-        return
+async def keeping(place: HistoryPlace) -> AsyncIterator[HistoryKeeper | None]:
+    """The keeper of `place`'s store while the block runs (None: it cannot be written, and need not be)."""
     try:
         store = Store(place.location, writer=True)
     except StoreError as error:
