@@ -79,16 +79,23 @@ class Lab:
         self.exec(namespace, "ip", "link", "set", ns_end, "up")
 
     def snmpd(self, namespace: str, community: str, listen: str = "127.0.0.1", allow: str = "127.0.0.1",
-              sys_name: str | None = None, extra: str = "") -> subprocess.Popen[str]:
-        """net-snmp's agent in `namespace`; `extra` config lines (AgentX master, pass_persist ...)."""
+              sys_name: str | None = None, extra: str = "", state: Path | None = None) -> subprocess.Popen[str]:
+        """net-snmp's agent in `namespace`; `extra` config lines (AgentX master, pass_persist ...).
+        With `state`, a folder where it keeps its engine id and boots over restarts (it reads
+        them back only when named with -c, since -C skips every file it was not named)."""
         config = self.workdir / f"{namespace}-snmpd.conf"
         addresses = ",".join(f"udp:{address}:161" for address in dict.fromkeys(["127.0.0.1", listen]))
         access = "".join(f"rocommunity {community} {source}\n" for source in dict.fromkeys(["127.0.0.1", allow]))
         config.write_text(f"agentAddress {addresses}\n{access}sysName {sys_name or namespace}\n{extra}")
         pidfile = self.workdir / f"{namespace}-snmpd.pid"
+        configs, environment = str(config), None
+        if state is not None:
+            environment = {**os.environ, "SNMP_PERSISTENT_DIR": str(state)}
+            if (state / "snmpd.conf").exists():
+                configs += f",{state / 'snmpd.conf'}"
         process = subprocess.Popen(
-            ["ip", "netns", "exec", namespace, "snmpd", "-f", "-Lo", "-C", "-c", str(config), "-p", str(pidfile)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+            ["ip", "netns", "exec", namespace, "snmpd", "-f", "-Lo", "-C", "-c", configs, "-p", str(pidfile)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True, env=environment,
         )
         self.processes.append(process)
         deadline = time.monotonic() + 10

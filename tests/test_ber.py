@@ -9,13 +9,39 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyasn1.codec.ber import decoder, encoder
+from pyasn1.type import univ
 from pysnmp.proto import api, rfc1902, rfc1905
 
 from portmap.snmp.ber import (
     GET, GET_BULK, GET_NEXT, BerError, decode_response, decode_varbind_list, encode_arcs, encode_request, encode_varbind_list,
     first_name, join_varbinds, null_varbind, oid_contents,
 )
-from portmap.snmp.values import to_python
+from portmap.snmp.values import EndOfColumn, SnmpValue
+
+_END_KINDS = {
+    rfc1905.NoSuchObject.tagSet: "noSuchObject",
+    rfc1905.NoSuchInstance.tagSet: "noSuchInstance",
+    rfc1905.EndOfMibView.tagSet: "endOfMibView",
+}
+
+
+def to_python(value: object) -> SnmpValue:
+    """A pysnmp value as the lean codec reads it: int, bytes, dotted IP str, OID tuple, None or EndOfColumn."""
+    tag_set = getattr(value, "tagSet", None)
+    if tag_set in _END_KINDS:
+        return EndOfColumn(_END_KINDS[tag_set])
+    if isinstance(value, rfc1902.IpAddress):
+        return ".".join(str(octet) for octet in value.asOctets())
+    if isinstance(value, univ.Null):  # before OctetString: pyasn1's Null is one
+        return None
+    if isinstance(value, univ.OctetString):
+        return value.asOctets()
+    if isinstance(value, univ.ObjectIdentifier):
+        return tuple(value)
+    if isinstance(value, univ.Integer):
+        return int(value)
+    return EndOfColumn(f"unsupported type {type(value).__name__}")
+
 
 V1, V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_1], api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
 

@@ -16,7 +16,7 @@ from portmap.demo.network import AgentFault, PortSpec, default_network
 from portmap.core.snapshot import Snapshot
 from portmap.engine.poller import Engine
 from portmap.engine.tables import probe_system
-from portmap.snmp.community import reply_source
+from portmap.snmp.datagrams import reply_source
 from portmap.snmp.session import SnmpClient
 from tests.faults import close_relay, forging_relay, silent_agent, slow_relay
 from tests.conftest import demo_with

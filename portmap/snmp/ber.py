@@ -55,13 +55,13 @@ class Message:
         compared as bytes, so no OID is decoded. The poll's hot path: lengths in short form
         (every varbind of a counter poll) are read inline."""
         data, at, stop = self.data, self.binds_start, self.binds_stop
-        asked_at, asked_stop = _expect(asked, 0, len(asked), SEQUENCE)
+        asked_at, asked_stop = contents_of(asked, 0, len(asked), SEQUENCE)
         values: list[SnmpValue] = []
         while asked_at < asked_stop:
             if asked[asked_at + 1] < 0x80:  # ours, well-formed: only the length's form varies
                 name_start, asked_at = asked_at + 2, asked_at + 2 + asked[asked_at + 1]
             else:
-                name_start, asked_at = _expect(asked, asked_at, asked_stop, SEQUENCE)
+                name_start, asked_at = contents_of(asked, asked_at, asked_stop, SEQUENCE)
             name = asked[name_start:asked_at - 2]  # what precedes the NULL value asked
             if at + 2 > stop or data[at] != SEQUENCE:
                 raise BerError(f"answered {len(values)} values, fewer than asked" if at >= stop else "a value is not a SEQUENCE")
@@ -71,15 +71,15 @@ class Message:
                 if bind_stop > stop:
                     raise BerError("element longer than its container")
             else:
-                bind_start, bind_stop = _expect(data, at, stop, SEQUENCE)
+                bind_start, bind_stop = contents_of(data, at, stop, SEQUENCE)
             value_at = bind_start + len(name)
             if data[bind_start:value_at] != name:
-                asked_oid = _oid(asked, *_expect(asked, name_start, asked_at - 2, OID))
+                asked_oid = _oid(asked, *contents_of(asked, name_start, asked_at - 2, OID))
                 raise BerError(f"value {len(values) + 1} is not for {'.'.join(map(str, asked_oid))}, the OID asked there")
             if value_at + 2 <= bind_stop and data[value_at + 1] < 0x80:
                 tag, value_start, value_stop = data[value_at], value_at + 2, value_at + 2 + data[value_at + 1]
             else:
-                tag, value_start, value_stop = _tlv(data, value_at, bind_stop)
+                tag, value_start, value_stop = tlv_at(data, value_at, bind_stop)
             if value_stop != bind_stop:
                 raise BerError("bytes after a value" if value_stop < bind_stop else "element longer than its container")
             values.append(_value(data, tag, value_start, value_stop))
@@ -102,7 +102,7 @@ def _length(data: bytes, at: int, end: int) -> tuple[int, int]:
     return int.from_bytes(data[at + 1:at + 1 + count], "big"), at + 1 + count
 
 
-def _tlv(data: bytes, at: int, end: int) -> tuple[int, int, int]:
+def tlv_at(data: bytes, at: int, end: int) -> tuple[int, int, int]:
     """(tag, contents start, contents end) of the element at `at`, which must end by `end`."""
     if at >= end:
         raise BerError("truncated element")
@@ -112,14 +112,14 @@ def _tlv(data: bytes, at: int, end: int) -> tuple[int, int, int]:
     return data[at], start, start + length
 
 
-def _expect(data: bytes, at: int, end: int, tag: int) -> tuple[int, int]:
-    found, start, stop = _tlv(data, at, end)
+def contents_of(data: bytes, at: int, end: int, tag: int) -> tuple[int, int]:
+    found, start, stop = tlv_at(data, at, end)
     if found != tag:
         raise BerError(f"expected tag {tag:#x}, got {found:#x}")
     return start, stop
 
 
-def _integer(data: bytes, start: int, stop: int) -> int:
+def integer_in(data: bytes, start: int, stop: int) -> int:
     if start == stop:
         raise BerError("empty integer")
     return int.from_bytes(data[start:stop], "big", signed=True)
@@ -150,7 +150,7 @@ def _oid(data: bytes, start: int, stop: int) -> tuple[int, ...]:
 
 def _value(data: bytes, tag: int, start: int, stop: int) -> SnmpValue:
     if tag == INTEGER:
-        return _integer(data, start, stop)
+        return integer_in(data, start, stop)
     if tag in _UNSIGNED:
         if start == stop:
             raise BerError("empty number")
@@ -183,13 +183,19 @@ def decode_message(data: bytes, pdus: tuple[int, ...]) -> Message:
     """The header of a v1/v2c message whose PDU is one of `pdus` (a response, or, for test
     agents, a request); its variable bindings are checked and decoded when asked for."""
     end = len(data)
-    start, stop = _expect(data, 0, end, SEQUENCE)
+    start, stop = contents_of(data, 0, end, SEQUENCE)
     if stop != end:
         raise BerError("bytes after the message")
-    version_start, version_stop = _expect(data, start, stop, INTEGER)
-    version = _integer(data, version_start, version_stop)
-    community_start, community_stop = _expect(data, version_stop, stop, OCTET_STRING)
-    pdu, pdu_start, pdu_stop = _tlv(data, community_stop, stop)
+    version_start, version_stop = contents_of(data, start, stop, INTEGER)
+    version = integer_in(data, version_start, version_stop)
+    community_start, community_stop = contents_of(data, version_stop, stop, OCTET_STRING)
+    return decode_pdu(data, community_stop, stop, pdus, version, data[community_start:community_stop])
+
+
+def decode_pdu(data: bytes, at: int, stop: int, pdus: tuple[int, ...], version: int, community: bytes) -> Message:
+    """The PDU at `at`, which must end at `stop`, one of `pdus`: a v1/v2c message's, or an SNMPv3
+    scoped PDU's (`community` then holds its context name)."""
+    pdu, pdu_start, pdu_stop = tlv_at(data, at, stop)
     if pdu not in pdus:
         raise BerError(f"unexpected PDU type {pdu:#x}")
     if pdu_stop != stop:
@@ -197,20 +203,20 @@ def decode_message(data: bytes, pdus: tuple[int, ...]) -> Message:
     fields = []
     at = pdu_start
     for _ in range(3):
-        field_start, at = _expect(data, at, pdu_stop, INTEGER)
-        fields.append(_integer(data, field_start, at))
-    list_start, list_stop = _expect(data, at, pdu_stop, SEQUENCE)
+        field_start, at = contents_of(data, at, pdu_stop, INTEGER)
+        fields.append(integer_in(data, field_start, at))
+    list_start, list_stop = contents_of(data, at, pdu_stop, SEQUENCE)
     if list_stop != pdu_stop:
         raise BerError("bytes after the variable bindings")
-    return Message(version, data[community_start:community_stop], pdu, fields[0], fields[1], fields[2], data, list_start, list_stop)
+    return Message(version, community, pdu, fields[0], fields[1], fields[2], data, list_start, list_stop)
 
 
 def _varbinds(data: bytes, at: int, list_stop: int) -> list[tuple[tuple[int, ...], SnmpValue]]:
     varbinds = []
     while at < list_stop:
-        bind_start, bind_stop = _expect(data, at, list_stop, SEQUENCE)
-        oid_start, oid_stop = _expect(data, bind_start, bind_stop, OID)
-        tag, value_start, value_stop = _tlv(data, oid_stop, bind_stop)
+        bind_start, bind_stop = contents_of(data, at, list_stop, SEQUENCE)
+        oid_start, oid_stop = contents_of(data, bind_start, bind_stop, OID)
+        tag, value_start, value_stop = tlv_at(data, oid_stop, bind_stop)
         if value_stop != bind_stop:
             raise BerError("bytes after a value")
         varbinds.append((_oid(data, oid_start, oid_stop), _value(data, tag, value_start, value_stop)))
@@ -220,14 +226,14 @@ def _varbinds(data: bytes, at: int, list_stop: int) -> list[tuple[tuple[int, ...
 
 def first_name(varbind_list: bytes) -> tuple[int, ...]:
     """The first OID of an encoded variable-bindings list, the others left undecoded."""
-    start, stop = _expect(varbind_list, 0, len(varbind_list), SEQUENCE)
-    bind_start, bind_stop = _expect(varbind_list, start, stop, SEQUENCE)
-    return _oid(varbind_list, *_expect(varbind_list, bind_start, bind_stop, OID))
+    start, stop = contents_of(varbind_list, 0, len(varbind_list), SEQUENCE)
+    bind_start, bind_stop = contents_of(varbind_list, start, stop, SEQUENCE)
+    return _oid(varbind_list, *contents_of(varbind_list, bind_start, bind_stop, OID))
 
 
 def decode_varbind_list(data: bytes) -> list[tuple[tuple[int, ...], SnmpValue]]:
     """An encoded variable-bindings list (as encode_varbind_list makes) back into names and values."""
-    start, stop = _expect(data, 0, len(data), SEQUENCE)
+    start, stop = contents_of(data, 0, len(data), SEQUENCE)
     if stop != len(data):
         raise BerError("bytes after the variable bindings")
     return _varbinds(data, start, stop)
@@ -301,6 +307,14 @@ def encode_request(version: int, community: bytes, pdu: int, request_id: int, va
     `varbind_list` is encode_varbind_list's: a poll encodes its GETs once and sends them every cycle."""
     if pdu not in (GET, GET_NEXT, GET_BULK):
         raise ValueError("portmap sends GET, GETNEXT and GETBULK only")
-    second, third = (non_repeaters, max_repetitions) if pdu == GET_BULK else (0, 0)
+    pdu_bytes = encode_pdu(pdu, request_id, varbind_list, non_repeaters, max_repetitions)
+    return encode_tlv(SEQUENCE, encode_integer(version) + encode_tlv(OCTET_STRING, community) + pdu_bytes)
+
+
+def encode_pdu(pdu: int, request_id: int, varbind_list: bytes, non_repeaters: int = 0, max_repetitions: int = 0,
+               error_status: int = 0, error_index: int = 0) -> bytes:
+    """A PDU: a request's (GETBULK's non-repeaters and max-repetitions where the others carry
+    error-status and error-index), or, for test agents, a response or report."""
+    second, third = (non_repeaters, max_repetitions) if pdu == GET_BULK else (error_status, error_index)
     body = encode_integer(request_id) + encode_integer(second) + encode_integer(third) + varbind_list
-    return encode_tlv(SEQUENCE, encode_integer(version) + encode_tlv(OCTET_STRING, community) + encode_tlv(pdu, body))
+    return encode_tlv(pdu, body)

@@ -18,12 +18,13 @@ from typing import TypeVar
 from portmap.errors import SnmpAgentError, SnmpError, SnmpMalformedResponse, SnmpTimeout
 from portmap.inventory.model import Device
 from portmap.snmp.ber import BerError, first_name
-from portmap.snmp.community import CommunityDevice, CommunitySocket
+from portmap.snmp.community import CommunityDevice, read_community_header
+from portmap.snmp.datagrams import RequestSocket
 from portmap.snmp import oids
 from portmap.snmp.oids import Oid
 from portmap.snmp.requests import instance_list
 from portmap.snmp.transport import Reply, RequestKind, Transport
-from portmap.snmp.usm import UsmDevice, UsmEngines
+from portmap.snmp.usm import UsmAgents, UsmDevice
 from portmap.snmp.values import EndOfColumn, SnmpValue
 
 log = logging.getLogger(__name__)
@@ -75,23 +76,19 @@ class SnmpClient:
     """The process's SNMP transports, shared by every device, with a cap on requests in flight."""
 
     def __init__(self, max_in_flight: int = 64) -> None:
-        self.community = CommunitySocket(self._count_undecodable)
-        """v1/v2c: one socket per address family, the lean codec (portmap/snmp/community.py)."""
-        self.usm = UsmEngines()
-        """SNMPv3: pysnmp's engines (portmap/snmp/usm.py)."""
-        self._undecodable_community = 0
+        self.community = RequestSocket(read_community_header, self._count_undecodable)
+        """v1/v2c: one socket per address family (portmap/snmp/community.py)."""
+        self.usm = UsmAgents(self._count_undecodable)
+        """SNMPv3: one socket per address family, and each agent's engine (portmap/snmp/usm.py)."""
+        self.undecodable_datagrams = 0
+        """Datagrams dropped because they could not be read, on every transport."""
         self.in_flight = RequestBudget(max_in_flight)
         self.walk_sizes: dict[str, int] = {}
         """GETBULK repetitions each device has been found to answer (tooBig, or answers that
         never came), for every session to the device from then on."""
 
     def _count_undecodable(self) -> None:
-        self._undecodable_community += 1
-
-    @property
-    def undecodable_datagrams(self) -> int:
-        """Datagrams dropped because they could not be read, on every transport."""
-        return self._undecodable_community + self.usm.undecodable_datagrams
+        self.undecodable_datagrams += 1
 
     def transport(self, device: Device, vlan: int | None = None) -> Transport:
         if device.snmp.version in ("1", "2c"):

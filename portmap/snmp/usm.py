@@ -1,215 +1,226 @@
-"""SNMPv3 (USM) requests through pysnmp's engines, driven with numeric OIDs.
+"""SNMPv3 requests with the user-based security model, in the lean codec (v3.py, usm_security.py).
 
-pysnmp's high-level API would look every OID up in the MIBs: its command generators are
-driven directly instead. pysnmp keeps one USM template per user name in an engine, so two
-devices whose user has the same name but other keys cannot share one: such a device gets a
-further engine.
+Each agent's engine is discovered once (an empty GET, answered by a report naming its
+engine id, boots and time) and kept for every session to it; the user's keys are localized
+to it once. An agent's clock is followed from its authenticated messages (RFC 3414 3.2.7):
+one that says we are out of its time window (it rebooted: more boots) is believed when its
+report is authenticated, and the request sent again; one whose engine id changed is
+discovered again. Reports that end a request become portmap's errors here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from pysnmp.entity.rfc3413 import cmdgen
-from pysnmp.hlapi.v3arch.asyncio import SnmpEngine, Udp6TransportTarget, UdpTransportTarget, UsmUserData
-from pysnmp.hlapi.v3arch.asyncio import auth as usm
-from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
-from pysnmp.proto import errind, rfc1902
-from pysnmp.proto.api import v2c
-
-from portmap.errors import SnmpAddressError, SnmpAuthError, SnmpError, SnmpMalformedResponse
+from portmap.errors import SnmpAuthError, SnmpError, SnmpMalformedResponse, SnmpTimeout
 from portmap.inventory.model import Device
-from portmap.snmp.ber import BerError, decode_varbind_list
-from portmap.snmp.oids import Oid
+from portmap.snmp.ber import GET, GET_BULK, GET_NEXT, RESPONSE, BerError, Message, encode_pdu
+from portmap.snmp.datagrams import AgentAddress, RequestSocket
 from portmap.snmp.transport import RequestKind, agent_error, timeout_error
-from portmap.snmp.values import SnmpValue, to_python
+from portmap.snmp.usm_security import UserKeys, UsmError
+from portmap.snmp.v3 import AUTH_FLAG, PRIV_FLAG, REPORT, REPORTABLE_FLAG, Security, V3Message, decode_v3, encode_v3, scoped_pdu
 
 log = logging.getLogger(__name__)
 
-_AUTH = {
-    "md5": usm.USM_AUTH_HMAC96_MD5,
-    "sha": usm.USM_AUTH_HMAC96_SHA,
-    "sha224": usm.USM_AUTH_HMAC128_SHA224,
-    "sha256": usm.USM_AUTH_HMAC192_SHA256,
-    "sha384": usm.USM_AUTH_HMAC256_SHA384,
-    "sha512": usm.USM_AUTH_HMAC384_SHA512,
-}
-_PRIV = {
-    "des": usm.USM_PRIV_CBC56_DES,
-    "aes128": usm.USM_PRIV_CFB128_AES,
-    "aes192": usm.USM_PRIV_CFB192_AES,
-    "aes256": usm.USM_PRIV_CFB256_AES,
-}
+_PDU = {"get": GET, "next": GET_NEXT, "bulk": GET_BULK}
+_FLAGS = {"noAuthNoPriv": 0, "authNoPriv": AUTH_FLAG, "authPriv": AUTH_FLAG | PRIV_FLAG}
+EMPTY_LIST = b"\x30\x00"
+USM_STATS = (1, 3, 6, 1, 6, 3, 15, 1, 1)
+"""usmStats: the counters a report names, by the last arc before the instance's .0."""
+UNSUPPORTED_SEC_LEVEL, NOT_IN_TIME_WINDOW, UNKNOWN_USER, UNKNOWN_ENGINE_ID, WRONG_DIGEST, DECRYPTION_ERROR = 1, 2, 3, 4, 5, 6
+TIME_WINDOW_S = 150
+"""RFC 3414 3.2.7: a message more than this older than the agent's clock as we follow it is a replay."""
+MAX_BOOTS = 2**31 - 1
+ANSWERED_LATELY_S = 15.0
+"""An agent that answered this recently and then not: it is up, and the request was the trouble."""
 
 
-def map_error_indication(device: Device, indication: object, oid: str | None) -> SnmpError:
-    """The one place where pysnmp's error indications become portmap errors."""
-    if isinstance(indication, errind.RequestTimedOut):
-        return timeout_error(device, oid)
-    if isinstance(indication, errind.UnknownUserName):
-        return SnmpAuthError(device.name, f"unknown SNMPv3 user {device.snmp.user!r}", oid)
-    if isinstance(indication, (errind.WrongDigest, errind.AuthenticationFailure, errind.AuthenticationError)):
-        return SnmpAuthError(device.name, "wrong auth password or protocol (digest mismatch)", oid)
-    if isinstance(indication, errind.DecryptionError):
-        return SnmpAuthError(device.name, "wrong priv password or protocol (cannot decrypt)", oid)
-    if isinstance(indication, errind.UnsupportedSecurityLevel):
-        return SnmpAuthError(device.name, f"agent refuses security level {device.snmp.security_level}", oid)
-    if isinstance(indication, (errind.NotInTimeWindow, errind.UnknownEngineID)):
-        return SnmpAuthError(device.name, f"SNMPv3 engine discovery failed: {indication}", oid)
-    if isinstance(indication, errind.OidNotIncreasing):
-        return SnmpMalformedResponse(device.name, "agent returned OIDs that do not increase", oid)
-    return SnmpMalformedResponse(device.name, str(indication), oid)
+def read_v3_header(data: bytes) -> tuple[int, bytes, V3Message]:
+    """An SNMPv3 message matched by its msgID alone (RequestSocket's read_header): the keys that
+    prove it the agent's are the requester's."""
+    message = decode_v3(data)
+    return message.msg_id, b"", message
 
 
-def _usm_data(device: Device) -> UsmUserData:
-    """SNMPv3 credentials in pysnmp's form."""
-    snmp = device.snmp
-    assert snmp.user is not None
-    auth_key = snmp.auth_password.reveal() if snmp.auth_password else None
-    priv_key = snmp.priv_password.reveal() if snmp.priv_password else None
-    if snmp.security_level == "noAuthNoPriv":
-        return UsmUserData(snmp.user)
-    if snmp.security_level == "authNoPriv":
-        return UsmUserData(snmp.user, authKey=auth_key, authProtocol=_AUTH[snmp.auth_protocol or "sha"])
-    return UsmUserData(
-        snmp.user,
-        authKey=auth_key,
-        privKey=priv_key,
-        authProtocol=_AUTH[snmp.auth_protocol or "sha"],
-        privProtocol=_PRIV[snmp.priv_protocol or "aes128"],
-    )
+@dataclass
+class AgentClock:
+    """An agent's engine as we follow it: its id, boots and time when last heard of."""
+
+    engine_id: bytes
+    boots: int
+    engine_time: int
+    heard_s: float
+    """Local monotonic time of the latest message that set boots and time."""
+    answered_s: float = 0.0
+    """Local monotonic time of the agent's latest answer that passed its checks, any user's."""
+
+    def now(self) -> tuple[int, int]:
+        """(boots, time) the agent's clock shows now, as far as we know."""
+        return self.boots, self.engine_time + int(time.monotonic() - self.heard_s)
+
+    def heard(self, security: Security) -> bool:
+        """An authenticated message's clock: followed when it is newer than ours; False when it is
+        outside the time window (a replay, or a clock gone back)."""
+        boots, estimate = self.now()
+        if security.boots == MAX_BOOTS or security.boots < boots or (
+                security.boots == boots and security.engine_time < estimate - TIME_WINDOW_S):
+            return False
+        self.answered_s = time.monotonic()
+        if security.boots > boots or security.engine_time > estimate:
+            self.set(security)
+        return True
+
+    def set(self, security: Security) -> None:
+        self.boots, self.engine_time, self.heard_s = security.boots, security.engine_time, time.monotonic()
 
 
-def _credentials(device: Device) -> tuple[object, ...]:
-    snmp = device.snmp
-    return (snmp.security_level, snmp.auth_protocol, snmp.auth_password, snmp.priv_protocol, snmp.priv_password)
+class UsmAgents:
+    """The SNMPv3 socket every device shares, and each agent's engine once discovered."""
 
-
-class UsmEngines:
-    """The pysnmp engines SNMPv3 devices share: the first whose user of that name has the same keys."""
-
-    def __init__(self) -> None:
-        self.undecodable_datagrams = 0
-        self._engines: list[SnmpEngine] = []
-        self._users: list[dict[str, tuple[object, ...]]] = []
-
-    def _new_engine(self) -> SnmpEngine:
-        engine = SnmpEngine()
-        dispatcher = engine.message_dispatcher
-        receive = dispatcher.receive_message
-
-        def receive_guarded(*args: object, **kwargs: object) -> object:
-            # pysnmp's parser raises TypeError, ValueError or pyasn1 errors on some malformed
-            # datagrams, inside the socket callback, where asyncio would print a traceback.
-            # Such a datagram is dropped and counted; the request it answered times out.
-            try:
-                return receive(*args, **kwargs)
-            except Exception as exc:
-                self.undecodable_datagrams += 1
-                log.debug("dropped an undecodable SNMP datagram: %s", type(exc).__name__)
-                return None
-
-        dispatcher.receive_message = receive_guarded
-        return engine
-
-    def engine_for(self, device: Device) -> SnmpEngine:
-        user = device.snmp.user or ""
-        for engine, users in zip(self._engines, self._users):
-            if users.setdefault(user, _credentials(device)) == _credentials(device):
-                return engine
-        return self.fresh_engine(device)
-
-    def fresh_engine(self, device: Device) -> SnmpEngine:
-        """A new engine, which knows nothing yet of any agent's engine id."""
-        engine = self._new_engine()
-        self._engines.append(engine)
-        self._users.append({device.snmp.user or "": _credentials(device)})
-        return engine
+    def __init__(self, on_undecodable: Callable[[], None]) -> None:
+        self.socket: RequestSocket[V3Message] = RequestSocket(read_v3_header, on_undecodable)
+        self.clocks: dict[tuple[str, int], AgentClock] = {}
 
     def close(self) -> None:
-        for engine in self._engines:
-            engine.close_dispatcher()
-
-
-class UsmReply:
-    """A v3 answer as pysnmp decoded it."""
-
-    def __init__(self, var_binds: list[tuple[Oid, SnmpValue]]) -> None:
-        self._varbinds = var_binds
-
-    def varbinds(self) -> list[tuple[Oid, SnmpValue]]:
-        return self._varbinds
-
-    def values_answering(self, varbind_list: bytes) -> list[SnmpValue]:
-        asked = [name for name, _ in decode_varbind_list(varbind_list)]
-        if len(self._varbinds) != len(asked):
-            raise BerError(f"asked {len(asked)} values, got {len(self._varbinds)}")
-        for oid, (name, _) in zip(asked, self._varbinds):
-            if name != oid:
-                raise BerError(f"answered {'.'.join(map(str, name))} for {'.'.join(map(str, oid))}")
-        return [value for _, value in self._varbinds]
+        self.socket.close()
 
 
 class UsmDevice:
     """One SNMPv3 device's transport. With a VLAN, requests go to context `vlan-N` (the bridge
     MIBs of that VLAN on Cisco switches)."""
 
-    def __init__(self, engines: UsmEngines, device: Device, vlan: int | None = None) -> None:
-        self.engines, self.device = engines, device
-        self._engine = engines.engine_for(device)
-        self._usm = _usm_data(device)
+    def __init__(self, agents: UsmAgents, device: Device, vlan: int | None = None) -> None:
+        assert device.snmp.user is not None
+        self.agents, self.device = agents, device
+        self._user = device.snmp.user.encode()
+        self._flags = _FLAGS[device.snmp.security_level]
         self._context = f"vlan-{vlan}".encode() if vlan is not None else b""
-        self._target: UdpTransportTarget | Udp6TransportTarget | None = None
-        self._discovered = False
+        self._address = AgentAddress(device)
+        self._keys: tuple[bytes, UserKeys] | None = None
+        """The user's keys and the engine id they are localized to."""
 
-    async def _transport(self) -> UdpTransportTarget | Udp6TransportTarget:
-        if self._target is None:
-            address = (self.device.host, self.device.port)
-            try:
-                is_v6 = ipaddress.ip_address(self.device.host).version == 6
-            except ValueError:
-                is_v6 = False
-            target_class = Udp6TransportTarget if is_v6 else UdpTransportTarget
-            try:
-                self._target = await target_class.create(address, timeout=self.device.timeout_s, retries=self.device.retries)
-            except Exception as exc:  # pysnmp raises a bare PySnmpError for a name it cannot resolve
-                raise SnmpAddressError(self.device.name, f"cannot resolve host {self.device.host!r}: {exc}") from None
-        return self._target
+    async def send(self, kind: RequestKind, varbind_list: bytes, repetitions: int, oid_hint: str) -> Message:
+        address, _ = await self._address.resolved()
+        resynced = rediscovered = False
+        while True:
+            clock = self.agents.clocks.get(address)
+            if clock is None:
+                clock, rediscovered = await self._discover(oid_hint), True
+            pdu = _PDU[kind]
+            reply = await self._exchange(self._flags | REPORTABLE_FLAG, clock, self._localized(clock.engine_id),
+                                         lambda msg_id: encode_pdu(pdu, msg_id, varbind_list, 0, repetitions), oid_hint)
+            if reply is None:  # an agent back with a new engine id may ignore the old one: discover it again next time
+                self.agents.clocks.pop(address, None)
+                raise self._timeout(oid_hint, time.monotonic() - clock.answered_s)
+            message, answer = reply
+            if answer.pdu == RESPONSE:
+                if message.flags & (AUTH_FLAG | PRIV_FLAG) != self._flags or answer.request_id != message.msg_id:
+                    raise SnmpMalformedResponse(self.device.name, "a response not at the security level asked", oid_hint)
+                if message.flags & AUTH_FLAG and not clock.heard(message.security):
+                    raise SnmpAuthError(self.device.name, "an answer outside the agent's time window (a replay?)", oid_hint)
+                if answer.error_status:
+                    raise agent_error(self.device, answer.error_status, answer.error_index, oid_hint)
+                return answer
+            report = _report_kind(answer)
+            if report == NOT_IN_TIME_WINDOW and message.flags & AUTH_FLAG and not resynced:
+                resynced = True  # its clock, authenticated and answering this very request: believed, even gone back
+                clock.set(message.security)
+                continue
+            if not rediscovered:  # an agent back with a new engine id: some say so, others no longer know the user
+                self.agents.clocks.pop(address, None)
+                continue
+            raise self._report_error(report, oid_hint)
 
-    async def send(self, kind: RequestKind, varbind_list: bytes, repetitions: int, oid_hint: str) -> UsmReply:
+    def _timeout(self, oid_hint: str, answered_ago_s: float) -> SnmpTimeout:
+        """A request that went unanswered; where the agent has just answered (discovery, or
+        another request), the likely reasons: net-snmp drops a request it cannot decrypt
+        without a word."""
+        error = timeout_error(self.device, oid_hint)
+        if answered_ago_s < ANSWERED_LATELY_S:
+            error = SnmpTimeout(self.device.name, f"{error.detail}; yet it answered {answered_ago_s:.0f} s before: "
+                                                  f"a wrong priv password or protocol, or an answer too big for the agent", oid_hint)
+        return error
+
+    def _localized(self, engine_id: bytes) -> UserKeys:
+        if self._keys is None or self._keys[0] != engine_id:
+            snmp = self.device.snmp
+            auth = snmp.auth_password.reveal().encode() if snmp.auth_password and self._flags & AUTH_FLAG else None
+            priv = snmp.priv_password.reveal().encode() if snmp.priv_password and self._flags & PRIV_FLAG else None
+            self._keys = engine_id, UserKeys.localized(engine_id, snmp.auth_protocol or "sha", auth, snmp.priv_protocol or "aes128", priv)
+        return self._keys[1]
+
+    async def _discover(self, oid_hint: str) -> AgentClock:
+        """The agent's engine id, boots and time, from the report that answers an unauthenticated empty GET."""
+        address, _ = await self._address.resolved()
+        unknown = AgentClock(b"", 0, 0, time.monotonic())
+        reply = await self._exchange(REPORTABLE_FLAG, unknown, UserKeys(None), lambda msg_id: encode_pdu(GET, msg_id, EMPTY_LIST),
+                                     oid_hint)
+        if reply is None:
+            raise timeout_error(self.device, oid_hint)
+        security = reply[0].security
+        if not security.engine_id:
+            raise SnmpAuthError(self.device.name, "SNMPv3 engine discovery failed: no engine id in the answer", oid_hint)
+        clock = AgentClock(security.engine_id, security.boots, security.engine_time, time.monotonic(), time.monotonic())
+        self.agents.clocks[address] = clock
+        return clock
+
+    async def _exchange(self, flags: int, clock: AgentClock, keys: UserKeys,
+                        pdu: Callable[[int], bytes], oid_hint: str) -> tuple[V3Message, Message] | None:
+        """One request and its reply: (the message, its PDU opened), or None when none came."""
+        address, family = await self._address.resolved()
+        user = self._user if clock.engine_id else b""
+        context = self._context if clock.engine_id else b""
+
+        def message(msg_id: int) -> bytes:
+            boots, engine_time = clock.now()
+            security = Security(clock.engine_id, boots, engine_time, user)
+            return encode_v3(msg_id, flags, security, keys, scoped_pdu(clock.engine_id, context, pdu(msg_id)))
+
+        reply = await self.agents.socket.exchange(address, family, message, b"", self.device.timeout_s, self.device.retries)
+        if reply is None:
+            return None
         try:
-            request = [(rfc1902.ObjectName(name), v2c.null) for name, _ in decode_varbind_list(varbind_list)]
-        except BerError as error:  # our own encoding: never, but never a traceback either
-            raise SnmpMalformedResponse(self.device.name, f"cannot re-read the request: {error}", oid_hint) from None
-        target = await self._transport()
-        indication, status, index, var_binds = await self._exchange(kind, target, request, repetitions)
-        if isinstance(indication, errind.RequestTimedOut) and self._discovered:
-            # An SNMPv3 agent that answered before and now stays silent may have come back
-            # with a new engine id, which pysnmp does not rediscover: try once on a fresh engine.
-            self._discovered = False
-            self._engine = self.engines.fresh_engine(self.device)
-            indication, status, index, var_binds = await self._exchange(kind, target, request, repetitions)
-        if indication:
-            raise map_error_indication(self.device, indication, oid_hint)
-        self._discovered = True
-        if status:
-            raise agent_error(self.device, int(status), int(index), oid_hint)
-        return UsmReply([(tuple(name), to_python(value)) for name, value in var_binds])
+            if reply.flags & AUTH_FLAG and (reply.security.user != user or reply.security.engine_id != clock.engine_id):
+                raise UsmError("an authenticated answer for another user or engine")
+            answer = reply.open(keys, (RESPONSE, REPORT))
+        except UsmError as error:
+            raise SnmpAuthError(self.device.name, _usm_failure(str(error)), oid_hint) from None
+        except BerError as error:
+            raise SnmpMalformedResponse(self.device.name, f"unreadable SNMPv3 answer: {error}", oid_hint) from None
+        return reply, answer
 
-    def _exchange(self, kind: RequestKind, target: object, request: list[tuple[object, object]], repetitions: int):  # type: ignore[no-untyped-def]
-        address_name, _ = LCD.configure(self._engine, self._usm, target, self._context)
-        answer = asyncio.get_running_loop().create_future()
+    def _report_error(self, report: int | None, oid_hint: str) -> SnmpError:
+        name = self.device.name
+        if report == UNKNOWN_USER:
+            return SnmpAuthError(name, f"unknown SNMPv3 user {self.device.snmp.user!r}", oid_hint)
+        if report == WRONG_DIGEST:
+            return SnmpAuthError(name, "wrong auth password or protocol (digest mismatch)", oid_hint)
+        if report == DECRYPTION_ERROR:
+            return SnmpAuthError(name, "wrong priv password or protocol (cannot decrypt)", oid_hint)
+        if report == UNSUPPORTED_SEC_LEVEL:
+            return SnmpAuthError(name, f"agent refuses security level {self.device.snmp.security_level}", oid_hint)
+        if report in (NOT_IN_TIME_WINDOW, UNKNOWN_ENGINE_ID):
+            return SnmpAuthError(name, "SNMPv3 engine discovery failed: the agent keeps refusing its engine's "
+                                       f"{'time' if report == NOT_IN_TIME_WINDOW else 'id'}", oid_hint)
+        return SnmpMalformedResponse(name, "the agent reported an error it does not name", oid_hint)
 
-        def deliver(engine, handle, indication, status, index, var_binds, context):  # type: ignore[no-untyped-def]
-            if not answer.done():
-                answer.set_result((indication, status, index, var_binds))
 
-        if kind == "bulk":
-            cmdgen.BulkCommandGenerator().send_varbinds(self._engine, address_name, None, self._context, 0, repetitions, request, deliver)
-        elif kind == "next":
-            cmdgen.NextCommandGenerator().send_varbinds(self._engine, address_name, None, self._context, request, deliver)
-        else:
-            cmdgen.GetCommandGenerator().send_varbinds(self._engine, address_name, None, self._context, request, deliver)
-        return answer
+def _report_kind(report: Message) -> int | None:
+    """Which usmStats counter a report names (None for any other report)."""
+    try:
+        binds = report.varbinds()
+    except BerError:
+        return None
+    if not binds:
+        return None
+    name = binds[0][0]
+    return name[len(USM_STATS)] if name[:len(USM_STATS)] == USM_STATS and len(name) > len(USM_STATS) else None
+
+
+def _usm_failure(error: str) -> str:
+    if "digest" in error:
+        return "wrong auth password or protocol (the answer's digest does not match)"
+    return "wrong priv password or protocol (cannot decrypt the answer)"

@@ -1,11 +1,8 @@
-"""Convert pysnmp's value objects into plain Python values, once, at the edge."""
+"""The plain Python values SNMP answers are read into (ber.py), and how a reader takes them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pyasn1.type import univ
-from pysnmp.proto import rfc1902, rfc1905
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,30 +13,6 @@ class EndOfColumn:
 
 
 SnmpValue = int | bytes | str | tuple[int, ...] | None | EndOfColumn
-
-_END_KINDS = {
-    rfc1905.NoSuchObject.tagSet: "noSuchObject",
-    rfc1905.NoSuchInstance.tagSet: "noSuchInstance",
-    rfc1905.EndOfMibView.tagSet: "endOfMibView",
-}
-
-
-def to_python(value: object) -> SnmpValue:
-    """Map one pysnmp value to int, bytes, dotted IP str, OID tuple, None or EndOfColumn."""
-    tag_set = getattr(value, "tagSet", None)
-    if tag_set in _END_KINDS:
-        return EndOfColumn(_END_KINDS[tag_set])
-    if isinstance(value, rfc1902.IpAddress):
-        return ".".join(str(octet) for octet in value.asOctets())
-    if isinstance(value, univ.Null):  # before OctetString: pyasn1's Null is one
-        return None
-    if isinstance(value, univ.OctetString):
-        return value.asOctets()
-    if isinstance(value, univ.ObjectIdentifier):
-        return tuple(value)
-    if isinstance(value, univ.Integer):
-        return int(value)
-    return EndOfColumn(f"unsupported type {type(value).__name__}")
 
 
 def index_octets(arcs: tuple[int, ...]) -> bytes | None:
