@@ -112,3 +112,44 @@ async def test_an_interface_added_mid_run_is_polled_without_a_false_rate(lab):
     assert all(not s.failed for s in snapshots)
     assert all(port(s, "swp1").rates.status is RateStatus.OK for s in snapshots[1:]), "the others keep their rates"
     assert not any(p.flagged for s in snapshots for p in s.ports)
+
+
+async def test_a_port_switched_off_is_asked_its_status_only_until_switched_on(lab):
+    """An administratively down port has nothing to count: its counters are not asked. Switched on
+    again, it is read in full from the poll that sees it up, with no false rate."""
+    switch = lab.namespace("sw")
+    lab.cable(switch, "swp1", "192.0.2.1/24", lab.namespace("h1"), "eth0", "192.0.2.10/24")
+    lab.cable(switch, "swp2", "203.0.113.1/24", lab.namespace("h2"), "eth0", "203.0.113.10/24")
+    lab.management_link(switch, "198.51.100.17/30", "198.51.100.18/30")
+    lab.exec(switch, "ip", "link", "set", "swp2", "down")
+    await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, "198.51.100.18", "198.51.100.16/30")
+    client = SnmpClient()
+    labsw = replace(v2c_device("labsw", 161, COMMUNITY, timeout_s=0.5, retries=1), host="198.51.100.18")
+    engine = Engine([labsw], client)
+    session = client.session(labsw)
+    try:
+        interfaces = await read_interfaces(session)
+        swp1, swp2 = (next(i for i, x in interfaces.items() if x.if_name == name) for name in ("swp1", "swp2"))
+        plan = await read_plan(session)
+        asked = dict(plan.ports)
+        assert plan.switched_off == {swp2} and asked[swp2] == ("oper_status",) and len(asked[swp1]) > 10
+        sample = await read_counters(session, plan)
+        assert sample.ports[swp2].oper_status == "down" and not sample.ports[swp2].counters
+
+        snapshots = [await engine.poll()]
+        lab.exec(switch, "ip", "link", "set", "swp2", "up")
+        for _ in range(8):  # net-snmp reloads its interface list every few seconds
+            await asyncio.sleep(1.5)
+            snapshots.append(await engine.poll())
+            if snapshots[-1].oper_status.get(("labsw", swp2)) == "up":
+                break
+        await asyncio.sleep(1.5)
+        snapshots.append(await engine.poll())
+    finally:
+        client.close()
+    rates = [{p.rates.if_index: p.rates for p in s.ports if p.rates.device == "labsw"} for s in snapshots]
+    seen = next(n for n, s in enumerate(snapshots) if s.oper_status.get(("labsw", swp2)) == "up")
+    assert rates[seen][swp2].inbound.pps is None and rates[seen][swp2].inbound.bps is None, \
+        "switched on: counted from this poll, no rate from counters never read before"
+    assert rates[-1][swp2].status is RateStatus.OK and rates[-1][swp2].inbound.pps is not None
+    assert all(not s.failed for s in snapshots) and not any(p.flagged for s in snapshots for p in s.ports)

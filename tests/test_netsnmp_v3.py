@@ -15,7 +15,7 @@ from portmap.snmp.session import SnmpClient
 from tests.helpers import report, v2c_device
 
 COMMUNITY = "pm-v3-community"
-AGENT = "198.51.100.10"
+AGENT = "198.51.100.14"
 USERS = {  # name: (net-snmp's createUser protocols, portmap's auth, priv, security level)
     "pm-md5-des": ('MD5 "auth-pass-md5" DES "priv-pass-des"', "md5", "des", "authPriv"),
     "pm-sha-aes": ('SHA "auth-pass-sha" AES "priv-pass-aes"', "sha", "aes128", "authPriv"),
@@ -50,11 +50,11 @@ def _agent_config() -> str:
 async def test_every_protocol_reads_what_v2c_reads_and_errors_are_named(lab):
     switch = lab.namespace("sw")
     lab.cable(switch, "swp1", "192.0.2.1/24", lab.namespace("h1"), "eth0", "192.0.2.10/24")
-    lab.management_link(switch, "198.51.100.9/30", f"{AGENT}/30")
+    lab.management_link(switch, "198.51.100.13/30", f"{AGENT}/30")
     config = _agent_config()
     state = lab.workdir / "snmp-state"  # its engine id and boots, kept over a restart
     state.mkdir()
-    agent = await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, AGENT, "198.51.100.8/30", None, config, state)
+    agent = await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, AGENT, "198.51.100.12/30", None, config, state)
     client = SnmpClient()
     try:
         reference = await client.session(replace(v2c_device("v2c", 161, COMMUNITY), host=AGENT)).walk([oids.ifDescr.oid])
@@ -90,7 +90,7 @@ async def test_every_protocol_reads_what_v2c_reads_and_errors_are_named(lab):
         engine_id, boots = before.engine_id, before.boots
         agent.terminate()
         await asyncio.to_thread(agent.wait, 10)
-        await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, AGENT, "198.51.100.8/30", None, config, state)
+        await asyncio.to_thread(lab.snmpd, switch, COMMUNITY, AGENT, "198.51.100.12/30", None, config, state)
         answer = await session.get([oids.sysUpTime.instance(0)])
         after = next(iter(client.usm.clocks.values()))
         assert after.engine_id == engine_id and after.boots == boots + 1

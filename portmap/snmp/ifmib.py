@@ -27,6 +27,8 @@ from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
 
 ADMIN_STATUS = {1: "up", 2: "down", 3: "testing"}
+ADMIN_DOWN = OPER_DOWN = 2
+OPER_UP = 1
 
 _STATIC_COLUMNS = (
     oids.ifDescr, oids.ifType, oids.ifSpeed, oids.ifPhysAddress, oids.ifAdminStatus,
@@ -80,6 +82,8 @@ class CounterPlan:
     """(ifIndex, the names asked for it, in order): ifOperStatus's and its counters'."""
     stamp: tuple[tuple[Oid, SnmpValue], ...]
     """ifNumber and ifTableLastChange when the plan was made, those the agent has."""
+    switched_off: frozenset[int] = frozenset()
+    """Ports administratively down (and not up): asked their status only, until it changes."""
 
     @property
     def hc(self) -> bool:
@@ -179,7 +183,7 @@ INTERFACES = TableReader("interfaces", _STATIC_COLUMNS, frozenset(), _interfaces
 async def read_plan(session: DeviceSession) -> CounterPlan:
     """Learn which interfaces and columns to ask, from a short walk; pack the GETs."""
     stamp = await _stamp(session)
-    status_columns = (oids.ifOperStatus, oids.ifCounterDiscontinuityTime, oids.ifHCInOctets)
+    status_columns = (oids.ifOperStatus, oids.ifAdminStatus, oids.ifCounterDiscontinuityTime, oids.ifHCInOctets)
     table = await session.walk([column.oid for column in status_columns])
     counters = dict(HC_COUNTERS) if table[oids.ifHCInOctets.oid] else dict(COUNTER32_FALLBACK)
     counters.update(ALWAYS_COUNTER32)
@@ -189,12 +193,17 @@ async def read_plan(session: DeviceSession) -> CounterPlan:
         table.update(await session.walk([column.oid for column in counters.values()]))
     columns = _columns(counters)
     known = {column: table[column.oid] for column in (oids.ifCounterDiscontinuityTime, *counters.values()) if column.oid in table}
-    ports = []
-    for index in table[oids.ifOperStatus.oid]:
+    ports, switched_off = [], set()
+    admin = table[oids.ifAdminStatus.oid]
+    for index, oper in table[oids.ifOperStatus.oid].items():
         if_index = _if_index(session, oids.ifOperStatus, index)
+        if admin.get(index) == ADMIN_DOWN and oper != OPER_UP:  # nothing to count: no counter is asked
+            switched_off.add(if_index)
+            ports.append((if_index, _shared((_STATUS,))))
+            continue
         names = tuple(name for name, column in columns.items() if column not in known or index in known[column])
         ports.append((if_index, _shared(names)))
-    return CounterPlan(counters, tuple(ports), stamp)
+    return CounterPlan(counters, tuple(ports), stamp, frozenset(switched_off))
 
 
 async def _stamp(session: DeviceSession) -> tuple[tuple[Oid, SnmpValue], ...]:
@@ -258,6 +267,9 @@ class _SampleReader:
             if name == _STATUS:
                 if number is None:
                     raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(column.instance(if_index)))
+                if number != OPER_DOWN and if_index in self.plan.switched_off:
+                    raise InterfacesChanged(session.device.name, f"interface {if_index} was switched on: its counters are "
+                                                                 f"asked from now on", dotted(column.instance(if_index)))
                 self.oper[row] = number if number in OPER_STATUS else 0
             elif number is None:
                 pass
