@@ -288,6 +288,9 @@ class Engine:
         state.last_sample = sample
         rates = compute_device_rates(previous, sample, state.interfaces)
         idle = len(rates) > 0 and bool(rates.ok.all()) and not np.nan_to_num(rates.per_second[:, :, BPS]).any()
+        if idle and state.probe_next and not state.counters_live and not state.clock.known:
+            log.info("%s: no traffic on any port: when it refreshes its counters is not looked for until there is",
+                     state.session.device.name)
         state.probe_next = not state.counters_live and not idle
         return rates
 
