@@ -1,6 +1,7 @@
 """Benchmark agents that cost little: COUNT simulated 48-port switches answering v2c from one process.
 
-Usage: python bench/lean_agents.py BASE_PORT COUNT   (prints 'ready', serves until stdin closes)
+Usage: python bench/lean_agents.py BASE_PORT COUNT [v3]   (prints 'ready', serves until stdin closes)
+With v3, they answer SNMPv3 authPriv (V3_USER, SHA and AES-128) through portmap's own v3 codec.
 
 They serve the demo agents' own MIB view (portmap/demo/mib.py build_view, steady counters) but
 decode requests and encode responses with portmap's lean BER codec instead of pysnmp's agent
@@ -14,17 +15,22 @@ import asyncio
 import bisect
 import sys
 import time
+from dataclasses import replace
 
 from portmap.demo.mib import COUNTER32_COLUMNS, COUNTER64_COLUMNS, build_view
 from portmap.snmp import oids
 from portmap.snmp.ber import (
-    COUNTER32, COUNTER64, GET, GET_BULK, GET_NEXT, RESPONSE, SEQUENCE, BerError, decode_message, encode_integer, encode_oid,
-    encode_tlv,
+    COUNTER32, COUNTER64, GET, GET_BULK, GET_NEXT, RESPONSE, SEQUENCE, BerError, Message, decode_message, encode_integer,
+    encode_oid, encode_pdu, encode_tlv,
 )
+from portmap.snmp.usm_security import UserKeys
+from portmap.snmp.v3 import AUTH_FLAG, PRIV_FLAG, REPORT, Security, decode_v3, encode_v3, scoped_pdu
 from agents import SteadyCounters, switch  # bench/agents.py, beside this script: the same switches
 
 NO_SUCH_INSTANCE, END_OF_MIB_VIEW = b"\x81\x00", b"\x82\x00"
 COMMUNITY = b"public"
+V3_USER, V3_AUTH, V3_PRIV = "bench", "bench-auth-pass", "bench-priv-pass"
+UNKNOWN_ENGINE_IDS = encode_oid((1, 3, 6, 1, 6, 3, 15, 1, 1, 4, 0))
 COUNTERS = {**{column.oid: (name, COUNTER32) for column, name in COUNTER32_COLUMNS.items()},
             **{column.oid: (name, COUNTER64) for column, name in COUNTER64_COLUMNS.items()}}
 """Counter columns: their value is the steady counter, by ifIndex."""
@@ -50,7 +56,12 @@ def encode_value(value: object) -> bytes:
 
 
 class LeanAgent(asyncio.DatagramProtocol):
-    def __init__(self, view: dict[tuple[int, ...], object], counters: SteadyCounters, counter32_start: int) -> None:
+    def __init__(self, view: dict[tuple[int, ...], object], counters: SteadyCounters, counter32_start: int,
+                 engine_id: bytes | None = None) -> None:
+        """With `engine_id`, an SNMPv3 agent of that engine, and V3_USER its one user."""
+        self.engine_id = engine_id
+        self.keys = UserKeys.localized(engine_id, "sha", V3_AUTH.encode(), "aes128", V3_PRIV.encode()) if engine_id else None
+        self.started = time.monotonic()
         self.view = view
         self.order = sorted(view)
         self.counters = counters
@@ -82,13 +93,38 @@ class LeanAgent(asyncio.DatagramProtocol):
         return found, self._value(found)
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        assert self.transport is not None
         try:
-            request = decode_message(data, (GET, GET_NEXT, GET_BULK))
-            names = [oid for oid, _ in request.varbinds()]
-        except BerError:
+            answer = self._answer_v3(data) if self.engine_id else self._answer_v2c(data)
+        except (BerError, ValueError):  # a digest that fails is a ValueError: dropped, as net-snmp does
             return
+        if answer:
+            self.transport.sendto(answer, addr)
+
+    def _answer_v2c(self, data: bytes) -> bytes | None:
+        request = decode_message(data, (GET, GET_NEXT, GET_BULK))
         if request.community != COMMUNITY:
-            return
+            return None
+        pdu = encode_pdu(RESPONSE, request.request_id, self._varbinds(request))
+        return encode_tlv(SEQUENCE, encode_integer(request.version) + encode_tlv(0x04, COMMUNITY) + pdu)
+
+    def _answer_v3(self, data: bytes) -> bytes | None:
+        """Discovery answered by a report of the engine; V3_USER's authPriv requests by responses."""
+        assert self.engine_id is not None and self.keys is not None
+        message = decode_v3(data)
+        security = Security(self.engine_id, 1, int(time.monotonic() - self.started), message.security.user)
+        if message.security.engine_id != self.engine_id:
+            report = encode_pdu(REPORT, message.msg_id, encode_tlv(SEQUENCE, encode_tlv(SEQUENCE, UNKNOWN_ENGINE_IDS + b"\x41\x01\x01")))
+            return encode_v3(message.msg_id, 0, replace(security, user=b""), None, scoped_pdu(self.engine_id, b"", report))
+        if message.security.user != V3_USER.encode() or message.flags & (AUTH_FLAG | PRIV_FLAG) != AUTH_FLAG | PRIV_FLAG:
+            return None
+        request = message.open(self.keys, (GET, GET_NEXT, GET_BULK))
+        pdu = encode_pdu(RESPONSE, request.request_id, self._varbinds(request))
+        return encode_v3(message.msg_id, AUTH_FLAG | PRIV_FLAG, security, self.keys, scoped_pdu(self.engine_id, request.community, pdu))
+
+    def _varbinds(self, request: Message) -> bytes:
+        """The variable-bindings list answering a GET, GETNEXT or GETBULK."""
+        names = [oid for oid, _ in request.varbinds()]
         binds: list[tuple[tuple[int, ...], bytes]] = []
         if request.pdu == GET:
             binds = [(oid, self._value(oid) if oid in self.view else NO_SUCH_INSTANCE) for oid in names]
@@ -100,14 +136,10 @@ class LeanAgent(asyncio.DatagramProtocol):
                 row = [self._next(oid) for oid in cursor]
                 binds += row
                 cursor = [oid for oid, _ in row]
-        body = b"".join(encode_tlv(SEQUENCE, encode_oid(oid) + value) for oid, value in binds)
-        pdu = encode_integer(request.request_id) + encode_integer(0) + encode_integer(0) + encode_tlv(SEQUENCE, body)
-        message = encode_tlv(SEQUENCE, encode_integer(request.version) + encode_tlv(0x04, COMMUNITY) + encode_tlv(RESPONSE, pdu))
-        assert self.transport is not None
-        self.transport.sendto(message, addr)
+        return encode_tlv(SEQUENCE, b"".join(encode_tlv(SEQUENCE, encode_oid(oid) + value) for oid, value in binds))
 
 
-async def main(base_port: int, count: int) -> None:
+async def main(base_port: int, count: int, v3: bool) -> None:
     started = time.monotonic()
     loop = asyncio.get_running_loop()
     transports = []
@@ -116,7 +148,8 @@ async def main(base_port: int, count: int) -> None:
         counters = SteadyCounters(spec.name, started)
         view = build_view(spec, counters, lambda: int((time.monotonic() - started) * 100))
         transport, _ = await loop.create_datagram_endpoint(
-            lambda view=view, counters=counters, start=spec.counter32_start: LeanAgent(view, counters, start),
+            lambda view=view, counters=counters, start=spec.counter32_start, port=base_port + n:
+                LeanAgent(view, counters, start, b"\x80\x00\x1f\x88\x04bench" + port.to_bytes(2, "big") if v3 else None),
             local_addr=("127.0.0.1", base_port + n))
         transports.append(transport)
     print("ready", flush=True)
@@ -126,4 +159,4 @@ async def main(base_port: int, count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
+    asyncio.run(main(int(sys.argv[1]), int(sys.argv[2]), sys.argv[3:] == ["v3"]))
