@@ -17,6 +17,7 @@ import secrets
 import socket
 from collections import Counter
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from portmap.errors import SnmpAddressError
@@ -30,10 +31,16 @@ Address = tuple[str, int]
 
 def reply_source(addr: tuple[str | int, ...]) -> Address:
     """A datagram's source as (host, port), an IPv4-mapped IPv6 host written as IPv4."""
-    host = ipaddress.ip_address(str(addr[0]).split("%")[0])
+    return _host(str(addr[0])), int(addr[1])
+
+
+@lru_cache(maxsize=4096)
+def _host(written: str) -> str:
+    """An address as it is compared (once per address: every datagram is checked)."""
+    host = ipaddress.ip_address(written.split("%")[0])
     if isinstance(host, ipaddress.IPv6Address) and host.ipv4_mapped is not None:
         host = host.ipv4_mapped
-    return str(host), int(addr[1])
+    return str(host)
 
 
 class _Endpoint(asyncio.DatagramProtocol):

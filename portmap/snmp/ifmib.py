@@ -22,7 +22,7 @@ from portmap.errors import SnmpAgentError, SnmpMalformedResponse
 from portmap.snmp import oids
 from portmap.snmp.oids import MibObject, Oid
 from portmap.snmp.reader import TableReader
-from portmap.snmp.requests import get_packed, in_column, scalar
+from portmap.snmp.requests import column_contents, get_packed, row_instances, scalar
 from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
 
@@ -98,10 +98,9 @@ class CounterPlan:
         """Every instance asked, in order, encoded as a request carries it (each poll, not held)."""
         for oid in (_UPTIME, *(oid for oid, _ in self.stamp)):
             yield scalar(oid)
-        columns = {name: column.oid for name, column in self.columns.items()}
+        contents = {name: column_contents(column.oid) for name, column in self.columns.items()}
         for if_index, names in self.ports:
-            for name in names:
-                yield in_column(columns[name], (if_index,))
+            yield from row_instances([contents[name] for name in names], (if_index,))
 
 
 def _columns(counters: dict[str, MibObject]) -> dict[str, MibObject]:
@@ -238,6 +237,8 @@ class _SampleReader:
     def __init__(self, session: DeviceSession, plan: CounterPlan) -> None:
         self.session, self.plan = session, plan
         self.columns = plan.columns
+        self.cells = {name: (COUNTER_COLUMN[name], _bits(column)) for name, column in plan.counters.items()}
+        """Each counter's column in the arrays, and its width."""
         count = len(plan.ports)
         self.values = np.zeros((count, len(COUNTER_NAMES)), np.uint64)
         self.widths = np.zeros((count, len(COUNTER_NAMES)), np.uint8)
@@ -263,7 +264,7 @@ class _SampleReader:
             if_index, names = ports[row]
             name = names[at]
             column = columns[name]
-            number = _integer(session, column, (if_index,), value)
+            number = value if type(value) is int else _integer(session, column, (if_index,), value)  # ints: most values
             if name == _STATUS:
                 if number is None:
                     raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(column.instance(if_index)))
@@ -279,8 +280,8 @@ class _SampleReader:
             elif name == _DISCONTINUITY:
                 self.discontinuity[row] = number
             else:
-                cell = COUNTER_COLUMN[name]
-                self.values[row, cell], self.widths[row, cell] = number, _bits(column)
+                cell, bits = self.cells[name]
+                self.values[row, cell], self.widths[row, cell] = number, bits
             at += 1
             if at == len(names):
                 row, at = row + 1, 0

@@ -5,7 +5,7 @@ transports touch BER.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from portmap.errors import SnmpAgentError, SnmpTimeout
@@ -35,14 +35,21 @@ def scalar(oid: Oid) -> bytes:
     return encode_varbind(oid)
 
 
-def in_column(column: Oid, index: Oid) -> bytes:
-    """The instance `index` of `column` asked, as a request carries it. The column's encoding is
-    made once: a poll encodes each instance again (a third of a microsecond) rather than
-    holding a quarter KiB a port."""
+def column_contents(column: Oid) -> bytes:
+    """A column's OID encoded (its contents, without tag and length), made once for all devices."""
     contents = _CONTENTS.get(column)
     if contents is None:
         contents = _CONTENTS[column] = oid_contents(column)
-    return null_varbind(contents + encode_arcs(index))
+    return contents
+
+
+def row_instances(columns: Iterable[bytes], index: Oid) -> Iterator[bytes]:
+    """The instance `index` of each column (column_contents) asked, as a request carries it. The
+    index is encoded once a row: a poll encodes each instance again (a fifth of a microsecond)
+    rather than holding a quarter KiB a port."""
+    arcs = encode_arcs(index)
+    for contents in columns:
+        yield null_varbind(contents + arcs)
 
 
 class _Packer:
