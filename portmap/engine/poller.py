@@ -43,6 +43,9 @@ RETRY_GRACE_S = 0.5
 """How long a poll waits for a failing device's retry before reporting its last failure."""
 MAX_SKIPPED_POLLS = 8
 """A device that keeps failing is retried every 2nd, 4th, ... poll, at least every 8th."""
+QUIET_AFTER_S = 16.0
+"""A device none of whose counters moved for this long is quiet, not caching: agents reload
+their counters every 3 to 15 s, so two reads within one reload show no move on any port."""
 CHECK_CLOCK_EVERY = 12
 """Polls between checks that a device's learned reload grid still holds (drift, a restart):
 the check probes for the next reload after the poll, while the next frame is already out."""
@@ -77,8 +80,10 @@ class _DeviceState:
     """Polls to let pass before the next retry."""
     retry_started: float = 0.0
     probe_next: bool = True
-    """Look for a cache refresh on the next read: not while every port is idle, since
+    """Look for a cache refresh on the next read: not while the device is quiet, since
     nothing would change to show the refresh."""
+    moved_s: float = field(default_factory=time.monotonic)
+    """When a read last showed any counter move (or the device was first planned)."""
     clock: CacheClock = field(default_factory=CacheClock)
     """When the agent reloads its cached counters, once learned from the refreshes found."""
     clock_reads: int = 0
@@ -287,11 +292,13 @@ class Engine:
             await self._plan(state)
         state.last_sample = sample
         rates = compute_device_rates(previous, sample, state.interfaces)
-        idle = len(rates) > 0 and bool(rates.ok.all()) and not np.nan_to_num(rates.per_second[:, :, BPS]).any()
-        if idle and state.probe_next and not state.counters_live and not state.clock.known:
-            log.info("%s: no traffic on any port: when it refreshes its counters is not looked for until there is",
-                     state.session.device.name)
-        state.probe_next = not state.counters_live and not idle
+        if len(rates) == 0 or not rates.ok.all() or np.nan_to_num(rates.per_second[:, :, BPS]).any():
+            state.moved_s = time.monotonic()
+        quiet = time.monotonic() - state.moved_s > QUIET_AFTER_S
+        if quiet and state.probe_next and not state.counters_live and not state.clock.known:
+            log.info("%s: no traffic on any port for %.0f s: when it refreshes its counters is not looked for until there is",
+                     state.session.device.name, QUIET_AFTER_S)
+        state.probe_next = not state.counters_live and not quiet
         return rates
 
     async def _plan(self, state: _DeviceState) -> None:

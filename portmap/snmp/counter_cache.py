@@ -43,14 +43,17 @@ cache is refreshed. One GET of 16 instances a probe, where walking both columns 
 
 
 def _probe(plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | None) -> tuple[bytes, list[int]]:
-    """The GET of the busiest ports' octet counters (by their increase since `previous`, else by
-    their totals), and the values `sample` read for them."""
+    """The GET of the busiest ports' octet counters (by their increase since `previous`, else, as
+    when both reads fell within one reload of a caching agent, by their totals), and the values
+    `sample` read for them."""
     names = [name for name in ("in_octets", "out_octets") if name in plan.counters]
     columns = [COUNTER_COLUMN[name] for name in names]
     read = sample.widths[:, columns] > 0
     totals = np.where(read, sample.values[:, columns], 0).astype(np.float64)
     if previous is not None and np.array_equal(previous.if_indexes, sample.if_indexes):
-        totals -= np.where(read, previous.values[:, columns], 0).astype(np.float64)
+        increase = totals - np.where(read, previous.values[:, columns], 0).astype(np.float64)
+        if increase.any():
+            totals = increase
     busiest = np.argsort(-totals.sum(axis=1), kind="stable")[:PROBED_PORTS].tolist()
     instances, expected = [], []
     for row in busiest:
