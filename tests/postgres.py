@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tests.helpers import require
 
-DATABASE, USER = "portmap", "portmap"
+DATABASE, USER, PASSWORD = "portmap", "portmap", "pg-pass-marker"
 
 
 def _binaries() -> Path | None:
@@ -25,27 +25,33 @@ def _binaries() -> Path | None:
 
 @contextmanager
 def postgres_cluster() -> Iterator[str]:
-    """A running cluster, as the URL `portmap --store` takes (a password in it, which trust ignores)."""
+    """A running cluster, as the URL `portmap --store` takes, its password in it: the cluster asks
+    for it (SCRAM), also on its Unix socket."""
     binaries = _binaries()
     require(binaries is not None, "needs PostgreSQL (Debian: apt-get install postgresql)")
     assert binaries is not None
     folder = Path(tempfile.mkdtemp(prefix="portmap-pg-"))
     as_user: list[str] = []
+    password_file = folder / "password"
+    password_file.write_text(PASSWORD + "\n")
+    password_file.chmod(0o600)
     if os.geteuid() == 0:  # never a server the test starts as root
         owner = pwd.getpwnam("postgres" if _has_user("postgres") else "nobody")
-        os.chown(folder, owner.pw_uid, owner.pw_gid)
+        for path in (folder, password_file):
+            os.chown(path, owner.pw_uid, owner.pw_gid)
         as_user = ["runuser", "-u", owner.pw_name, "--"]
     data = folder / "data"
 
     def run(*command: str) -> None:
-        subprocess.run([*as_user, *command], check=True, capture_output=True, text=True, timeout=60)
+        subprocess.run([*as_user, *command], check=True, capture_output=True, text=True, timeout=60,
+                       env={**os.environ, "PGPASSWORD": PASSWORD})
 
-    run(str(binaries / "initdb"), "-D", str(data), "-U", USER, "--auth=trust", "--no-sync")
+    run(str(binaries / "initdb"), "-D", str(data), "-U", USER, "--auth=scram-sha-256", f"--pwfile={password_file}", "--no-sync")
     run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "server.log"), "-w",
         "-o", f"-k {folder} -c listen_addresses='' -c fsync=off", "start")
     try:
         run(str(binaries / "createdb"), "-h", str(folder), "-U", USER, DATABASE)
-        yield f"postgresql://{USER}:pg-pass-marker@/{DATABASE}?host={folder}"
+        yield f"postgresql://{USER}:{PASSWORD}@/{DATABASE}?host={folder}"
     finally:
         run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)

@@ -37,8 +37,8 @@ WEB1, WEB2 = "52:54:00:12:34:56", "52:54:00:12:34:57"
 FLOOD_AFTER_S = 6.0
 
 
-async def portmap(*args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", *args, cwd=REPO,
+async def portmap(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", *args, cwd=REPO, env=env,
                                                    stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
     out, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, out.decode(), err.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import signal
 
 from portmap.demo.inventory import demo_inventory
@@ -16,7 +17,7 @@ from portmap.engine.store.store import Store
 from sqlalchemy import text
 from tests.conftest import inventory_file, on_free_ports
 from tests.helpers import portmap_run_for, report
-from tests.postgres import postgres_cluster
+from tests.postgres import PASSWORD, postgres_cluster
 from tests.test_history import WEB1, entered_at_web1, head_revision, portmap
 
 
@@ -51,3 +52,26 @@ async def test_portmap_run_keeps_the_floods_incident_and_webs_place_in_postgresq
         simulator.stop()
     report(f"history store on PostgreSQL (a cluster started by the test): the demo flood's incident, web1's place and "
            f"the port's rates kept and read back through the same schema ({tables} tables) and code as SQLite")
+
+
+async def test_the_password_comes_from_the_environment_or_a_file_only_its_user_reads(tmp_path):
+    """A URL without its password: libpq takes it from PGPASSWORD, or from a password file
+    (PGPASSFILE, ~/.pgpass) that only its user can read; never shown, as the URL's is not."""
+    with postgres_cluster() as url:
+        bare = url.replace(":" + PASSWORD + "@", "@")
+        quiet = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+        code, out, err = await portmap("incidents", "--store", bare, env={**quiet, "PGPASSFILE": str(tmp_path / "none")})
+        assert code == 2 and err.count("\n") == 1 and "Traceback" not in err and "password" in err, err
+        code, out, err = await portmap("incidents", "--store", bare, "--json", env={**quiet, "PGPASSWORD": PASSWORD})
+        assert code == 0 and json.loads(out)["incidents"] == [], err
+        password_file = tmp_path / "pgpass"
+        password_file.write_text(f"*:*:*:portmap:{PASSWORD}\n")
+        password_file.chmod(0o600)
+        code, out, err = await portmap("incidents", "--store", bare, "--json", env={**quiet, "PGPASSFILE": str(password_file)})
+        assert code == 0 and json.loads(out)["incidents"] == [], err
+        password_file.chmod(0o644)  # others may read it: libpq will not use it
+        code, out, err = await portmap("incidents", "--store", bare, env={**quiet, "PGPASSFILE": str(password_file)})
+        assert code == 2 and PASSWORD not in err and "Traceback" not in err, err
+        code, out, err = await portmap("incidents", "--store", url.replace(PASSWORD, "wrong-pass-marker"), env=quiet)
+        assert code == 2 and "wrong-pass-marker" not in err and "***" in err, err
+    report("PostgreSQL password from PGPASSWORD or a private password file (a readable one refused), never shown")

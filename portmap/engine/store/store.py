@@ -78,9 +78,10 @@ class Store:
         except StoreError:
             self.close()
             raise
-        except Exception as error:  # the database's own words, on one line
+        except Exception as error:  # the database's own words (not SQLAlchemy's wrapping of them), on one line
             self.close()
-            raise StoreError(f"{self.location}: cannot open the history store: {' '.join(str(error).split())[:300]}") from None
+            words = str(getattr(error, "orig", None) or error)
+            raise StoreError(f"{self.location}: cannot open the history store: {' '.join(words.split())[:300]}") from None
 
     def _take_advisory_lock(self) -> Connection:
         """A database's one writer: a session-level advisory lock, held on a connection of its own
