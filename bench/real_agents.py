@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -39,6 +38,7 @@ from portmap.engine.poller import Engine  # noqa: E402
 from portmap.inventory.model import Device, Secret, SnmpSettings  # noqa: E402
 from portmap.snmp.session import SnmpClient  # noqa: E402
 from tests.netns import Lab  # noqa: E402
+from poll import children_cpu, cpu_of, own_cpu  # noqa: E402  (bench/poll.py, beside this script)
 
 COMMUNITY = "bench-community"
 USER, AUTH, PRIV = "bench", "bench-auth-pass", "bench-priv-pass"
@@ -48,7 +48,6 @@ EXPORTER_PORT = 39116
 TOTAL_REQ_VARS = (1, 3, 6, 1, 2, 1, 11, 13, 0)
 """SNMPv2-MIB snmpInTotalReqVars.0: the objects an agent has read for its requests."""
 COUNTER_TABLES = ("1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 SENDER = r"""
 import socket, sys, time
 pps, seconds, targets = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
@@ -61,21 +60,6 @@ while sent < limit and time.monotonic() - start < seconds + 2:
         sent += 1
     time.sleep(0.005)
 """
-
-
-def own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def cpu_of(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def management(n: int) -> tuple[str, str]:
@@ -172,13 +156,13 @@ def exporter_config(path: Path) -> None:
 
 def exporter_cost(exporter: subprocess.Popen[bytes], agents: list[Device], cycles: int, v3: bool) -> tuple[float, int]:
     module = "if_mib_v3" if v3 else "if_mib"
-    vars_before, cpu_before = asyncio.run(_vars(agents)), cpu_of(exporter.pid)
+    vars_before, cpu_before = asyncio.run(_vars(agents)), cpu_of([exporter.pid])
     for _ in range(cycles):
         for device in agents:
             url = f"http://127.0.0.1:{EXPORTER_PORT}/snmp?module={module}&target={device.host}"
             with urllib.request.urlopen(url, timeout=30) as answer:
                 assert b"ifHCInOctets{" in answer.read()
-    return cpu_of(exporter.pid) - cpu_before, asyncio.run(_vars(agents)) - vars_before
+    return cpu_of([exporter.pid]) - cpu_before, asyncio.run(_vars(agents)) - vars_before
 
 
 async def _vars(agents: list[Device]) -> int:
