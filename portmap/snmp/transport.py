@@ -2,7 +2,7 @@
 (an encoded variable-bindings list) and return the agent's reply, or raise an SnmpError.
 
 Two implementations: community.py (v1/v2c, the lean codec on a shared socket) and usm.py
-(SNMPv3 through pysnmp). DeviceSession (session.py) drives either one, one request at a time.
+(SNMPv3, user-based security over v3.py). DeviceSession (session.py) drives either one, one request at a time.
 """
 
 from __future__ import annotations
