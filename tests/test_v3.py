@@ -5,6 +5,8 @@ BerError, never anything else."""
 
 from __future__ import annotations
 
+import asyncio
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyasn1.codec.ber import decoder, encoder
@@ -14,10 +16,14 @@ from pysnmp.proto import api
 from pysnmp.proto.mpmod.rfc3412 import ScopedPDU, SNMPv3Message
 from pysnmp.proto.secmod.rfc3414.service import SnmpUSMSecurityModel, UsmSecurityParameters
 
+from portmap.errors import SnmpAuthError, SnmpError
+from portmap.inventory.model import Device, Secret, SnmpSettings
 from portmap.snmp.ber import GET, GET_BULK, RESPONSE, BerError, encode_pdu, encode_varbind_list
+from portmap.snmp.session import SnmpClient
 from portmap.snmp.usm_security import UserKeys
 from portmap.snmp.v3 import AUTH_FLAG, PRIV_FLAG, REPORTABLE_FLAG, Security, decode_v3, encode_v3, scoped_pdu
 from tests.test_ber import oids, to_python, values
+from tests.v3_agent import AUTH_PASSWORD, ENGINE_ID, PRIV_PASSWORD, UPTIME, USER, Behaviour, ScriptedV3Agent
 
 V2C = api.PROTOCOL_MODULES[api.SNMP_VERSION_2C]
 AUTH = {"md5": config.USM_AUTH_HMAC96_MD5, "sha": config.USM_AUTH_HMAC96_SHA, "sha224": config.USM_AUTH_HMAC128_SHA224,
@@ -156,3 +162,42 @@ def test_malformed_messages_raise_ber_error_only(prefix, data):
             decode_v3(mangled).open(keys, (GET,))
         except (BerError, ValueError):
             pass  # UsmError is a ValueError: a digest that fails
+
+
+async def test_an_agents_clock_is_followed_only_when_it_proves_it():
+    """Against a made-up agent (tests/v3_agent.py): a reboot told in an authenticated report is
+    followed; a time report anyone could forge, a clock gone back and a wrong digest are errors
+    that name what happened, and leave the clock as it was."""
+    loop = asyncio.get_running_loop()
+    agent = ScriptedV3Agent()
+    transport, _ = await loop.create_datagram_endpoint(lambda: agent, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    snmp = SnmpSettings("3", user=USER, security_level="authPriv", auth_protocol="sha", auth_password=Secret(AUTH_PASSWORD),
+                        priv_protocol="aes128", priv_password=Secret(PRIV_PASSWORD))
+    client = SnmpClient()
+    session = client.session(Device("scripted", "127.0.0.1", port, frozenset({"switch"}), snmp, 0.5, 0))
+    outcomes = {}
+    try:
+        assert await session.get([UPTIME]) == {UPTIME: 12345}
+        (clock,) = client.usm.clocks.values()
+        assert (clock.engine_id, clock.boots) == (ENGINE_ID, 5)
+        for behaviour in (Behaviour.UNAUTHENTICATED_TIME, Behaviour.CLOCK_GONE_BACK, Behaviour.WRONG_DIGEST,
+                          Behaviour.REBOOTED):
+            agent.behaviour = behaviour
+            try:
+                outcomes[behaviour] = await session.get([UPTIME])
+            except SnmpError as error:
+                outcomes[behaviour] = error
+            agent.behaviour = Behaviour.NORMAL
+            if behaviour is not Behaviour.REBOOTED:
+                assert client.usm.clocks[("127.0.0.1", port)].boots == 5, behaviour
+    finally:
+        client.close()
+        transport.close()
+    assert isinstance(outcomes[Behaviour.UNAUTHENTICATED_TIME], SnmpAuthError)
+    assert "keeps refusing its engine's time" in str(outcomes[Behaviour.UNAUTHENTICATED_TIME])
+    assert all(boots in (5, 6) for boots, _ in agent.clocks_received), "a forged clock was never used"
+    assert "outside the agent's time window" in str(outcomes[Behaviour.CLOCK_GONE_BACK])
+    assert "digest does not match" in str(outcomes[Behaviour.WRONG_DIGEST])
+    assert outcomes[Behaviour.REBOOTED] == {UPTIME: 12345}
+    assert client.usm.clocks[("127.0.0.1", port)].boots == 6
