@@ -65,6 +65,7 @@ def start_snmpsim(data_dirs: list[Path], cache_dir: Path, port: int, log: Path) 
 
 
 IF_DESCR, IF_NAME = "1.3.6.1.2.1.2.2.1.2", "1.3.6.1.2.1.31.1.1.1.1"
+IF_ADMIN_STATUS, IF_OPER_STATUS, IF_HC_IN_OCTETS = "1.3.6.1.2.1.2.2.1.7", "1.3.6.1.2.1.2.2.1.8", "1.3.6.1.2.1.31.1.1.1.6"
 SYS_NAME = "1.3.6.1.2.1.1.5.0"
 BASE_PORT_IFINDEX = "1.3.6.1.2.1.17.1.4.1.2"
 TP_FDB_PORT, TP_FDB_STATUS = "1.3.6.1.2.1.17.4.3.1.2", "1.3.6.1.2.1.17.4.3.1.3"
@@ -92,7 +93,8 @@ def write_made_up(folder: Path) -> None:
       interface in each VLAN, and a suspended VLAN (30) whose table must not be read;
     - orphanport: a learned MAC on a bridge port with no ifIndex, and an LLDP neighbour
       ("stranger") that is not in any inventory;
-    - nobridge: a switch that answers nothing for BRIDGE-MIB or Q-BRIDGE-MIB.
+    - nobridge: a switch that answers nothing for BRIDGE-MIB or Q-BRIDGE-MIB;
+    - offports: ports administratively down, one "down", one "lowerLayerDown" (as some agents say).
     """
     folder.mkdir(parents=True, exist_ok=True)
     cisco_ifs = {10101: "Gi1/0/1", 10102: "Gi1/0/2", 10103: "Gi1/0/3"}
@@ -116,3 +118,9 @@ def write_made_up(folder: Path) -> None:
         (f"{LLDP_REM}.6.0.1.1", "2", "5"), (f"{LLDP_REM}.7.0.1.1", "4", "eth0"), (f"{LLDP_REM}.9.0.1.1", "4", "stranger"),
     ])
     write_snmprec(folder / "nobridge.snmprec", [(SYS_NAME, "4", "nobridge"), *_interfaces({1: "eth0", 2: "eth1"})])
+    write_snmprec(folder / "offports.snmprec", [
+        ("1.3.6.1.2.1.1.3.0", "67", "12345"), (SYS_NAME, "4", "offports"), *_interfaces({1: "ge1", 2: "ge2", 3: "ge3"}),
+        *((f"{IF_ADMIN_STATUS}.{index}", "2", admin) for index, admin in ((1, "1"), (2, "2"), (3, "2"))),
+        *((f"{IF_OPER_STATUS}.{index}", "2", oper) for index, oper in ((1, "1"), (2, "2"), (3, "7"))),
+        *((f"{IF_HC_IN_OCTETS}.{index}", "70", "1000") for index in (1, 2, 3)),
+    ])

@@ -20,6 +20,7 @@ import pytest
 from portmap.present.tables import Inventoried, tables_json
 from portmap.core.neighbourhood import DeviceTables
 from portmap.engine.tables import read_tables
+from portmap.snmp.ifmib import read_counters, read_plan
 from portmap.snmp.session import SnmpClient
 from tests.helpers import REPO, report, v2c_device
 from tests.recordings import (
@@ -239,3 +240,20 @@ async def test_unmapped_bridge_port_silent_bridge_mib_and_a_stranger_are_reporte
     graph = json.loads(out)
     assert code == 0 and {n["id"] for n in graph["nodes"]} == {"orphanport", "nobridge", "ciscovlan"} and graph["links"] == []
 
+
+
+async def test_ports_switched_off_are_asked_their_status_whatever_status_the_agent_gives_them(recordings):
+    """An administratively down port is asked its status only, and that status is not taken for
+    a change at every read where the agent calls it lowerLayerDown rather than down."""
+    client = SnmpClient()
+    session = client.session(v2c_device("offports", recordings.port, "offports", timeout_s=2.0, retries=1))
+    try:
+        plan = await read_plan(session)
+        await read_counters(session, plan)
+        second = await read_counters(session, plan)
+    finally:
+        client.close()
+    assert dict(plan.switched_off) == {2: 2, 3: 7}
+    assert dict(plan.ports)[2] == dict(plan.ports)[3] == ("oper_status",) and len(dict(plan.ports)[1]) > 1
+    assert second.ports[3].oper_status == "lowerLayerDown" and not second.ports[3].counters
+    assert second.ports[1].counters["in_octets"].value == 1000

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -27,8 +27,7 @@ from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
 
 ADMIN_STATUS = {1: "up", 2: "down", 3: "testing"}
-ADMIN_DOWN = OPER_DOWN = 2
-OPER_UP = 1
+ADMIN_DOWN, OPER_UP = 2, 1
 
 _STATIC_COLUMNS = (
     oids.ifDescr, oids.ifType, oids.ifSpeed, oids.ifPhysAddress, oids.ifAdminStatus,
@@ -82,8 +81,9 @@ class CounterPlan:
     """(ifIndex, the names asked for it, in order): ifOperStatus's and its counters'."""
     stamp: tuple[tuple[Oid, SnmpValue], ...]
     """ifNumber and ifTableLastChange when the plan was made, those the agent has."""
-    switched_off: frozenset[int] = frozenset()
-    """Ports administratively down (and not up): asked their status only, until it changes."""
+    switched_off: Mapping[int, int] = field(default_factory=dict)
+    """Ports administratively down (and not up), by ifIndex, with their status when planned:
+    asked their status only, until it changes (down, or lowerLayerDown or notPresent on some agents)."""
 
     @property
     def hc(self) -> bool:
@@ -192,17 +192,17 @@ async def read_plan(session: DeviceSession) -> CounterPlan:
         table.update(await session.walk([column.oid for column in counters.values()]))
     columns = _columns(counters)
     known = {column: table[column.oid] for column in (oids.ifCounterDiscontinuityTime, *counters.values()) if column.oid in table}
-    ports, switched_off = [], set()
+    ports, switched_off = [], {}
     admin = table[oids.ifAdminStatus.oid]
     for index, oper in table[oids.ifOperStatus.oid].items():
         if_index = _if_index(session, oids.ifOperStatus, index)
-        if admin.get(index) == ADMIN_DOWN and oper != OPER_UP:  # nothing to count: no counter is asked
-            switched_off.add(if_index)
+        if admin.get(index) == ADMIN_DOWN and isinstance(oper, int) and oper != OPER_UP:  # nothing to count: none asked
+            switched_off[if_index] = oper
             ports.append((if_index, _shared((_STATUS,))))
             continue
         names = tuple(name for name, column in columns.items() if column not in known or index in known[column])
         ports.append((if_index, _shared(names)))
-    return CounterPlan(counters, tuple(ports), stamp, frozenset(switched_off))
+    return CounterPlan(counters, tuple(ports), stamp, switched_off)
 
 
 async def _stamp(session: DeviceSession) -> tuple[tuple[Oid, SnmpValue], ...]:
@@ -268,7 +268,7 @@ class _SampleReader:
             if name == _STATUS:
                 if number is None:
                     raise InterfacesChanged(session.device.name, f"interface {if_index} is gone", dotted(column.instance(if_index)))
-                if number != OPER_DOWN and if_index in self.plan.switched_off:
+                if if_index in self.plan.switched_off and number != self.plan.switched_off[if_index]:
                     raise InterfacesChanged(session.device.name, f"interface {if_index} was switched on: its counters are "
                                                                  f"asked from now on", dotted(column.instance(if_index)))
                 self.oper[row] = number if number in OPER_STATUS else 0
