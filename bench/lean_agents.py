@@ -23,6 +23,7 @@ from portmap.snmp.ber import (
     COUNTER32, COUNTER64, GET, GET_BULK, GET_NEXT, RESPONSE, SEQUENCE, BerError, Message, decode_message, encode_integer,
     encode_oid, encode_pdu, encode_tlv,
 )
+from portmap.snmp.usm import UNKNOWN_ENGINE_ID, USM_STATS
 from portmap.snmp.usm_security import UserKeys
 from portmap.snmp.v3 import AUTH_FLAG, PRIV_FLAG, REPORT, Security, decode_v3, encode_v3, scoped_pdu
 from agents import SteadyCounters, switch  # bench/agents.py, beside this script: the same switches
@@ -30,7 +31,7 @@ from agents import SteadyCounters, switch  # bench/agents.py, beside this script
 NO_SUCH_INSTANCE, END_OF_MIB_VIEW = b"\x81\x00", b"\x82\x00"
 COMMUNITY = b"public"
 V3_USER, V3_AUTH, V3_PRIV = "bench", "bench-auth-pass", "bench-priv-pass"
-UNKNOWN_ENGINE_IDS = encode_oid((1, 3, 6, 1, 6, 3, 15, 1, 1, 4, 0))
+UNKNOWN_ENGINE_IDS = encode_oid((*USM_STATS, UNKNOWN_ENGINE_ID, 0))
 COUNTERS = {**{column.oid: (name, COUNTER32) for column, name in COUNTER32_COLUMNS.items()},
             **{column.oid: (name, COUNTER64) for column, name in COUNTER64_COLUMNS.items()}}
 """Counter columns: their value is the steady counter, by ifIndex."""

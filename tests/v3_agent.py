@@ -9,13 +9,13 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from portmap.snmp.ber import GET, RESPONSE, SEQUENCE, encode_oid, encode_pdu, encode_tlv
+from portmap.snmp.usm import NOT_IN_TIME_WINDOW, UNKNOWN_ENGINE_ID, USM_STATS
 from portmap.snmp.usm_security import UserKeys
 from portmap.snmp.v3 import AUTH_FLAG, PRIV_FLAG, REPORT, Security, decode_v3, encode_v3, scoped_pdu
 
 USER, AUTH_PASSWORD, PRIV_PASSWORD = "scripted", "scripted-auth-pass", "scripted-priv-pass"
 ENGINE_ID = b"\x80\x00\x1f\x88\x04scripted"
 UPTIME = (1, 3, 6, 1, 2, 1, 1, 3, 0)
-USM_STATS = (1, 3, 6, 1, 6, 3, 15, 1, 1)
 
 
 class Behaviour(Enum):
@@ -61,14 +61,14 @@ class ScriptedV3Agent(asyncio.DatagramProtocol):
     def _answer(self, data: bytes) -> bytes | None:
         message = decode_v3(data)
         if message.security.engine_id != ENGINE_ID:  # discovery
-            return self._report(message.msg_id, 4, 0, replace(self._security(), user=b""))
+            return self._report(message.msg_id, UNKNOWN_ENGINE_ID, 0, replace(self._security(), user=b""))
         request = message.open(self.keys, (GET,))
         self.clocks_received.append((message.security.boots, message.security.engine_time))
         if self.behaviour is Behaviour.REBOOTED:
             self.behaviour, self.clock = Behaviour.NORMAL, Clock(self.clock.boots + 1, 3)
-            return self._report(message.msg_id, 2, AUTH_FLAG, self._security())
+            return self._report(message.msg_id, NOT_IN_TIME_WINDOW, AUTH_FLAG, self._security())
         if self.behaviour is Behaviour.UNAUTHENTICATED_TIME:
-            return self._report(message.msg_id, 2, 0, Security(ENGINE_ID, 99, 99, USER.encode()))
+            return self._report(message.msg_id, NOT_IN_TIME_WINDOW, 0, Security(ENGINE_ID, 99, 99, USER.encode()))
         security = self._security()
         if self.behaviour is Behaviour.CLOCK_GONE_BACK:
             security = replace(security, boots=security.boots - 1)
