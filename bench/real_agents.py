@@ -48,18 +48,6 @@ EXPORTER_PORT = 39116
 TOTAL_REQ_VARS = (1, 3, 6, 1, 2, 1, 11, 13, 0)
 """SNMPv2-MIB snmpInTotalReqVars.0: the objects an agent has read for its requests."""
 COUNTER_TABLES = ("1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1")
-SENDER = r"""
-import socket, sys, time
-pps, seconds, targets = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-start, sent, limit = time.monotonic(), 0, int(pps * seconds) * len(targets)
-while sent < limit and time.monotonic() - start < seconds + 2:
-    due = int((time.monotonic() - start) * pps) * len(targets)
-    while sent < min(due, limit):
-        sock.sendto(b"x" * 200, (targets[sent % len(targets)], 9))
-        sent += 1
-    time.sleep(0.005)
-"""
 
 
 def management(n: int) -> tuple[str, str]:
@@ -213,9 +201,8 @@ def main() -> None:
         for v3 in [version == "v3" for version in args.snmp]:
             agents = devices(built, v3)
             for busy in [traffic == "busy" for traffic in args.traffic]:
-                senders = [lab.start(hosts, sys.executable, "-c", SENDER, str(BUSY_PPS),
-                                     str(args.warm_up + 3 * args.seconds + 30),
-                                     *(f"192.168.{port}.1" for port in range(1, BUSY_PORTS + 1)))
+                targets = ",".join(f"192.168.{port}.1" for port in range(1, BUSY_PORTS + 1))
+                senders = [lab.send_udp(hosts, targets, BUSY_PPS, args.warm_up + 3 * args.seconds + 30, 200)
                            for _, hosts, _ in built] if busy else []
                 cpu, varbinds, polls = asyncio.run(portmap_cost(agents, args.seconds, args.warm_up))
                 switch_polls = polls * len(agents)

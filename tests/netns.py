@@ -16,15 +16,15 @@ from pathlib import Path
 
 SENDER = r"""
 import socket, sys, time
-target, port, pps, seconds, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+targets, port, pps, seconds, size = sys.argv[1].split(","), int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 payload = b"x" * size
 start = time.monotonic()
-sent, limit = 0, int(pps * seconds)
+sent, limit = 0, int(pps * seconds) * len(targets)
 while sent < limit and time.monotonic() - start < seconds + 2:
-    due = int((time.monotonic() - start) * pps)
+    due = int((time.monotonic() - start) * pps) * len(targets)
     while sent < min(due, limit):
-        sock.sendto(payload, (target, port))
+        sock.sendto(payload, (targets[sent % len(targets)], port))
         sent += 1
     time.sleep(0.005)
 print(sent)
@@ -130,7 +130,8 @@ class Lab:
         return process
 
     def send_udp(self, namespace: str, target: str, pps: int, seconds: float, size: int) -> subprocess.Popen[str]:
-        """Bounded traffic: at most pps*seconds datagrams, and never past seconds + 2."""
+        """Bounded traffic: at most pps*seconds datagrams to each target (several: comma-separated,
+        sent to in turn), and never past seconds + 2."""
         process = subprocess.Popen(
             ["ip", "netns", "exec", namespace, sys.executable, "-c", SENDER, target, "9", str(pps), str(seconds), str(size)],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
