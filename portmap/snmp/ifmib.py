@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -94,13 +95,17 @@ class CounterPlan:
         """Each name asked for a port, and its column."""
         return _columns(self.counters)
 
-    def varbinds(self) -> Iterator[bytes]:
-        """Every instance asked, in order, encoded as a request carries it (each poll, not held)."""
-        for oid in (_UPTIME, *(oid for oid, _ in self.stamp)):
-            yield scalar(oid)
+    def varbinds(self) -> list[bytes]:
+        """Every instance asked, in order, encoded as a request carries it (listed each poll, not held)."""
+        varbinds = [scalar(oid) for oid in (_UPTIME, *(oid for oid, _ in self.stamp))]
         contents = {name: column_contents(column.oid) for name, column in self.columns.items()}
+        asked: dict[tuple[str, ...], tuple[bytes, ...]] = {}
         for if_index, names in self.ports:
-            yield from row_instances([contents[name] for name in names], (if_index,))
+            columns = asked.get(names)
+            if columns is None:
+                columns = asked[names] = tuple(contents[name] for name in names)
+            varbinds += row_instances(columns, if_index)
+        return varbinds
 
 
 def _columns(counters: dict[str, MibObject]) -> dict[str, MibObject]:
@@ -157,12 +162,13 @@ async def read_interfaces(session: DeviceSession) -> dict[int, InterfaceInfo]:
         speed = _integer(session, oids.ifSpeed, index, by_column["ifSpeed"].get(index)) or 0
         if high_speed:  # Mb/s, and the only right figure above 4.29 Gb/s where ifSpeed saturates
             speed = high_speed * 1_000_000
-        name = text(by_column["ifName"].get(index)) or text(descr)
+        descr_text = sys.intern(text(descr))  # switches of one model name their ports alike: one string for all
+        name = sys.intern(text(by_column["ifName"].get(index))) or descr_text
         admin = _integer(session, oids.ifAdminStatus, index, by_column["ifAdminStatus"].get(index))
         interfaces[if_index] = InterfaceInfo(
             if_index=if_index,
             if_name=name,
-            if_descr=text(descr),
+            if_descr=descr_text,
             alias=text(by_column["ifAlias"].get(index)),
             if_type=_integer(session, oids.ifType, index, by_column["ifType"].get(index)) or 0,
             speed_bps=speed,
