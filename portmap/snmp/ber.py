@@ -72,7 +72,7 @@ class Message:
                     raise BerError("element longer than its container")
             else:
                 bind_start, bind_stop = contents_of(data, at, stop, SEQUENCE)
-            value_at = bind_start + len(name)
+            value_at = bind_start + asked_at - 2 - name_start  # past the name
             if data[bind_start:value_at] != name:
                 asked_oid = _oid(asked, *contents_of(asked, name_start, asked_at - 2, OID))
                 raise BerError(f"value {len(values) + 1} is not for {'.'.join(map(str, asked_oid))}, the OID asked there")
@@ -82,8 +82,11 @@ class Message:
                 tag, value_start, value_stop = tlv_at(data, value_at, bind_stop)
             if value_stop != bind_stop:
                 raise BerError("bytes after a value" if value_stop < bind_stop else "element longer than its container")
-            values.append(_value(data, tag, value_start, value_stop))
             at = bind_stop
+            if tag == COUNTER64 and 0 < value_stop - value_start <= 8:  # most of a counter poll's values, taken inline
+                values.append(int.from_bytes(data[value_start:value_stop], "big"))
+            else:
+                values.append(_value(data, tag, value_start, value_stop))
         if at != stop:
             raise BerError("more values than asked")
         return values
