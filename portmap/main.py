@@ -26,7 +26,7 @@ from portmap.core.thresholds import FlagThresholds, tuned
 from portmap.engine.dns import ReverseDns
 from portmap.core.rollups import Retention
 from portmap.engine.state import default_state_path, default_store_path
-from portmap.engine.store.place import HistoryPlace
+from portmap.engine.store.place import HistoryPlace, Poller
 from portmap.core.snapshot import Frame
 from portmap.engine.watch import TABLES_EVERY_S, WatchSettings
 from portmap.errors import PortmapError
@@ -262,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tables-every", type=SECONDS, metavar="SECONDS",
                      help="re-read forwarding, ARP, LLDP and CDP tables this often (default 60)")
     _store_option(run)
+    run.add_argument("--poller", metavar="NAME",
+                     help="on a PostgreSQL store shared by several pollers: this one's name, unique among them (default: the host name)")
+    run.add_argument("--poller-group", action="append", default=[], metavar="TAG",
+                     help="on a shared store: poll only devices tagged TAG (repeatable; default: any device)")
     run.add_argument("--listen", type=_listen, metavar="[HOST:]PORT",
                      help="serve Prometheus metrics there (/metrics, and /snmp?target=DEVICE as snmp_exporter's); HOST defaults to 127.0.0.1")
     run.add_argument("--metrics-token-file", metavar="PATH",
@@ -404,7 +408,12 @@ def _history(args: argparse.Namespace, inventory: Inventory) -> HistoryPlace | N
     """`run` keeps history always; `ui`, `top` and `live` where --store or the inventory's `store:` block asks."""
     if args.command != "run" and getattr(args, "store", None) is None and inventory.retention is None:
         return None
-    return HistoryPlace(_store(args), inventory.retention or Retention(), required=args.command == "run")
+    store = _store(args)
+    shared = args.command == "run" and store.startswith("postgresql")
+    if args.command == "run" and not shared and (args.poller or args.poller_group):
+        raise PortmapError("--poller and --poller-group name pollers sharing a PostgreSQL store: --store postgresql://...")
+    poller = Poller(args.poller or Poller().name, tuple(args.poller_group)) if shared else None
+    return HistoryPlace(store, inventory.retention or Retention(), required=args.command == "run", poller=poller)
 
 
 def _store(args: argparse.Namespace) -> str:

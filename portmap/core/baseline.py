@@ -67,13 +67,27 @@ class BaselineStore:
                 grown = getattr(self, name)
                 empty = np.nan if name == "unconfirmed" else 0
                 setattr(self, name, np.concatenate([grown, np.full((more, *grown.shape[1:]), empty, grown.dtype)]))
+        self._restore(slot, key)
+        return slot
+
+    def _restore(self, slot: int, key: PortIdentity) -> None:
+        """The slot's series from the saved ones, where there are some."""
         for d, direction in enumerate(DIRECTIONS):
             for m, metric in enumerate(LEARNED_NAMES):
                 saved = self._saved.pop((*key, direction, metric), None)
                 if saved is not None:
                     self.level[slot, d, m], self.spread[slot, d, m] = saved.level, saved.spread
                     self.samples[slot, d, m], self.updated_at[slot, d, m] = saved.samples, saved.updated_at
-        return slot
+
+    def adopt(self, saved: Mapping[SeriesKey, Baseline]) -> None:
+        """Series another process learned since (a device taken over from another poller): they
+        replace what this store held of them, and the interval held back to teach is dropped."""
+        self._saved.update(saved)
+        for key in {series[:2] for series in saved}:
+            slot = self.slots.get(key)  # type: ignore[arg-type]
+            if slot is not None:
+                self._restore(slot, key)  # type: ignore[arg-type]
+                self.unconfirmed[slot], self.rises[slot] = np.nan, 0
 
     def learn(self, slots: np.ndarray, values: np.ndarray, alphas: np.ndarray, now: float) -> None:
         """Each (slot, direction, metric) series moves towards its value in `values` (shape

@@ -216,6 +216,20 @@ class Detector:
             for direction in DIRECTIONS:
                 self._dips.pop(((device, if_index), direction), None)
 
+    def take_over(self, baselines: Mapping[SeriesKey, Baseline], flagged_since: Mapping[PortIdentity, float]) -> None:
+        """Devices this detector judges from now on, from where another poller left them: their
+        baselines, and their ports' episodes that a flag now continues."""
+        self.baselines.adopt(baselines)
+        self._resumed.update(flagged_since)
+
+    def forget(self, device: str) -> None:
+        """A device another poller judges from now on: its episodes and held dips dropped (its
+        baselines stay, replaced by the store's if it comes back)."""
+        for key in [key for key in self._episodes if key[0] == device]:
+            del self._episodes[key]
+        for held in [held for held in self._dips if held[0][0] == device]:
+            del self._dips[held]
+
     def flagged_since(self) -> Iterator[tuple[PortIdentity, float]]:
         """The ports in a flagged episode, by identity, with when it began (to keep between runs)."""
         return ((self._identity(key), episode.since) for key, episode in self._episodes.items())

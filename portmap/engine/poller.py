@@ -127,6 +127,21 @@ class Engine:
         self.zoom_every_s = ZOOM_EVERY_S
         self._zooming: asyncio.Task[None] | None = None
 
+    def set_devices(self, devices: Sequence[Device]) -> None:
+        """Poll these devices from the next poll on (a shared store's leases changed): a device
+        kept keeps its state; one given up is forgotten (its baselines stay with the detector
+        until they are saved); one taken starts as at a first poll, without a rate until its
+        second read."""
+        names = {device.name for device in devices}
+        for name in [name for name in self._states if name not in names]:
+            _cancel_tasks(self._states.pop(name))
+            self.detector.forget(name)
+        for device in devices:
+            if device.name not in self._states:
+                self._states[device.name] = _DeviceState(self._client.session(device))
+        self.devices = tuple(devices)
+        self._interfaces = None
+
     def set_neighbourhood(self, neighbourhood: Neighbourhood) -> None:
         """What the neighbourhood tables show, from the next poll on: the ports linking two
         devices, and the links along which a flood's ports are ordered."""
@@ -236,9 +251,7 @@ class Engine:
     def close(self) -> None:
         """Stop the retries still waiting for silent devices."""
         for state in self._states.values():
-            for task in (state.retry, state.check):
-                if task is not None:
-                    task.cancel()
+            _cancel_tasks(state)
         if self._zooming is not None:
             self._zooming.cancel()
 
@@ -382,3 +395,10 @@ class Engine:
         else:
             log.info("%s: its counters are no longer reloaded when they were: learning when again", state.session.device.name)
             state.clock.forget()
+
+
+def _cancel_tasks(state: _DeviceState) -> None:
+    """The device's retry and clock check, stopped."""
+    for task in (state.retry, state.check):
+        if task is not None:
+            task.cancel()

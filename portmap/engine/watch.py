@@ -95,9 +95,16 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
     requests = requests or OperatorRequests()
     unanswered = unanswered if unanswered is not None else Unanswered()
     client = SnmpClient()
-    state = settings.state
-    engine = Engine(devices, client, settings.thresholds, settings.sort, load_baselines(state) if state else {},
-                    load_flagged_since(state) if state else {})
+    poller = settings.history.poller if settings.history and keeper else None
+    shared = None
+    if keeper is not None and poller is not None:  # the store keeps the baselines, and says which devices are ours
+        from portmap.engine.shared import SharedDevices
+
+        shared = SharedDevices(keeper.store, poller, devices, settings.interval_s)
+        await shared.start()
+    state = settings.state if shared is None else None
+    engine = Engine(devices if shared is None else (), client, settings.thresholds, settings.sort,
+                    load_baselines(state) if state else {}, load_flagged_since(state) if state else {})
     neighbourhood: Neighbourhood | None = None
     previous_failed: tuple[DeviceStatus, ...] = ()
     tables_read_at = float("-inf")
@@ -107,8 +114,11 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
             started = time.monotonic()
             while requests.accepted:
                 engine.detector.accept(requests.accepted.pop())
+            if shared is not None and await shared.follow(engine):
+                tables_read_at = float("-inf")  # devices taken: their tables too
             if started - tables_read_at >= settings.tables_every_s:
-                snapshot, fresh = await asyncio.gather(engine.poll(), read_neighbourhood(client, devices, settings.dns, settings.inventoried))
+                snapshot, fresh = await asyncio.gather(
+                    engine.poll(), read_neighbourhood(client, engine.devices, settings.dns, settings.inventoried or tuple(devices)))
                 engine.set_neighbourhood(fresh)
                 engine.interfaces_seen(fresh.interfaces)
                 neighbourhood, tables_read_at = fresh, started
@@ -123,16 +133,22 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
             if keeper is not None:
                 await keeper.keep(frame)
             previous_failed = snapshot.failed
-            if state and done % SAVE_BASELINES_EVERY == 0:
-                _save(state, engine, devices)
+            if done % SAVE_BASELINES_EVERY == 0:
+                if state:
+                    _save(state, engine, devices)
+                elif shared is not None:
+                    await asyncio.to_thread(shared.save, engine)
             if rounds is None or done < rounds:
                 await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
         engine.close()
         client.close()
-        if state:
+        if state or shared is not None:
             engine.detector.conclude(time.time())
+        if state:
             _save(state, engine, devices)
+        if shared is not None:
+            await shared.stop(engine)
 
 
 def _save(state: Path, engine: Engine, devices: Sequence[Device]) -> None:

@@ -58,7 +58,7 @@ class HistoryKeeper:
 async def keeping(place: HistoryPlace) -> AsyncIterator[HistoryKeeper | None]:
     """The keeper of `place`'s store while the block runs (None: it cannot be written, and need not be)."""
     try:
-        store = Store(place.location, writer=True)
+        store = Store(place.location, writer=True, shared=place.poller is not None)
     except StoreError as error:
         if place.required:
             raise

@@ -111,3 +111,47 @@ def _rates_table(name: str) -> Table:
 
 port_minutes = _rates_table("port_minutes")
 port_hours = _rates_table("port_hours")
+
+
+pollers = Table(
+    "pollers", metadata,
+    Column("name", String(255), primary_key=True),
+    Column("groups", Text, nullable=False),  # its --poller-group tags, comma-separated; '' polls any device
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("heartbeat_at", Float, nullable=False),  # the database's clock, as every lease time
+    Column("devices", Integer, nullable=False),
+)
+"""The pollers sharing this store (portmap run on PostgreSQL), alive while their heartbeat is recent."""
+
+device_leases = Table(
+    "device_leases", metadata,
+    Column("device", String(255), primary_key=True),
+    Column("poller", String(255), nullable=False),
+    Column("taken_at", Float, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+"""Which poller polls each device: renewed by its heartbeat, free to take once expired."""
+
+port_baselines = Table(
+    "port_baselines", metadata,
+    Column("device", String(255), primary_key=True),
+    Column("port", String(255), primary_key=True),  # the port's identity (core/identity.py)
+    Column("direction", String(3), primary_key=True),
+    Column("metric", String(32), primary_key=True),
+    Column("level", Float, nullable=False),
+    Column("spread", Float, nullable=False),
+    Column("samples", Integer, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+"""Each port's learned normal, kept where a poller taking its device over finds it."""
+
+flagged_since = Table(
+    "flagged_since", metadata,
+    Column("device", String(255), primary_key=True),
+    Column("port", String(255), primary_key=True),
+    Column("since", Float, nullable=False),
+    Column("saved_at", Float, nullable=False),
+)
+"""Ports in a flagged episode when their poller last saved, with when it began."""

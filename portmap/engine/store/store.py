@@ -52,7 +52,9 @@ def migrations(connection: Connection | None = None) -> Config:
 class Store:
     """A history store, open. `writer`: this process writes it (one writer per SQLite file, or per database)."""
 
-    def __init__(self, location: str | Path, writer: bool = False) -> None:
+    def __init__(self, location: str | Path, writer: bool = False, shared: bool = False) -> None:
+        """`shared`: a writer beside other pollers (engine/shared.py), on a database only; they
+        exclude a writer that is not shared, and it excludes them."""
         self.location = shown(str(location))
         self._lock: IO[str] | None = None
         if "://" in str(location):
@@ -74,7 +76,7 @@ class Store:
             with self.engine.begin() as connection:
                 self._migrate(connection)
             if writer and self._lock is None:
-                self._held = self._take_advisory_lock()
+                self._held = self._take_advisory_lock(shared)
         except StoreError:
             self.close()
             raise
@@ -83,13 +85,17 @@ class Store:
             words = str(getattr(error, "orig", None) or error)
             raise StoreError(f"{self.location}: cannot open the history store: {' '.join(words.split())[:300]}") from None
 
-    def _take_advisory_lock(self) -> Connection:
-        """A database's one writer: a session-level advisory lock, held on a connection of its own
-        for as long as the store is open (released by the server if this process dies)."""
+    def _take_advisory_lock(self, shared: bool) -> Connection:
+        """A database's one writer, or its shared pollers: a session-level advisory lock
+        (exclusive, or shared by the pollers), held on a connection of its own for as long as
+        the store is open (released by the server if this process dies)."""
         connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": WRITER_LOCK_KEY}).scalar():
+        function = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        if not connection.execute(text(f"SELECT {function}(:key)"), {"key": WRITER_LOCK_KEY}).scalar():
             connection.close()
-            raise StoreError(f"{self.location}: another portmap writes this history store: one writer per store")
+            other = "a portmap that is not a shared poller" if shared else "another portmap"
+            raise StoreError(f"{self.location}: {other} writes this history store: one writer per store, "
+                             "or pollers that share it (portmap run)")
         return connection
 
     @staticmethod

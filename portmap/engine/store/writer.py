@@ -66,9 +66,9 @@ class HistoryWriter:
                 links.append({"device_a": device_a, "port_a": port_a, "device_b": device_b, "port_b": port_b,
                               "first_seen": at, "last_seen": at})
         with self.store.transaction() as connection:
-            _upsert(connection, schema.mac_sightings, sightings, ("if_index", "uplink", "last_seen"))
-            _upsert(connection, schema.ip_bindings, bindings, ("name", "last_seen"))
-            _upsert(connection, schema.links, links, ("last_seen",))
+            upsert(connection, schema.mac_sightings, sightings, ("if_index", "uplink", "last_seen"))
+            upsert(connection, schema.ip_bindings, bindings, ("name", "last_seen"))
+            upsert(connection, schema.links, links, ("last_seen",))
             self._place(connection, [(h.mac, port_name(*h.port), h.port[0], h.vlan or 0, h.reason) for h in hosts if h.port], at)
 
     def _place(self, connection: Connection, placed: Sequence[tuple[str, str, str, int, str]], at: float) -> None:
@@ -178,19 +178,19 @@ def _path(snapshot: Snapshot, entry: PortKey) -> list[str]:
     return [f"{p.key[0]} {stored_name(snapshot.interfaces, p.key)}" for p in snapshot.ports.flagged if p.same_incident_as == entry]
 
 
-def _insert(connection: Connection, table: Table) -> Any:
+def dialect_insert(connection: Connection, table: Table) -> Any:
     """An INSERT with ON CONFLICT, in the connection's dialect (SQLite's and PostgreSQL's share its form)."""
     return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
 
 
-def _upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed: Sequence[str]) -> None:
+def upsert(connection: Connection, table: Table, rows: Iterable[Row], refreshed: Sequence[str]) -> None:
     """Insert the rows; a row whose primary key is there already gets the `refreshed` columns
     (rows repeating a key within the batch: the last one)."""
     keys = [c.name for c in table.primary_key.columns]
     rows = list({tuple(row[key] for key in keys): row for row in rows}.values())
     if not rows:
         return
-    insert = _insert(connection, table)
+    insert = dialect_insert(connection, table)
     statement = insert.on_conflict_do_update(index_elements=keys, set_={c: getattr(insert.excluded, c) for c in refreshed})
     connection.execute(statement, rows)
 
@@ -202,7 +202,7 @@ def _number(value: float) -> float | None:
 def _merge_rates(connection: Connection, table: Table, rows: list[Row]) -> None:
     """Insert per-period rows; a period written already (a restart within it) is merged: polls
     added, averages weighted by polls, the highest kept."""
-    insert = _insert(connection, table)
+    insert = dialect_insert(connection, table)
     mine, theirs = table.c, insert.excluded
     polls = mine.polls + theirs.polls
     merged: dict[str, Any] = {"polls": polls, "if_index": theirs.if_index}

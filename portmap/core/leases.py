@@ -1,0 +1,81 @@
+"""Which devices a poller holds, where several share one store (engine/store/leases.py keeps
+the leases): each device polled by exactly one poller at a time, the load spread evenly, a dead
+poller's devices taken over, and no device moving back and forth when a poller comes and goes.
+
+A poller takes only devices whose lease is free or expired, up to its fair share, never one
+another poller renews: nothing is stolen. A poller holding two devices more than another hands
+one over, one a lease round, and only where that other poller has been alive for SETTLE_ROUNDS
+rounds, so that a poller that restarts in a loop never makes devices move, and each move brings
+the loads closer (they end within one device of each other). A poller with groups (`--poller-group`)
+polls only the devices tagged with one of them, like LibreNMS's poller groups; one without
+groups may poll any device.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+SETTLE_ROUNDS = 3
+"""A poller counts towards the others' fair share after this many lease rounds alive."""
+
+
+@dataclass(frozen=True, slots=True)
+class PollerSeen:
+    """A poller as the store shows it."""
+
+    name: str
+    groups: tuple[str, ...]
+    started_at: float
+    heartbeat_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseSeen:
+    device: str
+    poller: str
+    expires_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class LeasePlan:
+    """What one lease round does: renew what is held, take what is free, hand over a surplus."""
+
+    keep: tuple[str, ...]
+    take: tuple[str, ...]
+    release: tuple[str, ...]
+    fair_share: int
+
+
+def may_poll(groups: Sequence[str], tags: Sequence[str]) -> bool:
+    """A poller with groups polls only devices tagged with one of them; one without, any device."""
+    return not groups or any(group in tags for group in groups)
+
+
+def fair_share(me: PollerSeen, pollers: Sequence[PollerSeen], devices: Mapping[str, Sequence[str]]) -> int:
+    """Each device this poller may poll, divided among the pollers that may poll it; rounded up,
+    so that the shares of all the pollers cover every device."""
+    share = sum(1 / sum(1 for poller in pollers if may_poll(poller.groups, tags))
+                for tags in devices.values() if may_poll(me.groups, tags))
+    return math.ceil(share - 1e-9)
+
+
+def plan_leases(me: PollerSeen, pollers: Sequence[PollerSeen], leases: Sequence[LeaseSeen], devices: Mapping[str, Sequence[str]],
+                now: float, round_s: float) -> LeasePlan:
+    """One lease round of `me`. `pollers`: those alive now (me among them); `leases`: every lease
+    in the store; `devices`: the inventory's devices with their tags; `round_s`: how often a
+    poller runs its lease round (for SETTLE_ROUNDS)."""
+    mine = sorted(lease.device for lease in leases if lease.poller == me.name and lease.device in devices
+                  and may_poll(me.groups, devices[lease.device]))
+    held = Counter(lease.poller for lease in leases if lease.expires_at > now)
+    takers = [p for p in pollers if p.name != me.name and now - p.started_at >= SETTLE_ROUNDS * round_s
+              and now - p.heartbeat_at < 2 * round_s]  # settled, and beating still (not a dead one's last hours)
+    for device in reversed(mine):  # hand one over where a settled poller that may poll it holds two fewer
+        if any(held[p.name] + 1 < len(mine) for p in takers if may_poll(p.groups, devices[device])):
+            return LeasePlan(tuple(d for d in mine if d != device), (), (device,), len(mine) - 1)
+    leased = {lease.device for lease in leases if lease.expires_at > now}
+    free = sorted(name for name, tags in devices.items() if name not in leased and may_poll(me.groups, tags))
+    share = fair_share(me, pollers, devices)
+    return LeasePlan(tuple(mine), tuple(free[:max(0, share - len(mine))]), (), share)

@@ -1,0 +1,106 @@
+"""Device leases and poller heartbeats in a shared store (the decisions are core/leases.py's).
+
+Every time is the database's clock, so that pollers on machines whose clocks differ agree on
+when a lease expires. A lease is taken with one conditional upsert (taken only where it is
+free or expired: two pollers racing for it cannot both win), renewed only by its holder, and
+given up by deleting it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select, text, update
+
+from portmap.core.leases import LeasePlan, LeaseSeen, PollerSeen, plan_leases
+from portmap.engine.store import schema
+from portmap.engine.store.place import Poller
+from portmap.engine.store.store import StoreError
+from portmap.engine.store.writer import dialect_insert, upsert
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseRound:
+    """What one lease round found and did."""
+
+    now: float
+    """The database's clock when the round ran."""
+    held: tuple[str, ...]
+    """The devices this poller holds after the round (those handed over excluded)."""
+    taken: tuple[str, ...]
+    released: tuple[str, ...]
+    """Devices to hand over: still held, until the poll loop has stopped polling them."""
+    pollers: tuple[PollerSeen, ...]
+    plan: LeasePlan
+
+
+def database_now(connection: Connection) -> float:
+    """Unix seconds by the database's clock."""
+    if connection.dialect.name == "postgresql":
+        return float(connection.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one())
+    return float(connection.execute(text("SELECT (julianday('now') - 2440587.5) * 86400.0")).scalar_one())
+
+
+def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Sequence[str]], ttl_s: float, round_s: float,
+                started_at: float | None, handing_over: Collection[str]) -> LeaseRound:
+    """One heartbeat: this poller's row refreshed, its leases renewed (those being handed over
+    too, until released), the pollers alive read, and free devices taken up to its fair share.
+    `started_at`: when this poller's first round ran (None: this is the first)."""
+    now = database_now(connection)
+    pollers_table, leases = schema.pollers, schema.device_leases
+    alive_since = now - ttl_s
+    holder = connection.execute(select(pollers_table).where(pollers_table.c.name == poller.name)).first()
+    if started_at is None and holder is not None and holder.heartbeat_at > alive_since and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
+        raise StoreError(f"poller {poller.name} already runs (pid {holder.pid} on {holder.host}): give each poller "
+                         "its own --poller name")
+    row = {"name": poller.name, "groups": ",".join(poller.groups), "host": socket.gethostname(), "pid": os.getpid(),
+           "started_at": now if started_at is None else started_at, "heartbeat_at": now, "devices": 0}
+    upsert(connection, pollers_table, [row], ("groups", "host", "pid", "started_at", "heartbeat_at"))
+    renewed = connection.execute(update(leases).where(leases.c.poller == poller.name).values(expires_at=now + ttl_s)
+                                 .returning(leases.c.device)).scalars().all()
+    alive = tuple(PollerSeen(r.name, tuple(g for g in r.groups.split(",") if g), r.started_at, r.heartbeat_at)
+                  for r in connection.execute(select(pollers_table).where(pollers_table.c.heartbeat_at > alive_since)))
+    me = next(p for p in alive if p.name == poller.name)
+    seen = [LeaseSeen(r.device, r.poller, r.expires_at) for r in connection.execute(select(leases))]
+    plan = plan_leases(me, alive, seen, devices, now, round_s)
+    gone = set(renewed) - set(plan.keep) - set(plan.release)  # no longer in the inventory, or no longer in its groups
+    if gone:
+        connection.execute(delete(leases).where(leases.c.poller == poller.name, leases.c.device.in_(gone)))
+    taken = _take(connection, poller.name, plan.take, now, ttl_s)
+    held = tuple(sorted({*plan.keep, *taken, *(set(handing_over) & set(renewed))} - set(plan.release)))
+    connection.execute(update(pollers_table).where(pollers_table.c.name == poller.name).values(devices=len(held)))
+    return LeaseRound(now, held, taken, plan.release, alive, plan)
+
+
+def _take(connection: Connection, poller: str, devices: Sequence[str], now: float, ttl_s: float) -> tuple[str, ...]:
+    """The devices of `devices` whose lease was free or expired, now this poller's."""
+    if not devices:
+        return ()
+    leases = schema.device_leases
+    insert = dialect_insert(connection, leases)
+    statement = insert.on_conflict_do_update(
+        index_elements=["device"], set_={"poller": insert.excluded.poller, "taken_at": insert.excluded.taken_at,
+                                         "expires_at": insert.excluded.expires_at},
+        where=leases.c.expires_at <= now).returning(leases.c.device)
+    won = []
+    for device in devices:  # one statement each: RETURNING tells which ones this poller won
+        row = connection.execute(statement, {"device": device, "poller": poller, "taken_at": now, "expires_at": now + ttl_s}).first()
+        if row is not None:
+            won.append(device)
+    return tuple(won)
+
+
+def release(connection: Connection, poller: str, devices: Collection[str]) -> None:
+    """Hand devices over: their leases deleted, free for the next poller's round."""
+    leases = schema.device_leases
+    connection.execute(delete(leases).where(leases.c.poller == poller, leases.c.device.in_(list(devices))))
+
+
+def leave(connection: Connection, poller: str) -> None:
+    """A clean stop: every lease of this poller given up at once (the others take them at their
+    next round, not after the leases expire), and its row marked as stopped."""
+    connection.execute(delete(schema.device_leases).where(schema.device_leases.c.poller == poller))
+    connection.execute(update(schema.pollers).where(schema.pollers.c.name == poller).values(devices=0, heartbeat_at=0.0))
