@@ -141,3 +141,28 @@ def test_a_taker_continues_from_the_givers_baselines_and_flagged_episode(tmp_pat
                            1_000_020.0)
             series, since = baselines.load(connection, {"acc1"}, 1_000_020.0)
         assert series[("acc1", "Gi1/0/5", "in", "pps")].level == 250.0 and since == {}
+
+
+def test_an_uplinks_incident_written_by_another_poller_merges_into_the_edge_incident_it_carries():
+    """core/correlate.py: the pollers of acc1 (edge), core1 and rtr1 (uplinks) each wrote an
+    incident; one edge incident remains, the uplinks in its path nearest first. An uplink
+    incident on a device not linked to the edge's, or long after it ended, stays its own."""
+    from portmap.core.correlate import merge_incidents
+    from portmap.core.history import StoredIncident
+
+    def stored(id, device, port, start, last_seen, ongoing, path):  # type: ignore[no-untyped-def]
+        return StoredIncident(id, device, port, start, last_seen, ongoing, (), (), path, (), 0.0, "pps")
+
+    edge = stored(1, "acc1", "Gi1/0/5", 100.0, 130.0, True, ("acc1 Te1/1/1",))
+    core = stored(2, "core1", "Te1/1/1", 99.0, 130.0, True, ("core1 Te1/1/3",))
+    router = stored(3, "rtr1", "ge-0/0/1", 101.0, 130.0, True, ())
+    elsewhere = stored(4, "island", "xe-0/0/0", 101.0, 130.0, True, ())
+    later = stored(5, "core1", "Te1/1/2", 5000.0, 5010.0, True, ())
+    uplinks = {("acc1", "Te1/1/1"), ("core1", "Te1/1/1"), ("core1", "Te1/1/3"), ("rtr1", "ge-0/0/1"), ("island", "xe-0/0/0"),
+               ("core1", "Te1/1/2")}
+    links = {("acc1", "core1"), ("core1", "rtr1"), ("island", "far")}
+    ended = stored(1, "acc1", "Gi1/0/5", 100.0, 130.0, False, ("acc1 Te1/1/1",))
+    (merge,) = merge_incidents([router, core, edge, elsewhere, later], uplinks, links, recur_within_s=600.0)
+    assert (merge.into, sorted(merge.merged)) == (1, [2, 3])
+    assert merge.path == ("acc1 Te1/1/1", "core1 Te1/1/1", "core1 Te1/1/3", "rtr1 ge-0/0/1")
+    assert merge_incidents([ended, later], uplinks, links, recur_within_s=600.0) == []

@@ -20,9 +20,10 @@ from collections.abc import Sequence
 from portmap.core.baseline import Baseline, PortIdentity, SeriesKey
 from portmap.engine.poller import Engine
 from portmap.engine.store import baselines
+from portmap.engine.store.correlator import Correlator
 from portmap.engine.store.leases import LeaseRound, leave, lease_round, release
 from portmap.engine.store.place import Poller
-from portmap.engine.store.store import Store
+from portmap.engine.store.store import Store, database_words
 from portmap.inventory.model import Device
 
 log = logging.getLogger("portmap.shared")
@@ -47,6 +48,7 @@ class SharedDevices:
         self._heartbeat: asyncio.Task[None] | None = None
         self._lost = False
         self._failing = False
+        self.correlator = Correlator(store, poller.name)
 
     async def start(self) -> None:
         """The first round (an error if another live poller has this name), then the heartbeat."""
@@ -61,7 +63,7 @@ class SharedDevices:
             except Exception as error:  # the database went away: the leases lapse, polling stops (devices_now)
                 if not self._failing:
                     log.warning("poller %s: lease heartbeat failed (%s): its devices are polled until their leases could "
-                                "expire", self.poller.name, " ".join(str(getattr(error, "orig", None) or error).split())[:200])
+                                "expire", self.poller.name, database_words(error))
                 self._failing = True
             else:
                 if self._failing:
@@ -76,6 +78,13 @@ class SharedDevices:
         self._started_at = self._started_at or found.now
         self._renewed_s, self.last = began, found
         self._handing_over.update(found.released)
+        try:
+            if self.correlator.elected():
+                self.correlator.correlate()
+        except Exception as error:  # its lock's connection is gone with it: another poller may take over
+            log.warning("poller %s: incidents not correlated (%s)", self.poller.name,
+                        database_words(error))
+            self.correlator.close()
         if found.taken or found.released:
             log.info("poller %s: took %s, hands over %s; holds %d devices (fair share %d, %d pollers alive)", self.poller.name,
                      ", ".join(found.taken) or "none", ", ".join(found.released) or "none", len(found.held),
@@ -140,3 +149,4 @@ class SharedDevices:
         await asyncio.to_thread(self.save, engine)
         with self.store.transaction() as connection:
             leave(connection, self.poller.name)
+        self.correlator.close()

@@ -109,17 +109,17 @@ def incidents(connection: Connection, since: float, until: float, open_only: boo
               device: str | None = None, port: str | None = None) -> list[StoredIncident]:
     """Incidents that overlap [since, until], newest first; only open ones, or one port's, if asked."""
     table = schema.incidents
-    where = [table.c.last_seen >= since, table.c.start <= until]
+    where = [table.c.last_seen >= since, table.c.start <= until, table.c.merged_into.is_(None)]  # merged: in another's path
     where += [table.c.ongoing == 1] if open_only else []
     where += [table.c.device == device, table.c.port == port] if device and port else []
-    return [_incident(r) for r in connection.execute(select(table).where(*where).order_by(table.c.start.desc()))]
+    return [stored_incident(r) for r in connection.execute(select(table).where(*where).order_by(table.c.start.desc()))]
 
 
 def incident(connection: Connection, number: int) -> StoredIncident | None:
     row = connection.execute(select(schema.incidents).where(schema.incidents.c.id == number)).first()
-    return _incident(row) if row is not None else None
+    return stored_incident(row) if row is not None else None
 
 
-def _incident(r: Row[Any]) -> StoredIncident:
+def stored_incident(r: Row[Any]) -> StoredIncident:
     return StoredIncident(r.id, r.device, r.port, r.start, r.last_seen, bool(r.ongoing), tuple(r.kinds.split(",")),
                           tuple(json.loads(r.hosts)), tuple(json.loads(r.path)), tuple(json.loads(r.occurrences)), r.peak, r.metric)

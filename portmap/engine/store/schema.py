@@ -88,6 +88,7 @@ incidents = Table(
     Column("occurrences", Text, nullable=False),  # JSON: each flagged stretch, as top --json has them
     Column("peak", Float, nullable=False),
     Column("metric", String(32), nullable=False),
+    Column("merged_into", Integer),  # where pollers share the store: the incident this one's flood is part of
     UniqueConstraint("device", "port", "start", name="incidents_once"),
     Index("incidents_by_time", "last_seen"),
 )

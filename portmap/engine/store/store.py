@@ -82,8 +82,7 @@ class Store:
             raise
         except Exception as error:  # the database's own words (not SQLAlchemy's wrapping of them), on one line
             self.close()
-            words = str(getattr(error, "orig", None) or error)
-            raise StoreError(f"{self.location}: cannot open the history store: {' '.join(words.split())[:300]}") from None
+            raise StoreError(f"{self.location}: cannot open the history store: {database_words(error)}") from None
 
     def _take_advisory_lock(self, shared: bool) -> Connection:
         """A database's one writer, or its shared pollers: a session-level advisory lock
@@ -137,6 +136,11 @@ class Store:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def database_words(error: Exception) -> str:
+    """The database's own words of an error (not SQLAlchemy's wrapping of them), on one line."""
+    return " ".join(str(getattr(error, "orig", None) or error).split())[:300]
 
 
 def _sqlite_settings(connection, _record) -> None:  # type: ignore[no-untyped-def]

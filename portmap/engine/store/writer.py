@@ -151,16 +151,23 @@ class HistoryWriter:
             row_id = connection.execute(table.insert().values(device=key[0], port=port, start=incident.start, **values)
                                         .returning(table.c.id)).scalar_one()
         else:
-            stored = connection.execute(select(table.c.peak, table.c.occurrences, table.c.path).where(table.c.id == row_id)).one()
+            stored = connection.execute(select(table.c.peak, table.c.occurrences, table.c.path, table.c.hosts)
+                                        .where(table.c.id == row_id)).one()
             if not earlier:
                 earlier = [o for o in json.loads(stored.occurrences) if o["start"] < incident.start]
                 values["occurrences"] = json.dumps(earlier + occurrences)
             if stored.peak > peak.peak:
                 values.pop("peak"), values.pop("metric")
             if len(path) < len(json.loads(stored.path)):  # a flood ending clears its carriers one by one:
-                values.pop("path")  # the longest path it was seen crossing is kept
+                values.pop("path")  # the longest path it was seen crossing is kept (or a shared store's correlator's)
+            if _ips_known(stored.hosts) > _ips_known(str(values["hosts"])):  # named by the correlator from another poller's ARP
+                values.pop("hosts")
             connection.execute(update(table).where(table.c.id == row_id).values(**values))
         self._incident_rows[key] = row_id
+
+
+def _ips_known(hosts: str) -> int:
+    return sum(bool(host["ips"]) for host in json.loads(hosts))
 
 
 def _occurrence(occurrence: Occurrence) -> Row:
