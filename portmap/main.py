@@ -283,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     _period(incidents)
     _store_option(incidents)
 
+    pollers = _command(commands, "pollers", "the pollers sharing a PostgreSQL store: their devices and heartbeats", selects=False)
+    _store_option(pollers)
+
     _command(commands, "tables", "what each device's interface, forwarding, ARP and LLDP tables say")
 
     find = _command(commands, "find", "where a MAC (any notation), an IP, a host name, a port name or a port description is plugged in")
@@ -332,6 +335,10 @@ def run(argv: Sequence[str] | None = None) -> int:
     if command == "inventory" and args.inventory_command == "example":
         print(EXAMPLE.read_text(), end="")
         return 0
+    if command == "pollers":
+        from portmap.cli.history_cmd import run_pollers
+
+        return run_pollers(_store(args), args.json)
     if command in ("history", "incidents"):
         from portmap.cli.history_cmd import run_history, run_incident, run_incidents
 

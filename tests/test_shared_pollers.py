@@ -9,6 +9,7 @@ which poller's socket asked it)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import signal
 import sys
@@ -27,7 +28,7 @@ from portmap.inventory.model import Device
 from tests.conftest import on_free_ports
 from tests.helpers import REPO, report
 from tests.postgres import postgres_cluster
-from tests.test_history import WEB1
+from tests.test_history import WEB1, portmap
 
 INTERVAL_S = 1.0
 POLLERS = ("pa", "pb", "pc")
@@ -175,12 +176,17 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             await asyncio.sleep(3 * INTERVAL_S)  # pc reads acc1 twice: rates again, by acc1's baselines from the store
             after = [i for i in _open_incidents(url) if i.device == "acc1"]
             assert [(i.port, i.start) for i in after] == [("Gi1/0/5", incident.start)], after
+            code, out, err = await portmap("pollers", "--store", url, "--json")
+            states = {p["name"]: (p["state"], p["devices"] if p["state"] == "polling" else None) for p in json.loads(out)["pollers"]}
+            assert code == 1 and states == {"pa": ("silent", None), "pb": ("polling", 1), "pc": ("polling", 3)}, out + err
             for name in ("pb", "pc"):
                 pollers[name].send_signal(signal.SIGTERM)
             for name in POLLERS:
                 await asyncio.wait_for(pollers[name].wait(), 30)
             texts = {name: (await logs[name]).decode() for name in POLLERS}
             assert "pg-pass-marker" not in "".join(texts.values())
+            elected = "correlates the pollers' incidents"  # pa, started first, until it died; then one of the others
+            assert elected in texts["pa"] and sum(elected in texts[name] for name in ("pb", "pc")) == 1, texts
             for device, relay in relays.items():  # one poller at a time: a stretch of requests needs a taking of the device
                 # (two pollers polling it at once, every second, would make a stretch of every poll)
                 takings = sum(device in took.split(", ") for log in texts.values() for took in re.findall(r"took (.*?), hands over", log))

@@ -1,12 +1,15 @@
-"""`portmap history` and `portmap incidents`: what the history store kept (no SNMP is sent)."""
+"""`portmap history`, `portmap incidents` and `portmap pollers`: what the history store kept
+(no SNMP is sent)."""
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 
 from portmap.engine.store import queries
 from portmap.engine.store.store import Store
+from portmap.present.pollers import pollers_json, pollers_lines
 from portmap.present.history import curve_window, host_json, host_lines, incident_json, incident_lines, incident_text, port_json, port_lines
 
 
@@ -54,3 +57,12 @@ def run_incidents(location: str, since: float, until: float, open_only: bool, as
     else:
         print("\n".join(incident_text(i) for i in found) or "no incident in that time")
     return 0
+
+
+def run_pollers(location: str, as_json: bool) -> int:
+    """The pollers sharing the store: exit 1 when one that did not stop cleanly is silent."""
+    with Store(location) as store, store.transaction() as connection:
+        found = queries.pollers(connection)
+    now = time.time()
+    print(json.dumps(pollers_json(found, now), indent=2) if as_json else "\n".join(pollers_lines(found, now)))
+    return 1 if any(poller.state(now) == "silent" for poller in found) else 0

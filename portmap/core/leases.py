@@ -33,6 +33,28 @@ class PollerSeen:
 
 
 @dataclass(frozen=True, slots=True)
+class PollerHealth:
+    """A poller as `portmap pollers` shows it."""
+
+    name: str
+    groups: tuple[str, ...]
+    host: str
+    pid: int
+    started_at: float
+    heartbeat_at: float
+    """0 when it stopped cleanly (its leases given up)."""
+    lease_s: float
+    devices: int
+
+    def state(self, now: float) -> str:
+        if not self.heartbeat_at:
+            return "stopped"
+        if now - self.heartbeat_at > self.lease_s:
+            return "silent"  # dead, or cut from the store: its devices are taken over
+        return "polling"
+
+
+@dataclass(frozen=True, slots=True)
 class LeaseSeen:
     device: str
     poller: str

@@ -11,6 +11,7 @@ JSON documents keep the exact values: json escapes what needs escaping.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 
 MAX_SHOWN = 64
 """Characters of one agent-supplied string drawn at most."""
@@ -40,6 +41,14 @@ def fit(text: str, width: int, right: bool = False) -> str:
         text = text[:-1]
     padding = " " * (width - cells(text))
     return padding + text if right else text + padding
+
+
+def aligned(titles: Sequence[str], rows: Sequence[Sequence[str]], least: Sequence[int] = ()) -> list[str]:
+    """A table in columns two cells apart, its titles first: each column as wide as its widest
+    cell, or its `least` width."""
+    widths = [max([least[i] if i < len(least) else 0, len(title)] + [cells(row[i]) for row in rows]) for i, title in enumerate(titles)]
+    lines = ["  ".join(title.ljust(widths[i]) for i, title in enumerate(titles)).rstrip()]
+    return lines + ["  ".join(fit(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
 
 
 def plural(count: int, word: str, many: str | None = None) -> str:

@@ -15,7 +15,7 @@ from portmap.present.find import host_text
 from portmap.present.incidents import incident_json, incident_line, occurrence_json
 from portmap.present.labels import port_label, reason_line, unreachable, zoomed_json, zoomed_text
 from portmap.present.reasons import evidence_json
-from portmap.present.text import cells, fit, shown
+from portmap.present.text import aligned, shown
 from portmap.present.vendors import vendor
 
 COLUMNS = (
@@ -51,9 +51,7 @@ def render_table(
 ) -> str:
     """`interval_s`: the polling interval asked for, which bounds how long a burst seen in one poll lasted."""
     rows = [_row(snapshot, ranked) for ranked in snapshot.ports[:limit]]
-    widths = [max([width, len(title)] + [cells(r[i]) for r in rows]) for i, (title, width) in enumerate(COLUMNS)]
-    lines = ["  ".join(title.ljust(widths[i]) for i, (title, _) in enumerate(COLUMNS)).rstrip()]
-    lines += ["  ".join(fit(cell, widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines = aligned([title for title, _ in COLUMNS], rows, [width for _, width in COLUMNS])
     lines += _flag_lines(snapshot, neighbourhood)
     lines += _incident_lines(snapshot, neighbourhood, interval_s)
     lines += _note_lines(snapshot)

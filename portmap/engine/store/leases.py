@@ -51,18 +51,18 @@ def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Se
     `started_at`: when this poller's first round ran (None: this is the first)."""
     now = database_now(connection)
     pollers_table, leases = schema.pollers, schema.device_leases
-    alive_since = now - ttl_s
     holder = connection.execute(select(pollers_table).where(pollers_table.c.name == poller.name)).first()
-    if started_at is None and holder is not None and holder.heartbeat_at > alive_since and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
+    if started_at is None and holder is not None and holder.heartbeat_at + holder.lease_s > now and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
         raise StoreError(f"poller {poller.name} already runs (pid {holder.pid} on {holder.host}): give each poller "
                          "its own --poller name")
     row = {"name": poller.name, "groups": ",".join(poller.groups), "host": socket.gethostname(), "pid": os.getpid(),
-           "started_at": now if started_at is None else started_at, "heartbeat_at": now, "devices": 0}
-    upsert(connection, pollers_table, [row], ("groups", "host", "pid", "started_at", "heartbeat_at"))
+           "started_at": now if started_at is None else started_at, "heartbeat_at": now, "devices": 0, "lease_s": ttl_s}
+    upsert(connection, pollers_table, [row], ("groups", "host", "pid", "started_at", "heartbeat_at", "lease_s"))
     renewed = connection.execute(update(leases).where(leases.c.poller == poller.name).values(expires_at=now + ttl_s)
                                  .returning(leases.c.device)).scalars().all()
     alive = tuple(PollerSeen(r.name, tuple(g for g in r.groups.split(",") if g), r.started_at, r.heartbeat_at)
-                  for r in connection.execute(select(pollers_table).where(pollers_table.c.heartbeat_at > alive_since)))
+                  for r in connection.execute(select(pollers_table).where(  # alive: its leases could not have expired
+                      pollers_table.c.heartbeat_at + pollers_table.c.lease_s > now)))
     me = next(p for p in alive if p.name == poller.name)
     seen = [LeaseSeen(r.device, r.poller, r.expires_at) for r in connection.execute(select(leases))]
     plan = plan_leases(me, alive, seen, devices, now, round_s)

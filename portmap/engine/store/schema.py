@@ -123,6 +123,7 @@ pollers = Table(
     Column("started_at", Float, nullable=False),
     Column("heartbeat_at", Float, nullable=False),  # the database's clock, as every lease time
     Column("devices", Integer, nullable=False),
+    Column("lease_s", Float, nullable=False, server_default="0"),  # how long its leases live: a heartbeat older is a dead poller's
 )
 """The pollers sharing this store (portmap run on PostgreSQL), alive while their heartbeat is recent."""
 
