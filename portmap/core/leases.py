@@ -30,23 +30,15 @@ class PollerSeen:
     groups: tuple[str, ...]
     started_at: float
     heartbeat_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class PollerHealth:
-    """A poller as `portmap pollers` shows it."""
-
-    name: str
-    groups: tuple[str, ...]
-    host: str
-    pid: int
-    started_at: float
-    heartbeat_at: float
     """0 when it stopped cleanly (its leases given up)."""
-    lease_s: float
-    devices: int
+    lease_s: float = 0.0
+    """How long its leases live: a heartbeat older than this is a dead poller's."""
+    host: str = ""
+    pid: int = 0
+    devices: int = 0
 
     def state(self, now: float) -> str:
+        """What `portmap pollers` says of it."""
         if not self.heartbeat_at:
             return "stopped"
         if now - self.heartbeat_at > self.lease_s:

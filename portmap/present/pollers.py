@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from portmap.core.leases import PollerHealth
+from portmap.core.leases import PollerSeen
 from portmap.present.incidents import ago
 from portmap.present.text import aligned, shown
 
 
-def pollers_lines(pollers: Sequence[PollerHealth], now: float) -> list[str]:
+def pollers_lines(pollers: Sequence[PollerSeen], now: float) -> list[str]:
     if not pollers:
         return ["no poller shares this store (portmap run --store postgresql://... makes one)"]
     rows = [[shown(p.name), shown(",".join(p.groups)) or "any", shown(p.host), str(p.pid), p.state(now), str(p.devices) if p.state(now) == "polling" else "-",
@@ -18,7 +18,7 @@ def pollers_lines(pollers: Sequence[PollerHealth], now: float) -> list[str]:
     return aligned(["POLLER", "GROUPS", "HOST", "PID", "STATE", "DEVICES", "HEARTBEAT"], rows)
 
 
-def pollers_json(pollers: Sequence[PollerHealth], now: float) -> dict[str, object]:
+def pollers_json(pollers: Sequence[PollerSeen], now: float) -> dict[str, object]:
     return {"pollers": [{"name": p.name, "groups": list(p.groups), "host": p.host, "pid": p.pid, "state": p.state(now),
                          "devices": p.devices, "started_at": p.started_at, "heartbeat_at": p.heartbeat_at or None,
                          "lease_s": p.lease_s} for p in pollers]}

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, delete, select, text, update
 from portmap.core.leases import LeasePlan, LeaseSeen, PollerSeen, plan_leases
 from portmap.engine.store import schema
 from portmap.engine.store.place import Poller
+from portmap.engine.store.queries import poller_seen
 from portmap.engine.store.store import StoreError
 from portmap.engine.store.writer import dialect_insert, upsert
 
@@ -60,8 +61,7 @@ def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Se
     upsert(connection, pollers_table, [row], ("groups", "host", "pid", "started_at", "heartbeat_at", "lease_s"))
     renewed = connection.execute(update(leases).where(leases.c.poller == poller.name).values(expires_at=now + ttl_s)
                                  .returning(leases.c.device)).scalars().all()
-    alive = tuple(PollerSeen(r.name, tuple(g for g in r.groups.split(",") if g), r.started_at, r.heartbeat_at)
-                  for r in connection.execute(select(pollers_table).where(  # alive: its leases could not have expired
+    alive = tuple(poller_seen(r) for r in connection.execute(select(pollers_table).where(  # alive: its leases could not have expired
                       pollers_table.c.heartbeat_at + pollers_table.c.lease_s > now)))
     me = next(p for p in alive if p.name == poller.name)
     seen = [LeaseSeen(r.device, r.poller, r.expires_at) for r in connection.execute(select(leases))]

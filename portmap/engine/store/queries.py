@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Table, or_, select
 
-from portmap.core.leases import PollerHealth
+from portmap.core.leases import PollerSeen
 from portmap.core.history import Binding, HostHistory, Link, Move, Placement, PortHistory, PortPeriod, StoredIncident
 from portmap.core.rollups import FIGURES
 from portmap.core.search import normalise_ip, normalise_mac
@@ -126,8 +126,11 @@ def stored_incident(r: Row[Any]) -> StoredIncident:
                           tuple(json.loads(r.hosts)), tuple(json.loads(r.path)), tuple(json.loads(r.occurrences)), r.peak, r.metric)
 
 
-def pollers(connection: Connection) -> list[PollerHealth]:
+def pollers(connection: Connection) -> list[PollerSeen]:
     """The pollers that have shared this store, by name."""
     table = schema.pollers
-    return [PollerHealth(r.name, tuple(g for g in r.groups.split(",") if g), r.host, r.pid, r.started_at, r.heartbeat_at, r.lease_s,
-                         r.devices) for r in connection.execute(select(table).order_by(table.c.name))]
+    return [poller_seen(r) for r in connection.execute(select(table).order_by(table.c.name))]
+
+
+def poller_seen(r: Row[Any]) -> PollerSeen:
+    return PollerSeen(r.name, tuple(g for g in r.groups.split(",") if g), r.started_at, r.heartbeat_at, r.lease_s, r.host, r.pid, r.devices)
