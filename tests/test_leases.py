@@ -89,6 +89,14 @@ def test_a_poller_that_comes_back_gets_its_share_once_settled_and_nothing_flaps(
     assert table.moves - moves_before == handed  # then still
 
 
+def test_a_thousand_devices_the_first_poller_took_spread_in_a_few_rounds_nearly_each_moving_once():
+    table = Table({f"sw{n:04}": () for n in range(1000)})
+    now = table.run({"a": ()}, 0.0, 2)
+    assert table.held(now) == Counter({"a": 1000})
+    now = table.run({"a": (), "b": (), "c": ()}, now, 3 + 4)  # settled after 3 rounds, then at most 4 rounds
+    assert sorted(table.held(now).values()) == [333, 333, 334] and 666 <= table.moves <= 670, (table.held(now), table.moves)
+
+
 def test_a_poller_restarting_in_a_loop_never_takes_a_held_device():
     table = Table(DEVICES)
     now = table.run({"a": (), "b": ()}, 0.0, 8)

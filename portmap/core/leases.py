@@ -3,10 +3,11 @@ the leases): each device polled by exactly one poller at a time, the load spread
 poller's devices taken over, and no device moving back and forth when a poller comes and goes.
 
 A poller takes only devices whose lease is free or expired, up to its fair share, never one
-another poller renews: nothing is stolen. A poller holding two devices more than another hands
-one over, one a lease round, and only where that other poller has been alive for SETTLE_ROUNDS
-rounds, so that a poller that restarts in a loop never makes devices move, and each move brings
-the loads closer (they end within one device of each other). A poller with groups (`--poller-group`)
+another poller renews: nothing is stolen. A poller holding more than its share hands the
+surplus over at once (the thousand devices the first poller to start took spread in one
+handover, and a few more to even out); within the shares, a poller holding two devices more than another
+hands one over. Either only towards pollers alive for SETTLE_ROUNDS rounds and beating still,
+so that a poller that restarts in a loop never makes devices move. A poller with groups (`--poller-group`)
 polls only the devices tagged with one of them, like LibreNMS's poller groups; one without
 groups may poll any device.
 """
@@ -86,10 +87,32 @@ def plan_leases(me: PollerSeen, pollers: Sequence[PollerSeen], leases: Sequence[
     held = Counter(lease.poller for lease in leases if lease.expires_at > now)
     takers = [p for p in pollers if p.name != me.name and now - p.started_at >= SETTLE_ROUNDS * round_s
               and now - p.heartbeat_at < 2 * round_s]  # settled, and beating still (not a dead one's last hours)
-    for device in reversed(mine):  # hand one over where a settled poller that may poll it holds two fewer
-        if any(held[p.name] + 1 < len(mine) for p in takers if may_poll(p.groups, devices[device])):
-            return LeasePlan(tuple(d for d in mine if d != device), (), (device,), len(mine) - 1)
+    release = _surplus(me, mine, takers, held, devices) or _closer(mine, takers, held, devices)
+    if release:
+        handed = set(release)
+        return LeasePlan(tuple(d for d in mine if d not in handed), (), release, len(mine) - len(release))
     leased = {lease.device for lease in leases if lease.expires_at > now}
     free = sorted(name for name, tags in devices.items() if name not in leased and may_poll(me.groups, tags))
     share = fair_share(me, pollers, devices)
     return LeasePlan(tuple(mine), tuple(free[:max(0, share - len(mine))]), (), share)
+
+
+def _surplus(me: PollerSeen, mine: Sequence[str], takers: Sequence[PollerSeen], held: Mapping[str, int],
+             devices: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """The devices held beyond this poller's fair share among the settled pollers that a settled
+    poller below its own share may take: handed over at once."""
+    settled = [me, *takers]
+    share = fair_share(me, settled, devices)
+    if len(mine) <= share:
+        return ()
+    below = [p for p in takers if held[p.name] < fair_share(p, settled, devices)]
+    return tuple([d for d in reversed(mine) if any(may_poll(p.groups, devices[d]) for p in below)][:len(mine) - share])
+
+
+def _closer(mine: Sequence[str], takers: Sequence[PollerSeen], held: Mapping[str, int],
+            devices: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+    """Within the shares, one device towards a settled poller that may poll it and holds two fewer."""
+    for device in reversed(mine):
+        if any(held[p.name] + 1 < len(mine) for p in takers if may_poll(p.groups, devices[device])):
+            return (device,)
+    return ()
