@@ -62,8 +62,12 @@ async def test_portmap_run_keeps_the_floods_incident_and_webs_place_in_postgresq
 
 async def test_the_password_comes_from_the_environment_or_a_file_only_its_user_reads(tmp_path):
     """A URL without its password: libpq takes it from PGPASSWORD, or from a password file
-    (PGPASSFILE, ~/.pgpass) that only its user can read; never shown, as the URL's is not."""
+    (PGPASSFILE, ~/.pgpass) that only its user can read; never shown, as the URL's is not.
+    First, four processes open the empty database at once: its migration runs once, the others
+    wait for it (pollers started together had failed on a duplicate table)."""
     with postgres_cluster() as url:
+        opened = await asyncio.gather(*(portmap("incidents", "--store", url, "--json") for _ in range(4)))  # 4 migrate an empty database at once
+        assert all(code == 0 and json.loads(out)["incidents"] == [] for code, out, _ in opened), opened
         bare = url.replace(":" + PASSWORD + "@", "@")
         quiet = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         code, out, err = await portmap("incidents", "--store", bare, env={**quiet, "PGPASSFILE": str(tmp_path / "none")})

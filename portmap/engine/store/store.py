@@ -26,6 +26,8 @@ from portmap.errors import PortmapError
 MIGRATIONS = Path(__file__).with_name("migrations")
 WRITER_LOCK_KEY = int.from_bytes(b"portmap", "big")
 """The advisory lock a database's writer holds."""
+MIGRATION_LOCK_KEY = int.from_bytes(b"pm-migr", "big")
+"""The advisory lock a migration holds until its transaction ends."""
 
 
 class StoreError(PortmapError):
@@ -115,6 +117,10 @@ class Store:
 
     @staticmethod
     def _migrate(connection: Connection) -> None:
+        """The schema brought to the newest revision; on a database, one process at a time (pollers
+        that start together on an empty database would each create the tables)."""
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         command.upgrade(migrations(connection), "head")
 
     @contextmanager
