@@ -280,6 +280,8 @@ def build_parser() -> argparse.ArgumentParser:
     incidents = _command(commands, "incidents", "the incidents kept in the history; or one, with its path and rates", selects=False)
     incidents.add_argument("number", nargs="?", type=INCIDENT, metavar="ID", help="one incident: its occurrences, path and rate curve")
     incidents.add_argument("--open", action="store_true", help="only those still open")
+    incidents.add_argument("--follow", action="store_true",
+                           help="print each incident again when it changes, until Ctrl-C (woken by the pollers' writes on PostgreSQL)")
     _period(incidents)
     _store_option(incidents)
 
@@ -340,13 +342,15 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         return run_pollers(_store(args), args.json)
     if command in ("history", "incidents"):
-        from portmap.cli.history_cmd import run_history, run_incident, run_incidents
+        from portmap.cli.history_cmd import follow_incidents, run_history, run_incident, run_incidents
 
         since, until = (args.at, args.at) if args.at is not None else (args.since, args.until)
         location = _store(args)
         if command == "incidents":
             if args.number is not None:
                 return run_incident(location, args.number, args.json)
+            if args.follow:
+                return follow_incidents(location, since)
             return run_incidents(location, since, until, args.open, args.json)
         if len(args.what) > 2:
             raise UsageError("history: give a MAC, an IP or a host name, or a device and a port")

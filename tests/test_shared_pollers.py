@@ -1,7 +1,8 @@
 """Three `portmap run` pollers sharing one PostgreSQL store (issue 18), the demo network's devices
 pinned to them by --poller-group: the flood that enters on pa's acc1 and crosses pb's core1
 and pc's rtr1 is one incident in the merged view, entry port first, web1 named with the IP
-rtr1's ARP gives; pa SIGKILLed, pc takes acc1 within two polling intervals and the incident
+rtr1's ARP gives, and `portmap incidents --follow` prints it as it opens and merges (woken by
+the writers' NOTIFY); pa SIGKILLed, pc takes acc1 within two polling intervals and the incident
 continues (same start, still open, no flag on another port of acc1); every device asked by
 one poller at a time (seen from the agents' side: a relay in front of each agent records
 which poller's socket asked it)."""
@@ -111,6 +112,14 @@ async def _poller(name: str, inventory: str, url: str) -> asyncio.subprocess.Pro
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
 
 
+async def _lines(process: asyncio.subprocess.Process, into: list[tuple[float, str]]) -> None:
+    """Each line the process writes, with when it came (epoch seconds), until it ends."""
+    assert process.stdout is not None
+    async for line in process.stdout:
+        into.append((time.time(), line.decode()))
+    await process.wait()
+
+
 def _holders(url: str) -> dict[str, str]:
     with Store(url) as store, store.transaction() as connection:
         return dict(connection.execute(text("SELECT device, poller FROM device_leases WHERE expires_at > "
@@ -139,10 +148,15 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
     inventoried = list(demo_inventory(network).devices)
     relays = await _start_relays(inventoried)
     pollers: dict[str, asyncio.subprocess.Process] = {}
+    follower: asyncio.subprocess.Process | None = None
     logs: dict[str, asyncio.Task[bytes]] = {}
     try:
         with postgres_cluster() as url:
             inventory = str(_inventory(tmp_path / "demo.yaml", inventoried, relays))
+            follower = await asyncio.create_subprocess_exec(sys.executable, "-m", "portmap", "incidents", "--store", url, "--follow",
+                                                            cwd=REPO, stdout=asyncio.subprocess.PIPE)
+            followed: list[tuple[float, str]] = []
+            following = asyncio.ensure_future(_lines(follower, followed))
             for name in POLLERS:
                 pollers[name] = await _poller(name, inventory, url)
                 assert pollers[name].stderr is not None
@@ -166,6 +180,14 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             assert found and merged_after_s <= INTERVAL_S + 1.0, (merged_after_s, _open_incidents(url))
             (incident,) = found
             assert incident.hosts[0]["mac"] == WEB1 and incident.hosts[0]["ips"] == ["10.0.0.21"], incident.hosts
+            await asyncio.sleep(0.5)
+            follower.terminate()
+            await following
+            # the doorbell (LISTEN/NOTIFY) woke the follower at once: without it, it reads every 30 s
+            opened_s = next((at for at, line in followed if f"#{incident.id} acc1 Gi1/0/5" in line), float("inf")) - incident.start
+            merged_s = next((at for at, line in followed if f"#{incident.id} acc1 Gi1/0/5 [10.0.0.21" in line and "core1 " in line
+                             and "rtr1 " in line), float("inf")) - incident.start
+            assert opened_s <= INTERVAL_S + 1.0 and merged_s <= INTERVAL_S + 1.5, (opened_s, merged_s, followed)
             killed_at = time.monotonic()
             pollers["pa"].send_signal(signal.SIGKILL)
             await pollers["pa"].wait()
@@ -198,7 +220,7 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
                 stopped = connection.execute(text("SELECT count(*) FROM device_leases")).scalar()
             assert baselines and stopped == 0
     finally:
-        for process in pollers.values():
+        for process in [*pollers.values(), *([follower] if follower else [])]:
             if process.returncode is None:
                 process.kill()
         for relay in relays.values():
@@ -206,6 +228,7 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
         simulator.stop()
     report(f"3 pollers on one PostgreSQL store, pinned by --poller-group (acc1 pa, core1 pb, acc2 and rtr1 pc) after "
            f"{balanced_s:.1f} s: the flood entering at acc1 and crossing core1 and rtr1 is one incident, entry first, "
-           f"web1 named with rtr1's ARP, {merged_after_s:.1f} s after its first poll; pa SIGKILLed: acc1 polled by pc "
+           f"web1 named with rtr1's ARP, {merged_after_s:.1f} s after its first poll (incidents --follow printed it "
+           f"{opened_s:.1f} s and merged {merged_s:.1f} s after it); pa SIGKILLed: acc1 polled by pc "
            f"{taken_s:.2f} s later (interval {INTERVAL_S:g} s), the incident kept its start; each device asked by one "
            f"poller at a time")

@@ -8,6 +8,7 @@ import time
 from dataclasses import asdict
 
 from portmap.engine.store import queries
+from portmap.engine.store.doorbell import Doorbell
 from portmap.engine.store.store import Store
 from portmap.present.pollers import pollers_json, pollers_lines
 from portmap.present.history import curve_window, host_json, host_lines, incident_json, incident_lines, incident_text, port_json, port_lines
@@ -66,3 +67,28 @@ def run_pollers(location: str, as_json: bool) -> int:
     now = time.time()
     print(json.dumps(pollers_json(found, now), indent=2) if as_json else "\n".join(pollers_lines(found, now)))
     return 1 if any(poller.state(now) == "silent" for poller in found) else 0
+
+
+FOLLOW_EVERY_S = 30.0
+"""`incidents --follow` reads the store again at each ring of its doorbell, and at least this often."""
+
+
+def follow_incidents(location: str, since: float) -> int:
+    """Each incident from `since` on, printed again whenever it changes (opens, ends, a new
+    occurrence, its path or hosts), until Ctrl-C. On a shared PostgreSQL store the writers'
+    doorbell (LISTEN/NOTIFY) wakes it when they write."""
+    shown_as: dict[int, tuple[object, ...]] = {}
+    with Store(location) as store:
+        bell = Doorbell(store, FOLLOW_EVERY_S)
+        try:
+            while True:
+                with store.transaction() as connection:
+                    found = queries.incidents(connection, since, float("inf"))
+                for incident in reversed(found):  # a poll that only moves its last time and peak is no change
+                    state = (incident.ongoing, incident.kinds, incident.path, json.dumps(incident.hosts), len(incident.occurrences))
+                    if shown_as.get(incident.id) != state:
+                        print(incident_text(incident), flush=True)
+                        shown_as[incident.id] = state
+                bell.wait()
+        finally:
+            bell.close()

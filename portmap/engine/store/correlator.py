@@ -14,6 +14,7 @@ from sqlalchemy import Connection, or_, select, text, tuple_, update
 from portmap.core.correlate import merge_incidents
 from portmap.core.incidents import RECUR_WITHIN_S
 from portmap.engine.store import schema
+from portmap.engine.store.doorbell import ring
 from portmap.engine.store.queries import SEEN_WITHIN_S, links_at, stored_incident
 from portmap.engine.store.store import Store
 
@@ -70,6 +71,8 @@ def _correlate(connection: Connection, now: float) -> int:
                            .values(merged_into=merge.into))
         hosts = _named(connection, list(by_id[merge.into].hosts), now)
         connection.execute(update(table).where(table.c.id == merge.into).values(path=json.dumps(list(merge.path)), hosts=json.dumps(hosts)))
+    if merges:
+        ring(connection)
     return sum(len(merge.merged) for merge in merges)
 
 

@@ -22,6 +22,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import FIGURES, Retention, Rollup, RolledUp
 from portmap.core.snapshot import PortKey, Snapshot
 from portmap.engine.store import schema
+from portmap.engine.store.doorbell import ring
 from portmap.engine.store.store import Store
 
 Row = dict[str, Any]
@@ -126,6 +127,7 @@ class HistoryWriter:
         with self.store.transaction() as connection:
             for incident in snapshot.incidents:
                 self._write_incident(connection, incident, snapshot, neighbourhood)
+            ring(connection)
 
     def _write_incident(self, connection: Connection, incident: Incident, snapshot: Snapshot, neighbourhood: Neighbourhood | None) -> None:
         table = schema.incidents

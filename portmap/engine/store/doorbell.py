@@ -1,0 +1,46 @@
+"""LISTEN/NOTIFY as a doorbell for live readers of a shared store: a writer rings when it has
+written incidents, a reader waiting for the next ring reads the tables again at once. Never
+the only copy of anything: the tables are, and a reader reads them again every few seconds
+without a ring too (and on SQLite, which has no doorbell, only so)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from portmap.engine.store.store import Store
+
+INCIDENTS = "portmap_incidents"
+
+
+def ring(connection: Connection) -> None:
+    """Rings when the transaction commits (PostgreSQL delivers a NOTIFY then, and once however often it was rung)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"NOTIFY {INCIDENTS}"))
+
+
+class Doorbell:
+    """Waits for a ring, at most `every_s`."""
+
+    def __init__(self, store: Store, every_s: float) -> None:
+        self.every_s = every_s
+        self._raw: Any = None
+        if store.engine.dialect.name == "postgresql":
+            self._raw = store.engine.raw_connection()
+            listener = self._raw.driver_connection
+            listener.autocommit = True
+            listener.execute(f"LISTEN {INCIDENTS}")
+
+    def wait(self) -> None:
+        if self._raw is None:
+            time.sleep(self.every_s)
+            return
+        for _ in self._raw.driver_connection.notifies(timeout=self.every_s, stop_after=1):
+            pass
+
+    def close(self) -> None:
+        if self._raw is not None:
+            self._raw.close()
+            self._raw = None
