@@ -6,9 +6,10 @@ socket, as an unprivileged user).
 
 The switches are bench/lean_agents.py's (48 ports each, in processes of their own). The pollers
 start together; once every switch is leased and each poller polls its share, and WARM_UP more
-intervals have passed (each poller's first baseline save, which inserts every series, is
-behind), the run is measured for CYCLES polling intervals (12 by default: one baseline save by
-each poller, and at least one minute's rates written). Printed: each poller's devices and CPU per cycle, the slowest poll (from each
+intervals have passed, the run is measured for CYCLES polling intervals (12 by default: at
+least one minute's rates written). The pollers save their baselines every 10 minutes, outside
+that window: the save is measured when they stop (a clean stop saves every series), and
+spread over the cycles between two saves. Printed: each poller's devices and CPU per cycle, the slowest poll (from each
 poller's /metrics), the database's CPU per cycle (the postmaster and its backends) and what it
 wrote per cycle (WAL bytes, rows inserted, updated and deleted), and per switch. The last line
 is machine-readable.
@@ -31,8 +32,9 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from portmap.engine.shared import SAVE_BASELINES_EVERY_S  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
-from poll import BASE_PORT, cpu_of, start_agents  # noqa: E402  (bench/poll.py, beside this script)
+from poll import BASE_PORT, CLOCK_TICKS, cpu_of, start_agents  # noqa: E402  (bench/poll.py, beside this script)
 
 METRICS_PORT = 39200
 STATS = "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, sum(tup_inserted), sum(tup_updated), sum(tup_deleted) FROM pg_stat_database"
@@ -45,19 +47,24 @@ def inventory(path: Path, switches: int) -> Path:
     return path
 
 
-def database_pids(url: str) -> list[int]:
-    """The postmaster and every backend of the cluster at `url` (its folder is in the URL)."""
+def database_cpu(url: str) -> float:
+    """CPU seconds of the cluster at `url` (its folder is in the URL): the postmaster's own, its
+    backends' that ended (which it waited for), and those of the backends alive now."""
     folder = url.split("host=")[1]
     postmaster = int((Path(folder) / "data" / "postmaster.pid").read_text().split()[0])
-    children = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit() and _parent(int(p.name)) == postmaster]
-    return [postmaster, *children]
-
-
-def _parent(pid: int) -> int | None:
-    try:
-        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile: its CPU is in the postmaster's children's
+            continue
+        if int(entry.name) == postmaster:
+            total += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+        elif int(fields[1]) == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / CLOCK_TICKS
 
 
 def metrics(port: int) -> dict[str, float]:
@@ -88,8 +95,7 @@ def main() -> None:
     parser.add_argument("--pollers", type=int, default=3)
     parser.add_argument("--interval", type=float, default=10.0)
     parser.add_argument("--cycles", type=int, default=12)
-    parser.add_argument("--warm-up", type=int, default=14, metavar="CYCLES",
-                        help="polls after settling before measuring (past each poller's first baseline save, at its 12th poll)")
+    parser.add_argument("--warm-up", type=int, default=4, metavar="CYCLES", help="polls after settling before measuring")
     args = parser.parse_args()
     agents = start_agents(args.switches)
     folder = Path(tempfile.mkdtemp(prefix="portmap-bench-"))
@@ -118,12 +124,11 @@ def main() -> None:
             settled_s = time.monotonic() - started
             time.sleep(args.warm_up * args.interval)
             poller_pids = [p.pid for p in pollers]
-            db_pids = database_pids(url)
             with database.connect() as connection:
                 before = connection.execute(text(STATS)).one()
                 tables_before = dict(connection.execute(text(TABLES)).all())
             cpu_before = [cpu_of([pid]) for pid in poller_pids]
-            db_before = cpu_of([pid for pid in db_pids if Path(f"/proc/{pid}").exists()])
+            db_before = database_cpu(url)
             slowest = 0.0
             window_started = time.monotonic()
             while time.monotonic() - window_started < args.cycles * args.interval:
@@ -132,13 +137,21 @@ def main() -> None:
                     slowest = max(slowest, metrics(METRICS_PORT + n).get("portmap_poll_duration_seconds", 0.0))
             window_s = time.monotonic() - window_started
             cycles = window_s / args.interval
-            db_pids_after = database_pids(url)
-            db_cpu = cpu_of([pid for pid in set(db_pids) | set(db_pids_after) if Path(f"/proc/{pid}").exists()]) - db_before
+            db_cpu = database_cpu(url) - db_before
             poller_cpu = [cpu_of([pid]) - before_cpu for pid, before_cpu in zip(poller_pids, cpu_before)]
             with database.connect() as connection:
                 after = connection.execute(text(STATS)).one()
                 tables_after = dict(connection.execute(text(TABLES)).all())
                 held = dict(connection.execute(text("SELECT poller, count(*) FROM device_leases GROUP BY poller")).all())
+            db_before_stop = database_cpu(url)
+            for poller in pollers:  # a clean stop saves every baseline (as the heartbeat does every SAVE_BASELINES_EVERY_S)
+                poller.terminate()
+            for poller in pollers:
+                poller.wait(120)
+            stop_cpu = database_cpu(url) - db_before_stop
+            with database.connect() as connection:
+                stopped = connection.execute(text(STATS)).one()
+                series = connection.execute(text("SELECT count(*) FROM port_baselines")).scalar_one()
             database.dispose()
     finally:
         for agent in agents:
@@ -153,11 +166,17 @@ def main() -> None:
     print(f"  database: {db_cpu / cycles * 1000:.0f} ms CPU per cycle ({db_cpu / cycles / per_switch * 1e6:.0f} us a switch), "
           f"{wal / cycles / 1024:.0f} KiB of WAL per cycle ({wal / cycles / per_switch:.0f} B a switch), "
           f"rows per cycle: {inserted / cycles:.0f} inserted, {updated / cycles:.0f} updated, {deleted / cycles:.0f} deleted")
+    saves_per_cycle = args.interval / SAVE_BASELINES_EVERY_S
+    stop_wal = float(stopped[0]) - float(after[0])
+    print(f"  the pollers' stop, which saves all {series} series (and the minute in progress): {stop_cpu * 1000:.0f} ms of "
+          f"database CPU, {stop_wal / 1024:.0f} KiB of WAL; saved every {SAVE_BASELINES_EVERY_S:g} s, that is "
+          f"{stop_cpu * saves_per_cycle * 1000:.0f} ms and {stop_wal * saves_per_cycle / 1024:.0f} KiB per cycle more")
     written = sorted(((count - tables_before.get(name, 0), name) for name, count in tables_after.items()), reverse=True)
     print("  rows written per cycle, by table: " + ", ".join(f"{name} {rows / cycles:.0f}" for rows, name in written if rows))
     print(f"switches={args.switches} pollers={args.pollers} interval_s={args.interval:g} slowest_poll_s={slowest:.2f} "
           f"poller_cpu_s_per_cycle={sum(poller_cpu) / cycles:.2f} db_cpu_ms_per_cycle={db_cpu / cycles * 1000:.0f} "
-          f"wal_kib_per_cycle={wal / cycles / 1024:.0f} rows_per_cycle={(inserted + updated + deleted) / cycles:.0f}")
+          f"wal_kib_per_cycle={wal / cycles / 1024:.0f} rows_per_cycle={(inserted + updated + deleted) / cycles:.0f} "
+          f"baseline_save_db_cpu_ms={stop_cpu * 1000:.0f} baseline_save_wal_kib={stop_wal / 1024:.0f}")
 
 
 if __name__ == "__main__":

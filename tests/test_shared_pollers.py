@@ -27,7 +27,7 @@ from portmap.engine.store.queries import incidents
 from portmap.engine.store.store import Store
 from portmap.inventory.model import Device
 from tests.conftest import on_free_ports
-from tests.helpers import REPO, report
+from tests.helpers import REPO, TIMING, report
 from tests.postgres import postgres_cluster
 from tests.test_history import WEB1, portmap
 
@@ -141,6 +141,7 @@ async def _until(condition, seconds: float):  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.1)
 
 
+@TIMING  # leases live 0.75 s at this interval: the pollers get the CPU before the test beside them
 async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_taken_over(tmp_path):
     network = on_free_ports(default_network(flood_after_s=14.0))
     simulator = SimulatedNetwork(network)

@@ -32,6 +32,11 @@ LEASE_ROUNDS = 4
 """Heartbeats per polling interval."""
 LEASE_LIFE_ROUNDS = 3
 """A lease expires this many rounds after its last renewal."""
+SAVE_BASELINES_EVERY_S = 600.0
+"""Every polled device's baselines are saved to the store this often (and when a device is
+handed over, and when the poller stops): a poller that dies costs its takers at most this much
+learning, and 1,000 switches' series written every 2 minutes were three quarters of the rows
+the database wrote (bench/shared_pollers.py)."""
 
 
 class SharedDevices:
@@ -45,6 +50,7 @@ class SharedDevices:
         self._renewed_s = float("-inf")
         """When the last round that renewed the leases began (monotonic)."""
         self._handing_over: set[str] = set()
+        self._saved_s = time.monotonic()
         self._heartbeat: asyncio.Task[None] | None = None
         self._lost = False
         self._failing = False
@@ -137,8 +143,12 @@ class SharedDevices:
         with self.store.transaction() as connection:
             release(connection, self.poller.name, devices)
 
+    def save_due(self) -> bool:
+        return time.monotonic() - self._saved_s >= SAVE_BASELINES_EVERY_S
+
     def save(self, engine: Engine) -> None:
-        """Every polled device's baselines and episodes into the store (every few polls, and at the end)."""
+        """Every polled device's baselines and episodes into the store (every SAVE_BASELINES_EVERY_S, and at the end)."""
+        self._saved_s = time.monotonic()
         self._save(engine, {device.name for device in engine.devices})
 
     async def stop(self, engine: Engine) -> None:

@@ -133,11 +133,10 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
             if keeper is not None:
                 await keeper.keep(frame)
             previous_failed = snapshot.failed
-            if done % SAVE_BASELINES_EVERY == 0:
-                if state:
-                    _save(state, engine, devices)
-                elif shared is not None:
-                    await asyncio.to_thread(shared.save, engine)
+            if state and done % SAVE_BASELINES_EVERY == 0:
+                _save(state, engine, devices)
+            if shared is not None and shared.save_due():
+                await asyncio.to_thread(shared.save, engine)
             if rounds is None or done < rounds:
                 await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:
