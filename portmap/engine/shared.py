@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from portmap.core.baseline import Baseline, PortIdentity, SeriesKey
 from portmap.engine.poller import Engine
@@ -27,6 +28,7 @@ from portmap.engine.store.store import Store, database_words
 from portmap.inventory.model import Device
 
 log = logging.getLogger("portmap.shared")
+T = TypeVar("T")
 
 LEASE_ROUNDS = 4
 """Heartbeats per polling interval."""
@@ -121,15 +123,25 @@ class SharedDevices:
             return False
         gone, new = polled - names, names - polled
         if gone:
-            await asyncio.to_thread(self._save, engine, gone)
+            await self._in_store(self._save, engine, gone, doing="saving the baselines of the devices it gives up")
         if new:
-            series, flagged = await asyncio.to_thread(self._load, new)
-            engine.detector.take_over(series, flagged)
+            found = await self._in_store(self._load, new, doing="loading the baselines of the devices it takes: they learn anew")
+            if found is not None:
+                engine.detector.take_over(*found)
         engine.set_devices(wanted)
         if handing:
-            await asyncio.to_thread(self._release, handing)
-            self._handing_over -= handing
+            released = await self._in_store(self._release, handing, doing="handing devices over: retried after the next poll")
+            if released:
+                self._handing_over -= handing
         return bool(gone or new)
+
+    async def _in_store(self, action: Callable[..., T], *args: object, doing: str) -> T | None:
+        """`action` run in a thread; where the store fails, one warning and None: the poll goes on."""
+        try:
+            return await asyncio.to_thread(action, *args)
+        except Exception as error:
+            log.warning("poller %s: the store failed %s (%s)", self.poller.name, doing, database_words(error))
+            return None
 
     def _save(self, engine: Engine, devices: set[str]) -> None:
         with self.store.transaction() as connection:
@@ -139,24 +151,28 @@ class SharedDevices:
         with self.store.transaction() as connection:
             return baselines.load(connection, devices, time.time())
 
-    def _release(self, devices: set[str]) -> None:
+    def _release(self, devices: set[str]) -> bool:
         with self.store.transaction() as connection:
             release(connection, self.poller.name, devices)
+        return True
 
     def save_due(self) -> bool:
         return time.monotonic() - self._saved_s >= SAVE_BASELINES_EVERY_S
 
-    def save(self, engine: Engine) -> None:
+    async def save(self, engine: Engine) -> None:
         """Every polled device's baselines and episodes into the store (every SAVE_BASELINES_EVERY_S, and at the end)."""
         self._saved_s = time.monotonic()
-        self._save(engine, {device.name for device in engine.devices})
+        await self._in_store(self._save, engine, {device.name for device in engine.devices}, doing="saving the baselines")
 
     async def stop(self, engine: Engine) -> None:
         """A clean stop: baselines saved, every lease given up at once for the others to take."""
         if self._heartbeat is not None:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
-        await asyncio.to_thread(self.save, engine)
+        await self.save(engine)
+        await self._in_store(self._leave, doing="giving its leases up: they expire")
+        self.correlator.close()
+
+    def _leave(self) -> None:
         with self.store.transaction() as connection:
             leave(connection, self.poller.name)
-        self.correlator.close()

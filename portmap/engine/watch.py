@@ -94,7 +94,6 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
                  keeper: HistoryKeeper | None) -> None:
     requests = requests or OperatorRequests()
     unanswered = unanswered if unanswered is not None else Unanswered()
-    client = SnmpClient()
     poller = settings.history.poller if settings.history and keeper else None
     shared = None
     if keeper is not None and poller is not None:  # the store keeps the baselines, and says which devices are ours
@@ -102,6 +101,7 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
 
         shared = SharedDevices(keeper.store, poller, devices, settings.interval_s)
         await shared.start()
+    client = SnmpClient()
     state = settings.state if shared is None else None
     engine = Engine(devices if shared is None else (), client, settings.thresholds, settings.sort,
                     load_baselines(state) if state else {}, load_flagged_since(state) if state else {})
@@ -136,7 +136,7 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
             if state and done % SAVE_BASELINES_EVERY == 0:
                 _save(state, engine, devices)
             if shared is not None and shared.save_due():
-                await asyncio.to_thread(shared.save, engine)
+                await shared.save(engine)
             if rounds is None or done < rounds:
                 await asyncio.sleep(max(0.0, settings.interval_s - (time.monotonic() - started)))
     finally:

@@ -12,11 +12,13 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import Retention
 from portmap.core.snapshot import Frame, Snapshot
 from portmap.engine.store.place import HistoryPlace
-from portmap.engine.store.store import Store, StoreError
+from portmap.engine.store.store import Store, StoreError, database_words
 from portmap.engine.store.writer import HistoryWriter
 
 log = logging.getLogger("portmap.history")
@@ -31,11 +33,15 @@ class HistoryKeeper:
         self._writing: set[asyncio.Future[None]] = set()
 
     async def _write(self, record: Callable[..., None], *args: object) -> None:
-        """In a thread (the poll loop goes on), shielded: a stop waits for the write in progress."""
+        """In a thread (the poll loop goes on), shielded: a stop waits for the write in progress.
+        A store that fails (a database gone) stops the watch with one line: a run keeps history."""
         task = asyncio.ensure_future(asyncio.to_thread(record, *args))
         self._writing.add(task)
         task.add_done_callback(self._writing.discard)
-        await asyncio.shield(task)
+        try:
+            await asyncio.shield(task)
+        except SQLAlchemyError as error:
+            raise StoreError(f"{self.store.location}: the history store failed: {database_words(error)}") from None
 
     async def keep(self, frame: Frame) -> None:
         neighbourhood = frame.neighbourhood
@@ -50,7 +56,10 @@ class HistoryKeeper:
         """The writes in progress finished, the minute in progress written as it stands."""
         if self._writing:
             await asyncio.wait(self._writing)
-        self.writer.flush_rates(self._last)
+        try:
+            self.writer.flush_rates(self._last)
+        except SQLAlchemyError as error:
+            log.warning("the minute in progress not kept: %s", database_words(error))
         self.store.close()
 
 

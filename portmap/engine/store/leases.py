@@ -39,10 +39,8 @@ class LeaseRound:
 
 
 def database_now(connection: Connection) -> float:
-    """Unix seconds by the database's clock."""
-    if connection.dialect.name == "postgresql":
-        return float(connection.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one())
-    return float(connection.execute(text("SELECT (julianday('now') - 2440587.5) * 86400.0")).scalar_one())
+    """Unix seconds by the database's clock (PostgreSQL's: pollers share only a database)."""
+    return float(connection.execute(text("SELECT extract(epoch from clock_timestamp())")).scalar_one())
 
 
 def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Sequence[str]], ttl_s: float, round_s: float,
@@ -53,7 +51,8 @@ def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Se
     now = database_now(connection)
     pollers_table, leases = schema.pollers, schema.device_leases
     holder = connection.execute(select(pollers_table).where(pollers_table.c.name == poller.name)).first()
-    if started_at is None and holder is not None and holder.heartbeat_at + holder.lease_s > now and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
+    if started_at is None and holder is not None and holder.heartbeat_at + holder.lease_s > now \
+            and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
         raise StoreError(f"poller {poller.name} already runs (pid {holder.pid} on {holder.host}): give each poller "
                          "its own --poller name")
     row = {"name": poller.name, "groups": ",".join(poller.groups), "host": socket.gethostname(), "pid": os.getpid(),
