@@ -85,17 +85,17 @@ class SharedDevices:
             found = lease_round(connection, self.poller, tags, self.ttl_s, self.round_s, self._started_at, self._handing_over)
         self._started_at = self._started_at or found.now
         self._renewed_s, self.last = began, found
+        handing_now = set(found.released) - self._handing_over  # a handover is decided again each round until done
         self._handing_over.update(found.released)
         try:
             if self.correlator.elected():
                 self.correlator.correlate()
         except Exception as error:  # its lock's connection is gone with it: another poller may take over
-            log.warning("poller %s: incidents not correlated (%s)", self.poller.name,
-                        database_words(error))
+            log.warning("poller %s: incidents not correlated (%s)", self.poller.name, database_words(error))
             self.correlator.close()
-        if found.taken or found.released:
+        if found.taken or handing_now:
             log.info("poller %s: took %s, hands over %s; holds %d devices (fair share %d, %d pollers alive)", self.poller.name,
-                     ", ".join(found.taken) or "none", ", ".join(found.released) or "none", len(found.held),
+                     ", ".join(found.taken) or "none", ", ".join(sorted(handing_now)) or "none", len(found.held),
                      found.plan.fair_share, len(found.pollers))
 
     def devices_now(self) -> list[Device]:

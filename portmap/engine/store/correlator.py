@@ -65,13 +65,16 @@ def _correlate(connection: Connection, now: float) -> int:
             sightings.c.last_seen >= now - SEEN_WITHIN_S)).all())
     merges = merge_incidents(found, uplinks, [(link.device_a, link.device_b) for link in links])
     by_id = {incident.id: incident for incident in found}
-    for merge in merges:
-        connection.execute(update(table).where(table.c.id.in_(merge.merged), or_(table.c.merged_into.is_(None),
-                                                                                  table.c.merged_into != merge.into))
-                           .values(merged_into=merge.into))
-        hosts = _named(connection, list(by_id[merge.into].hosts), now)
-        connection.execute(update(table).where(table.c.id == merge.into).values(path=json.dumps(list(merge.path)), hosts=json.dumps(hosts)))
-    if merges:
+    changed = 0
+    for merge in merges:  # written where it changes anything: a pass runs 4 times an interval
+        changed += connection.execute(update(table).where(table.c.id.in_(merge.merged), or_(
+            table.c.merged_into.is_(None), table.c.merged_into != merge.into)).values(merged_into=merge.into)).rowcount
+        entry = by_id[merge.into]
+        hosts = _named(connection, list(entry.hosts), now)
+        if list(merge.path) != list(entry.path) or hosts != list(entry.hosts):
+            changed += connection.execute(update(table).where(table.c.id == merge.into).values(
+                path=json.dumps(list(merge.path)), hosts=json.dumps(hosts))).rowcount
+    if changed:
         ring(connection)
     return sum(len(merge.merged) for merge in merges)
 
