@@ -53,8 +53,19 @@ def postgres_cluster() -> Iterator[str]:
         run(str(binaries / "createdb"), "-h", str(folder), "-U", USER, DATABASE)
         yield f"postgresql://{USER}:{PASSWORD}@/{DATABASE}?host={folder}"
     finally:
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+        if (data / "postmaster.pid").exists():  # a test may have stopped it (stop_server)
+            run(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_server(url: str) -> None:
+    """The cluster of `url` (postgres_cluster's) stopped at once, as a crash or a cut would leave its clients."""
+    binaries, folder = _binaries(), Path(url.split("host=")[1])
+    assert binaries is not None
+    owner = pwd.getpwuid(folder.stat().st_uid).pw_name
+    as_user = ["runuser", "-u", owner, "--"] if os.geteuid() == 0 else []
+    subprocess.run([*as_user, str(binaries / "pg_ctl"), "-D", str(folder / "data"), "-m", "immediate", "-w", "stop"],
+                   check=True, capture_output=True, timeout=60)
 
 
 def _has_user(name: str) -> bool:
