@@ -423,6 +423,8 @@ def _history(args: argparse.Namespace, inventory: Inventory) -> HistoryPlace | N
     shared = args.command == "run" and store.startswith("postgresql")
     if args.command == "run" and not shared and (args.poller or args.poller_group):
         raise PortmapError("--poller and --poller-group name pollers sharing a PostgreSQL store: --store postgresql://...")
+    if shared and any("," in group or not group for group in args.poller_group):
+        raise UsageError("--poller-group: one device tag each, without commas (repeat the option for several)")
     poller = Poller(args.poller or Poller().name, tuple(args.poller_group)) if shared else None
     return HistoryPlace(store, inventory.retention or Retention(), required=args.command == "run", poller=poller)
 

@@ -195,3 +195,18 @@ async def test_the_tui_exits_1_when_a_device_did_not_answer(demo_running, tmp_pa
     finally:
         tmux("kill-server")
 
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["run", "--store", "h.sqlite", "--poller", "p1"],
+     "--poller and --poller-group name pollers sharing a PostgreSQL store: --store postgresql://..."),
+    (["run", "--store", "postgresql://portmap@/portmap", "--poller-group", "site-a,site-b"],
+     "--poller-group: one device tag each, without commas (repeat the option for several)"),
+])
+def test_poller_options_outside_a_shared_store_or_with_a_list_are_one_line(args, error, tmp_path):
+    inventory = tmp_path / "one.yaml"
+    inventory.write_text("devices:\n  - {name: sw1, host: 127.0.0.1, port: 9, snmp: {version: 2c, community: public}}\n")
+    inventory.chmod(0o600)
+    done = subprocess.run([sys.executable, "-m", "portmap", "--inventory", str(inventory), *args], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", f"portmap: {error}\n")

@@ -13,8 +13,9 @@ from portmap.present.text import aligned, shown
 def pollers_lines(pollers: Sequence[PollerSeen], now: float) -> list[str]:
     if not pollers:
         return ["no poller shares this store (portmap run --store postgresql://... makes one)"]
-    rows = [[shown(p.name), shown(",".join(p.groups)) or "any", shown(p.host), str(p.pid), p.state(now), str(p.devices) if p.state(now) == "polling" else "-",
-             ago(now - p.heartbeat_at) if p.heartbeat_at else "-"] for p in pollers]
+    rows = [[shown(p.name), shown(",".join(p.groups)) or "any", shown(p.host), str(p.pid), p.state(now),
+             str(p.devices) if p.state(now) == "polling" else "-", ago(now - p.heartbeat_at) if p.heartbeat_at else "-"]
+            for p in pollers]
     return aligned(["POLLER", "GROUPS", "HOST", "PID", "STATE", "DEVICES", "HEARTBEAT"], rows)
 
 
