@@ -15,7 +15,6 @@ import re
 import signal
 import sys
 import time
-from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
@@ -27,6 +26,7 @@ from portmap.engine.store.queries import incidents
 from portmap.engine.store.store import Store
 from portmap.inventory.model import Device
 from tests.conftest import on_free_ports
+from tests.faults import Relay, close_relay, slow_relay
 from tests.helpers import REPO, TIMING, report
 from tests.postgres import postgres_cluster
 from tests.test_history import WEB1, portmap
@@ -35,60 +35,9 @@ INTERVAL_S = 1.0
 POLLERS = ("pa", "pb", "pc")
 
 
-@dataclass
-class Relay(asyncio.DatagramProtocol):
-    """A UDP relay in front of one agent: each request forwarded, the answer sent back, and
-    (time, the asking socket) recorded."""
-
-    agent: tuple[str, int]
-    asked: list[tuple[float, tuple[str, int]]] = field(default_factory=list)
-    _upstream: dict[tuple[str, int], asyncio.DatagramTransport] = field(default_factory=dict)
-
-    def connection_made(self, transport):  # type: ignore[no-untyped-def]
-        self.transport = transport
-
-    def datagram_received(self, data: bytes, source: tuple[str, int]) -> None:
-        self.asked.append((time.monotonic(), source))
-        upstream = self._upstream.get(source)
-        if upstream is None:
-            asyncio.ensure_future(self._open(source, data))
-        else:
-            upstream.sendto(data)
-
-    async def _open(self, source: tuple[str, int], first: bytes) -> None:
-        relay = self
-
-        class Back(asyncio.DatagramProtocol):
-            def datagram_received(self, data: bytes, _: tuple[str, int]) -> None:
-                relay.transport.sendto(data, source)
-
-        upstream, _ = await asyncio.get_running_loop().create_datagram_endpoint(Back, remote_addr=self.agent)
-        self._upstream[source] = upstream
-        upstream.sendto(first)
-
-    def runs(self) -> list[tuple[tuple[str, int], float, float]]:
-        """Who asked, in turns: (socket, first, last request) for each stretch of one asker."""
-        turns: list[tuple[tuple[str, int], float, float]] = []
-        for at, source in self.asked:
-            if turns and turns[-1][0] == source:
-                turns[-1] = (source, turns[-1][1], at)
-            else:
-                turns.append((source, at, at))
-        return turns
-
-    def close(self) -> None:
-        for upstream in self._upstream.values():
-            upstream.close()
-        self.transport.close()
-
-
-async def _start_relays(devices: list[Device]) -> dict[str, Relay]:
-    relays = {}
-    for device in devices:
-        relay = Relay(("127.0.0.1", device.port))
-        await asyncio.get_running_loop().create_datagram_endpoint(lambda relay=relay: relay, local_addr=("127.0.0.1", 0))
-        relays[device.name] = relay
-    return relays
+async def _start_relays(devices: list[Device]) -> dict[str, tuple[asyncio.DatagramTransport, Relay]]:
+    """A relay without delay in front of each device's agent, on a free port."""
+    return {device.name: await slow_relay(0, device.port, delay_s=0.0) for device in devices}
 
 
 GROUPS = {"pa": ("edge",), "pb": ("core",), "pc": ("other", "edge")}
@@ -96,10 +45,10 @@ GROUPS = {"pa": ("edge",), "pb": ("core",), "pc": ("other", "edge")}
 TAGS = {"acc1": "edge", "core1": "core", "acc2": "other", "rtr1": "other"}
 
 
-def _inventory(path, devices: list[Device], relays: dict[str, Relay]):  # type: ignore[no-untyped-def]
+def _inventory(path, devices: list[Device], relays: dict[str, tuple[asyncio.DatagramTransport, Relay]]):  # type: ignore[no-untyped-def]
     """The demo inventory, each device reached through its relay and tagged with its site."""
     path.write_text("defaults: {snmp: {version: 2c, community: public}, timeout_s: 1}\ndevices:\n" + "".join(
-        f"  - {{name: {d.name}, host: 127.0.0.1, port: {relays[d.name].transport.get_extra_info('sockname')[1]}, "
+        f"  - {{name: {d.name}, host: 127.0.0.1, port: {relays[d.name][0].get_extra_info('sockname')[1]}, "
         f"role: [{', '.join(sorted(d.roles))}], tags: [{TAGS[d.name]}]}}\n" for d in devices))
     return path
 
@@ -192,7 +141,7 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             killed_at = time.monotonic()
             pollers["pa"].send_signal(signal.SIGKILL)
             await pollers["pa"].wait()
-            taken = await _until(lambda: [at for at, _ in relays["acc1"].asked if at > killed_at + 0.05], 10)
+            taken = await _until(lambda: [at for at, _ in relays["acc1"][1].asked if at > killed_at + 0.05], 10)
             assert taken, "acc1 not polled after the kill"
             taken_s = taken[0] - killed_at
             assert taken_s <= 2 * INTERVAL_S + 0.5 and _holders(url)["acc1"] == "pc", (taken_s, _holders(url))
@@ -210,7 +159,7 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             assert "pg-pass-marker" not in "".join(texts.values())
             elected = "correlates the pollers' incidents"  # pa, started first, until it died; then one of the others
             assert elected in texts["pa"] and sum(elected in texts[name] for name in ("pb", "pc")) == 1, texts
-            for device, relay in relays.items():  # one poller at a time: a stretch of requests needs a taking of the device
+            for device, (_, relay) in relays.items():  # one poller at a time: a stretch of requests needs a taking of the device
                 # (two pollers polling it at once, every second, would make a stretch of every poll)
                 takings = sum(device in took.split(", ") for log in texts.values() for took in re.findall(r"took (.*?), hands over", log))
                 askers = [source for source, _, _ in relay.runs()]
@@ -224,8 +173,8 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
         for process in [*pollers.values(), *([follower] if follower else [])]:
             if process.returncode is None:
                 process.kill()
-        for relay in relays.values():
-            relay.close()
+        for transport, relay in relays.values():
+            close_relay(transport, relay)
         simulator.stop()
     report(f"3 pollers on one PostgreSQL store, pinned by --poller-group (acc1 pa, core1 pb, acc2 and rtr1 pc) after "
            f"{balanced_s:.1f} s: the flood entering at acc1 and crossing core1 and rtr1 is one incident, entry first, "
