@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from portmap.core.baseline import Baseline, PortIdentity, SeriesKey
 from portmap.engine.poller import Engine
 from portmap.engine.store import baselines
 from portmap.engine.store.correlator import Correlator
@@ -123,38 +122,36 @@ class SharedDevices:
             return False
         gone, new = polled - names, names - polled
         if gone:
-            await self._in_store(self._save, engine, gone, doing="saving the baselines of the devices it gives up")
+            await self._save(engine, gone, "saving the baselines of the devices it gives up")
         if new:
-            found = await self._in_store(self._load, new, doing="loading the baselines of the devices it takes: they learn anew")
+            found = await self._in_store(baselines.load, new, time.time(),
+                                         doing="loading the baselines of the devices it takes: they learn anew")
             if found is not None:
                 engine.detector.take_over(*found)
         engine.set_devices(wanted)
         if handing:
-            released = await self._in_store(self._release, handing, doing="handing devices over: retried after the next poll")
-            if released:
+            released = await self._in_store(release, self.poller.name, handing,
+                                            doing="handing devices over: retried after the next poll")
+            if released is not None:
                 self._handing_over -= handing
         return bool(gone or new)
 
     async def _in_store(self, action: Callable[..., T], *args: object, doing: str) -> T | None:
-        """`action` run in a thread; where the store fails, one warning and None: the poll goes on."""
+        """`action(connection, *args)` in a transaction of its own, in a thread; where the store
+        fails, one warning and None: the poll goes on."""
+        def transact() -> T:
+            with self.store.transaction() as connection:
+                return action(connection, *args)
+
         try:
-            return await asyncio.to_thread(action, *args)
+            return await asyncio.to_thread(transact)
         except Exception as error:
             log.warning("poller %s: the store failed %s (%s)", self.poller.name, doing, database_words(error))
             return None
 
-    def _save(self, engine: Engine, devices: set[str]) -> None:
-        with self.store.transaction() as connection:
-            baselines.save(connection, engine.baselines(), devices, engine.detector.flagged_since(), time.time())
-
-    def _load(self, devices: set[str]) -> tuple[dict[SeriesKey, Baseline], dict[PortIdentity, float]]:
-        with self.store.transaction() as connection:
-            return baselines.load(connection, devices, time.time())
-
-    def _release(self, devices: set[str]) -> bool:
-        with self.store.transaction() as connection:
-            release(connection, self.poller.name, devices)
-        return True
+    async def _save(self, engine: Engine, devices: set[str], doing: str) -> None:
+        await self._in_store(baselines.save, engine.baselines(), devices, engine.detector.flagged_since(), time.time(),
+                             doing=doing)
 
     def save_due(self) -> bool:
         return time.monotonic() - self._saved_s >= SAVE_BASELINES_EVERY_S
@@ -162,7 +159,7 @@ class SharedDevices:
     async def save(self, engine: Engine) -> None:
         """Every polled device's baselines and episodes into the store (every SAVE_BASELINES_EVERY_S, and at the end)."""
         self._saved_s = time.monotonic()
-        await self._in_store(self._save, engine, {device.name for device in engine.devices}, doing="saving the baselines")
+        await self._save(engine, {device.name for device in engine.devices}, "saving the baselines")
 
     async def stop(self, engine: Engine) -> None:
         """A clean stop: baselines saved, every lease given up at once for the others to take."""
@@ -170,9 +167,5 @@ class SharedDevices:
             self._heartbeat.cancel()
             await asyncio.gather(self._heartbeat, return_exceptions=True)
         await self.save(engine)
-        await self._in_store(self._leave, doing="giving its leases up: they expire")
+        await self._in_store(leave, self.poller.name, doing="giving its leases up: they expire")
         self.correlator.close()
-
-    def _leave(self) -> None:
-        with self.store.transaction() as connection:
-            leave(connection, self.poller.name)

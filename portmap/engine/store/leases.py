@@ -92,10 +92,10 @@ def _take(connection: Connection, poller: str, devices: Sequence[str], now: floa
     return tuple(won)
 
 
-def release(connection: Connection, poller: str, devices: Collection[str]) -> None:
-    """Hand devices over: their leases deleted, free for the next poller's round."""
+def release(connection: Connection, poller: str, devices: Collection[str]) -> int:
+    """Hand devices over: their leases deleted, free for the next poller's round. How many were still this poller's."""
     leases = schema.device_leases
-    connection.execute(delete(leases).where(leases.c.poller == poller, leases.c.device.in_(list(devices))))
+    return connection.execute(delete(leases).where(leases.c.poller == poller, leases.c.device.in_(list(devices)))).rowcount
 
 
 def leave(connection: Connection, poller: str) -> None:
