@@ -45,8 +45,8 @@ def database_now(connection: Connection) -> float:
 
 def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Sequence[str]], ttl_s: float, round_s: float,
                 started_at: float | None, handing_over: Collection[str]) -> LeaseRound:
-    """One heartbeat: this poller's row refreshed, its leases renewed (those being handed over
-    too, until released), the pollers alive read, and free devices taken up to its fair share.
+    """One heartbeat: this poller's leases renewed (those being handed over too, until released),
+    the pollers alive read, free devices taken up to its fair share, and its row refreshed.
     `started_at`: when this poller's first round ran (None: this is the first)."""
     now = database_now(connection)
     pollers_table, leases = schema.pollers, schema.device_leases
@@ -55,14 +55,12 @@ def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Se
             and (holder.pid, holder.host) != (os.getpid(), socket.gethostname()):
         raise StoreError(f"poller {poller.name} already runs (pid {holder.pid} on {holder.host}): give each poller "
                          "its own --poller name")
-    row = {"name": poller.name, "groups": ",".join(poller.groups), "host": socket.gethostname(), "pid": os.getpid(),
-           "started_at": now if started_at is None else started_at, "heartbeat_at": now, "devices": 0, "lease_s": ttl_s}
-    upsert(connection, pollers_table, [row], ("groups", "host", "pid", "started_at", "heartbeat_at", "lease_s"))
+    me = PollerSeen(poller.name, poller.groups, now if started_at is None else started_at, now, ttl_s,
+                    socket.gethostname(), os.getpid())
     renewed = connection.execute(update(leases).where(leases.c.poller == poller.name).values(expires_at=now + ttl_s)
                                  .returning(leases.c.device)).scalars().all()
-    alive = tuple(poller_seen(r) for r in connection.execute(select(pollers_table).where(  # alive: its leases could not have expired
-                      pollers_table.c.heartbeat_at + pollers_table.c.lease_s > now)))
-    me = next(p for p in alive if p.name == poller.name)
+    alive = (me, *(poller_seen(r) for r in connection.execute(select(pollers_table).where(  # alive: its leases could not have expired
+        pollers_table.c.name != poller.name, pollers_table.c.heartbeat_at + pollers_table.c.lease_s > now))))
     seen = [LeaseSeen(r.device, r.poller, r.expires_at) for r in connection.execute(select(leases))]
     plan = plan_leases(me, alive, seen, devices, now, round_s)
     gone = set(renewed) - set(plan.keep) - set(plan.release)  # no longer in the inventory, or no longer in its groups
@@ -70,7 +68,9 @@ def lease_round(connection: Connection, poller: Poller, devices: Mapping[str, Se
         connection.execute(delete(leases).where(leases.c.poller == poller.name, leases.c.device.in_(gone)))
     taken = _take(connection, poller.name, plan.take, now, ttl_s)
     held = tuple(sorted({*plan.keep, *taken, *(set(handing_over) & set(renewed))} - set(plan.release)))
-    connection.execute(update(pollers_table).where(pollers_table.c.name == poller.name).values(devices=len(held)))
+    row = {"name": me.name, "groups": ",".join(me.groups), "host": me.host, "pid": me.pid, "started_at": me.started_at,
+           "heartbeat_at": now, "devices": len(held), "lease_s": ttl_s}
+    upsert(connection, pollers_table, [row], [name for name in row if name != "name"])  # the heartbeat, written once a round
     return LeaseRound(now, held, taken, plan.release, alive, plan)
 
 
