@@ -88,26 +88,20 @@ async def test_the_password_comes_from_the_environment_or_a_file_only_its_user_r
     report("PostgreSQL password from PGPASSWORD or a private password file (a readable one refused), never shown")
 
 
-async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one_line(tmp_path):
+async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one_line(demo_running, tmp_path):
     """PostgreSQL stopped at once under a running poller: the heartbeat says so, the poller stops
     polling once its leases could have expired, and its next history write ends the run with one
     line naming the store (password hidden) and exit 2, never a traceback."""
-    network = on_free_ports(default_network(flood_after_s=3600))
-    simulator = SimulatedNetwork(network)
-    simulator.start()
-    try:
-        with postgres_cluster() as url:
-            inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "portmap", "--inventory", inventory, "run", "--store", url, "--interval", "1",
-                "--tables-every", "2", "--no-dns", cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-            await asyncio.sleep(4)
-            await asyncio.to_thread(stop_server, url)
-            code = await asyncio.wait_for(process.wait(), 20)
-            assert process.stderr is not None
-            err = (await process.stderr.read()).decode()
-    finally:
-        simulator.stop()
+    with postgres_cluster() as url:
+        inventory = str(inventory_file(tmp_path / "demo.yaml", demo_running.devices.values()))
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "portmap", "--inventory", inventory, "run", "--store", url, "--interval", "1",
+            "--tables-every", "2", "--no-dns", cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        await asyncio.sleep(4)
+        await asyncio.to_thread(stop_server, url)
+        code = await asyncio.wait_for(process.wait(), 20)
+        assert process.stderr is not None
+        err = (await process.stderr.read()).decode()
     last = err.splitlines()[-1]
     assert code == 2 and "Traceback" not in err and PASSWORD not in err, err
     assert "polling nothing until the store answers" in err and last.startswith("portmap: postgresql://portmap:***@/portmap?host=") \
