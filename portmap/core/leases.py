@@ -62,6 +62,7 @@ class LeasePlan:
     take: tuple[str, ...]
     release: tuple[str, ...]
     fair_share: int
+    """Among the pollers alive now (those still settling included): what it takes free devices up to."""
 
 
 def may_poll(groups: Sequence[str], tags: Sequence[str]) -> bool:
@@ -87,13 +88,13 @@ def plan_leases(me: PollerSeen, pollers: Sequence[PollerSeen], leases: Sequence[
     held = Counter(lease.poller for lease in leases if lease.expires_at > now)
     takers = [p for p in pollers if p.name != me.name and now - p.started_at >= SETTLE_ROUNDS * round_s
               and now - p.heartbeat_at < 2 * round_s]  # settled, and beating still (not a dead one's last hours)
+    share = fair_share(me, pollers, devices)
     release = _surplus(me, mine, takers, held, devices) or _closer(mine, takers, held, devices)
     if release:
         handed = set(release)
-        return LeasePlan(tuple(d for d in mine if d not in handed), (), release, len(mine) - len(release))
+        return LeasePlan(tuple(d for d in mine if d not in handed), (), release, share)
     leased = {lease.device for lease in leases if lease.expires_at > now}
     free = sorted(name for name, tags in devices.items() if name not in leased and may_poll(me.groups, tags))
-    share = fair_share(me, pollers, devices)
     return LeasePlan(tuple(mine), tuple(free[:max(0, share - len(mine))]), (), share)
 
 
