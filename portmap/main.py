@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime
 from collections.abc import Callable, Coroutine, Sequence
 from importlib.metadata import version
@@ -152,7 +153,8 @@ def _watching(parser: argparse.ArgumentParser, with_rows: bool = True) -> None:
 def _store_option(parser: argparse.ArgumentParser, keeps: bool = False) -> None:
     """`keeps`: a face that writes history only when asked (this option, or the inventory's `store:` block)."""
     where = "$PORTMAP_STORE, else $XDG_STATE_HOME/portmap/history.sqlite"
-    parser.add_argument("--store", metavar="PATH|URL", help=f"keep history in this store too (with the inventory's store: block: {where})"
+    parser.add_argument("--store", metavar="PATH|URL", help=f"keep history in this store too (with the inventory's store: block: {where}); "
+                        "a database that pollers share (portmap run): show their polls, sending no SNMP"
                         if keeps else f"the history store (default: {where})")
 
 
@@ -388,17 +390,30 @@ def run(argv: Sequence[str] | None = None) -> int:
 
         hangup = asyncio.Event()
         return _run(_run_serving(args, inventory, devices, settings, reload, hangup), hangup.set)
+    shared = _shared_store(args)
+    if shared is not None:  # the pollers' polls are shown, and kept by them
+        settings = replace(settings, history=None)
     if command == "ui" and sys.stdout.isatty():
         from portmap.tui.run import run_ui  # Textual loads only for this face
 
         # the port screen reads the store this TUI writes, else the one a `portmap run` service writes
         default = default_store_path()
-        store = settings.history.location if settings.history else str(default) if default.exists() else None
-        return _run(run_ui(devices, settings, store=store))
+        store = shared or (settings.history.location if settings.history else str(default) if default.exists() else None)
+        return _run(run_ui(devices, settings, store=store, shared=shared is not None))
     limit = getattr(args, "limit", None) or (None if as_json else TEXT_ROWS)  # `ui` into a pipe: the text view
     if command == "top":
-        return _run(run_commands.run_top(devices, limit, as_json, settings, EXIT_FLAGGED if args.fail_on_flag else None))
-    return _run(run_commands.run_live(devices, limit, settings, as_json=as_json))
+        return _run(run_commands.run_top(devices, limit, as_json, settings, EXIT_FLAGGED if args.fail_on_flag else None, shared))
+    return _run(run_commands.run_live(devices, limit, settings, as_json=as_json, shared=shared))
+
+
+def _shared_store(args: argparse.Namespace) -> str | None:
+    """--store where it names a database that pollers share: the faces show their polls, sending no SNMP."""
+    location = getattr(args, "store", None)
+    if location is None or "://" not in location:
+        return None
+    from portmap.engine.follow import pollers_share  # SQLAlchemy loads only for a face given a database
+
+    return location if pollers_share(location) else None
 
 
 def _load(args: argparse.Namespace) -> Inventory:

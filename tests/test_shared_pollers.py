@@ -90,6 +90,17 @@ async def _until(condition, seconds: float):  # type: ignore[no-untyped-def]
         await asyncio.sleep(0.1)
 
 
+async def _top_from_store(inventory: str, url: str, relays: dict[str, tuple[asyncio.DatagramTransport, Relay]]) -> dict:  # type: ignore[type-arg]
+    """`portmap top --store URL --json`: the network as the pollers published it, without a request
+    to any agent (no socket that had not asked before asks while it runs)."""
+    askers = {device: {source for _, source in relay.asked} for device, (_, relay) in relays.items()}
+    started = time.monotonic()
+    code, out, err = await portmap("--inventory", inventory, "top", "--store", url, "--json")
+    strangers = {device: {source for at, source in relay.asked if at >= started} - askers[device] for device, (_, relay) in relays.items()}
+    assert code == 0 and not any(strangers.values()), (code, strangers, err)
+    return json.loads(out)
+
+
 @TIMING  # leases live 0.75 s at this interval: the pollers get the CPU before the test beside them
 async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_taken_over(tmp_path):
     network = on_free_ports(default_network(flood_after_s=14.0))
@@ -130,6 +141,12 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             assert found and merged_after_s <= INTERVAL_S + 1.0, (merged_after_s, _open_incidents(url))
             (incident,) = found
             assert incident.hosts[0]["mac"] == WEB1 and incident.hosts[0]["ips"] == ["10.0.0.21"], incident.hosts
+            document = await _top_from_store(inventory, url, relays)
+            entry, *_ = document["ports"]
+            crossing = {p["device"] for p in document["ports"] if p["same_incident_as"] == {"device": "acc1", "if_index": entry["if_index"]}}
+            assert (entry["device"], entry["if_name"], entry["same_incident_as"]) == ("acc1", "Gi1/0/5", None) and \
+                [(h["mac"], h["ips"]) for h in entry["hosts"]] == [(WEB1, ["10.0.0.21"])] and crossing >= {"core1", "rtr1"} and \
+                {p["name"]: p["state"] for p in document["pollers"]} == dict.fromkeys(POLLERS, "polling"), document
             await asyncio.sleep(0.5)
             follower.terminate()
             await following
@@ -151,6 +168,10 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             code, out, err = await portmap("pollers", "--store", url, "--json")
             states = {p["name"]: (p["state"], p["devices"] if p["state"] == "polling" else None) for p in json.loads(out)["pollers"]}
             assert code == 1 and states == {"pa": ("silent", None), "pb": ("polling", 1), "pc": ("polling", 3)}, out + err
+            document = await _top_from_store(inventory, url, relays)
+            assert document["ports"][0]["if_name"] == "Gi1/0/5" and document["ports"][0]["flagged"] and not document["unreachable"] \
+                and {p["name"]: (p["state"], p["devices"]) for p in document["pollers"]} == \
+                {"pa": ("silent", 0), "pb": ("polling", 1), "pc": ("polling", 3)}, document
             for name in ("pb", "pc"):
                 pollers[name].send_signal(signal.SIGTERM)
             for name in POLLERS:

@@ -24,6 +24,18 @@ SETTLE_ROUNDS = 3
 
 
 @dataclass(frozen=True, slots=True)
+class PollerHealth:
+    """A poller as a face shows it beside the network it polls: its state, judged when the store was read."""
+
+    name: str
+    state: str
+    devices: int
+    """The devices it polls (0 unless polling)."""
+    heartbeat_age_s: float | None
+    """None when it stopped cleanly."""
+
+
+@dataclass(frozen=True, slots=True)
 class PollerSeen:
     """A poller as the store shows it."""
 
@@ -45,6 +57,10 @@ class PollerSeen:
         if now - self.heartbeat_at > self.lease_s:
             return "silent"  # dead, or cut from the store: its devices are taken over
         return "polling"
+
+    def health(self, now: float) -> PollerHealth:
+        state = self.state(now)
+        return PollerHealth(self.name, state, self.devices if state == "polling" else 0, now - self.heartbeat_at if self.heartbeat_at else None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from portmap.core.incidents import Incident
+from portmap.core.leases import PollerHealth
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.ranking import RankedPorts
 from portmap.core.samples import DeviceSample, InterfaceInfo, PortKey
@@ -59,3 +60,5 @@ class Frame:
     earlier_failures: tuple[DeviceStatus, ...]
     """Devices that failed the first poll: on the second frame they are still worth naming."""
     number: int
+    pollers: tuple[PollerHealth, ...] = ()
+    """Where the frame merges the pollers sharing a store (core/published.py): each one's health."""

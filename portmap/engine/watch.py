@@ -127,9 +127,7 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
             done += 1
             unanswered.names.update(device.name for device in snapshot.failed)
             frame = Frame(snapshot, neighbourhood, previous_failed if done == 2 else (), done)
-            shown = show(frame)
-            if inspect.isawaitable(shown):
-                await shown
+            await hand_to(show, frame)
             if keeper is not None:
                 await keeper.keep(frame)
             previous_failed = snapshot.failed
@@ -148,6 +146,13 @@ async def _watch(devices: Sequence[Device], settings: WatchSettings, show: Calla
             _save(state, engine, devices)
         if shared is not None:
             await shared.stop(engine)
+
+
+async def hand_to(show: Callable[[Frame], object], frame: Frame) -> None:
+    """`show(frame)`, awaited if it returns an awaitable (the TUI's does)."""
+    shown = show(frame)
+    if inspect.isawaitable(shown):
+        await shown
 
 
 def _save(state: Path, engine: Engine, devices: Sequence[Device]) -> None:

@@ -20,6 +20,7 @@ from portmap.present.charts import BARS, chart
 from portmap.present.history import port_lines
 from portmap.present.text import cells, fit, shown
 from portmap.present.incidents import incident_brief
+from portmap.present.pollers import pollers_brief
 from portmap.present.labels import host_label, port_label, reason_line, unreachable, zoomed_text
 from portmap.core.flags import SORT_KEYS, RankedPort
 from portmap.core.search import normalise_mac
@@ -237,6 +238,9 @@ def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str,
     zoomed = zoomed_text(snapshot)
     if zoomed:
         text.append(f"  {zoomed}", style="bold yellow")
+    if frame.pollers:
+        healthy = all(p.state == "polling" for p in frame.pollers)
+        text.append(f"  pollers: {pollers_brief(frame.pollers)}", style="" if healthy else "bold white on red")
     if paused:
         text.append("  PAUSED", style="bold black on yellow")
     return text

@@ -18,6 +18,7 @@ from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import Retention
 from portmap.core.snapshot import Frame, Snapshot
 from portmap.engine.store.place import HistoryPlace
+from portmap.engine.store.published import write_published
 from portmap.engine.store.store import Store, StoreError, database_words
 from portmap.engine.store.writer import HistoryWriter
 
@@ -25,8 +26,10 @@ log = logging.getLogger("portmap.history")
 
 
 class HistoryKeeper:
-    def __init__(self, store: Store, retention: Retention) -> None:
-        self.store = store
+    def __init__(self, store: Store, retention: Retention, publisher: str | None = None) -> None:
+        """`publisher`: the poller sharing the store that this keeper writes for: each poll is
+        also published, for the faces on other machines (engine/store/published.py)."""
+        self.store, self.publisher = store, publisher
         self.writer = HistoryWriter(store, retention)
         self._recorded: Neighbourhood | None = None
         self._last: Snapshot | None = None
@@ -50,6 +53,8 @@ class HistoryKeeper:
             self._recorded = neighbourhood
         await self._write(self.writer.record_incidents, frame.snapshot, neighbourhood)
         await self._write(self.writer.record_rates, frame.snapshot)
+        if self.publisher is not None:
+            await self._write(write_published, self.store, self.publisher, frame)
         self._last = frame.snapshot
 
     async def close(self) -> None:
@@ -74,7 +79,7 @@ async def keeping(place: HistoryPlace) -> AsyncIterator[HistoryKeeper | None]:
         log.warning("history not kept by this run: %s", error)
         yield None
         return
-    keeper = HistoryKeeper(store, place.retention)
+    keeper = HistoryKeeper(store, place.retention, place.poller.name if place.poller else None)
     try:
         yield keeper
     finally:

@@ -157,3 +157,11 @@ flagged_since = Table(
     Column("saved_at", Float, nullable=False),
 )
 """Ports in a flagged episode when their poller last saved, with when it began."""
+
+published_frames = Table(
+    "published_frames", metadata,
+    Column("poller", String(255), primary_key=True),
+    Column("taken_at", Float, nullable=False),
+    Column("document", Text, nullable=False),  # JSON: its last poll as core/published.PublishedFrame
+)
+"""Each shared poller's last poll as the faces show it: any machine reads the whole network here."""

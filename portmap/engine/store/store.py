@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from portmap.engine.store.place import shown
 from portmap.errors import PortmapError
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 WRITER_LOCK_KEY = int.from_bytes(b"portmap", "big")
@@ -127,6 +130,14 @@ class Store:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as connection:
             yield connection
+
+    def read(self, query: Callable[..., T], *args: object) -> T:
+        """`query(connection, *args)` in a transaction: a database that fails is a StoreError that names the store."""
+        try:
+            with self.transaction() as connection:
+                return query(connection, *args)
+        except SQLAlchemyError as error:
+            raise StoreError(f"{self.location}: the history store failed: {database_words(error)}") from None
 
     def __enter__(self) -> Store:
         return self
