@@ -89,19 +89,28 @@ async def test_the_password_comes_from_the_environment_or_a_file_only_its_user_r
 async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one_line(demo_running, tmp_path):
     """PostgreSQL stopped at once under a running poller: the heartbeat says so, the poller stops
     polling once its leases could have expired, and its next history write ends the run with one
-    line naming the store (password hidden) and exit 2, never a traceback."""
+    line naming the store (password hidden) and exit 2, never a traceback. So do the readers of
+    the store: `live --store` showing the poller's polls, and `incidents --follow`."""
     with postgres_cluster() as url:
         inventory = str(inventory_file(tmp_path / "demo.yaml", demo_running.devices.values()))
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "portmap", "--inventory", inventory, "run", "--store", url, "--interval", "1",
-            "--tables-every", "2", "--no-dns", cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-        await asyncio.sleep(4)
+        commands = {"run": ("run", "--store", url, "--interval", "1", "--tables-every", "2", "--no-dns"),
+                    "live": ("live", "--store", url, "--interval", "0.5", "--json"), "follow": ("incidents", "--store", url, "--follow")}
+        processes = {}
+        for name, command in commands.items():
+            processes[name] = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "portmap", "--inventory", inventory, *command, cwd=REPO,
+                stdout=asyncio.subprocess.PIPE if name == "live" else asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            await asyncio.sleep(3 if name == "run" else 0)
+        await asyncio.sleep(2)
         await asyncio.to_thread(stop_server, url)
-        code = await asyncio.wait_for(process.wait(), 20)
-        assert process.stderr is not None
-        err = (await process.stderr.read()).decode()
-    last = err.splitlines()[-1]
-    assert code == 2 and "Traceback" not in err and PASSWORD not in err, err
-    assert "polling nothing until the store answers" in err and last.startswith("portmap: postgresql://portmap:***@/portmap?host=") \
-        and ": the history store failed: " in last, err
-    report("a poller whose PostgreSQL went away: stopped polling, then one line and exit 2 at its next write")
+        ended = {name: await asyncio.wait_for(process.communicate(), 20) for name, process in processes.items()}
+    errs = {name: err.decode() for name, (_, err) in ended.items()}
+    for name, process in processes.items():
+        last = errs[name].splitlines()[-1]
+        assert process.returncode == 2 and "Traceback" not in errs[name] and PASSWORD not in errs[name], (name, errs[name])
+        assert last.startswith("portmap: postgresql://portmap:***@/portmap?host=") and ": the history store failed: " in last, errs
+    assert "polling nothing until the store answers" in errs["run"], errs["run"]
+    shown = [json.loads(line) for line in ended["live"][0].decode().splitlines()]
+    assert shown and all(document["devices_answered"] == 4 and document["pollers"][0]["state"] == "polling" for document in shown), shown
+    report(f"a poller whose PostgreSQL went away: stopped polling, then one line and exit 2 at its next write; "
+           f"live --store (showed {len(shown)} merged polls) and incidents --follow ended with one line too")

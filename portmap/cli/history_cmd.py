@@ -82,8 +82,7 @@ def follow_incidents(location: str, since: float) -> int:
         bell = Doorbell(store, FOLLOW_EVERY_S)
         try:
             while True:
-                with store.transaction() as connection:
-                    found = queries.incidents(connection, since, float("inf"))
+                found = store.read(queries.incidents, since, float("inf"))
                 for incident in reversed(found):  # a poll that only moves its last time and peak is no change
                     state = (incident.ongoing, incident.kinds, incident.path, json.dumps(incident.hosts), len(incident.occurrences))
                     if shown_as.get(incident.id) != state:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, text
 
-from portmap.engine.store.store import Store
+from portmap.engine.store.store import Store, StoreError, database_words
 
 INCIDENTS = "portmap_incidents"
 
@@ -25,8 +26,9 @@ class Doorbell:
     """Waits for a ring, at most `every_s`."""
 
     def __init__(self, store: Store, every_s: float) -> None:
-        self.every_s = every_s
+        self.every_s, self.location = every_s, store.location
         self._raw: Any = None
+        self._broken = False
         if store.engine.dialect.name == "postgresql":
             self._raw = store.engine.raw_connection()
             listener = self._raw.driver_connection
@@ -37,10 +39,17 @@ class Doorbell:
         if self._raw is None:
             time.sleep(self.every_s)
             return
-        for _ in self._raw.driver_connection.notifies(timeout=self.every_s, stop_after=1):
-            pass
+        try:
+            for _ in self._raw.driver_connection.notifies(timeout=self.every_s, stop_after=1):
+                pass
+        except psycopg.Error as error:
+            self._broken = True
+            raise StoreError(f"{self.location}: the history store failed: {database_words(error)}") from None
 
     def close(self) -> None:
         if self._raw is not None:
-            self._raw.close()
+            if self._broken:  # nothing to roll back on a lost connection: the pool drops it without trying
+                self._raw.invalidate()
+            else:
+                self._raw.close()
             self._raw = None
