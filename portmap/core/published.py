@@ -110,7 +110,8 @@ def merged_frame(frames: Mapping[str, PublishedFrame], view: NetworkView, invent
     """One Frame from the frames of the pollers polling now (`frames`, by poller): their ports
     ranked together, every inventoried device's answer (a device whose poller is silent, or
     that no poller holds, did not answer, and says why)."""
-    live = {name: frame for name, frame in frames.items() if _state(view, name) == "polling"}
+    # oldest first: where a device was just handed over, the taker's newer poll of it is the one kept
+    live = {name: frame for name, frame in sorted(frames.items(), key=lambda item: item[1].taken_at) if _state(view, name) == "polling"}
     ports = {port.ranked.key: port for frame in live.values() for port in frame.ports}
     hosts = {host.mac: _addressed(host, view.ips) for port in ports.values() for host in port.hosts}
     names = {**view.names, **{ip: name for frame in live.values() for ip, name in frame.names.items()}}
