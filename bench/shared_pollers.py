@@ -11,13 +11,15 @@ least one minute's rates written). The pollers save their baselines every 10 min
 that window: the save is measured when they stop (a clean stop saves every series), and
 spread over the cycles between two saves. Printed: each poller's devices and CPU per cycle, the slowest poll (from each
 poller's /metrics), the database's CPU per cycle (the postmaster and its backends) and what it
-wrote per cycle (WAL bytes, rows inserted, updated and deleted), and per switch. The last line
-is machine-readable.
+wrote per cycle (WAL bytes, rows inserted, updated and deleted), and per switch; what a face
+reading the store (`top --store`) spends on one frame of the whole network. The last line is
+machine-readable.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import re
 import subprocess
 import sys
@@ -32,7 +34,10 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from portmap.engine.follow import follow_store  # noqa: E402
 from portmap.engine.shared import SAVE_BASELINES_EVERY_S  # noqa: E402
+from portmap.engine.watch import WatchSettings  # noqa: E402
+from portmap.inventory.loader import load_inventory  # noqa: E402
 from tests.postgres import postgres_cluster  # noqa: E402
 from poll import BASE_PORT, CLOCK_TICKS, cpu_of, start_agents  # noqa: E402  (bench/poll.py, beside this script)
 
@@ -75,6 +80,23 @@ def metrics(port: int) -> dict[str, float]:
         return {}
     return {name: float(value) for name, value in re.findall(r"^(portmap_poll_duration_seconds|portmap_devices_polled) (\S+)$",
                                                               body, re.M)}
+
+
+def face_read(url: str, inventory_path: Path, interval_s: float, reads: int = 5) -> tuple[float, list[int]]:
+    """What a face on another machine spends on one frame of the whole network (the fastest of
+    `reads`: the store read, the JSON decoded, the pollers' ports ranked together), and the
+    size of each poller's published poll."""
+    devices = load_inventory(inventory_path).devices
+    times = []
+    for _ in range(reads):
+        started = time.perf_counter()
+        asyncio.run(follow_store(url, devices, WatchSettings(interval_s), lambda frame: None, rounds=1))
+        times.append(time.perf_counter() - started)
+    database = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    with database.connect() as connection:
+        sizes = [int(size) for size in connection.execute(text("SELECT length(document) FROM published_frames ORDER BY poller")).scalars()]
+    database.dispose()
+    return min(times) * 1000, sizes
 
 
 @contextmanager
@@ -143,6 +165,7 @@ def main() -> None:
                 after = connection.execute(text(STATS)).one()
                 tables_after = dict(connection.execute(text(TABLES)).all())
                 held = dict(connection.execute(text("SELECT poller, count(*) FROM device_leases GROUP BY poller")).all())
+            face_ms, documents = face_read(url, path, args.interval)
             db_before_stop = database_cpu(url)
             for poller in pollers:  # a clean stop saves every baseline (as the heartbeat does every SAVE_BASELINES_EVERY_S)
                 poller.terminate()
@@ -171,12 +194,14 @@ def main() -> None:
     print(f"  the pollers' stop, which saves all {series} series (and the minute in progress): {stop_cpu * 1000:.0f} ms of "
           f"database CPU, {stop_wal / 1024:.0f} KiB of WAL; saved every {SAVE_BASELINES_EVERY_S:g} s, that is "
           f"{stop_cpu * saves_per_cycle * 1000:.0f} ms and {stop_wal * saves_per_cycle / 1024:.0f} KiB per cycle more")
+    print(f"  a face's view of the whole network from the store (ui/top/live --store): read and merged in {face_ms:.0f} ms; "
+          f"published polls {', '.join(f'{size / 1024:.0f}' for size in documents)} KiB")
     written = sorted(((count - tables_before.get(name, 0), name) for name, count in tables_after.items()), reverse=True)
     print("  rows written per cycle, by table: " + ", ".join(f"{name} {rows / cycles:.0f}" for rows, name in written if rows))
     print(f"switches={args.switches} pollers={args.pollers} interval_s={args.interval:g} slowest_poll_s={slowest:.2f} "
           f"poller_cpu_s_per_cycle={sum(poller_cpu) / cycles:.2f} db_cpu_ms_per_cycle={db_cpu / cycles * 1000:.0f} "
           f"wal_kib_per_cycle={wal / cycles / 1024:.0f} rows_per_cycle={(inserted + updated + deleted) / cycles:.0f} "
-          f"baseline_save_db_cpu_ms={stop_cpu * 1000:.0f} baseline_save_wal_kib={stop_wal / 1024:.0f}")
+          f"baseline_save_db_cpu_ms={stop_cpu * 1000:.0f} baseline_save_wal_kib={stop_wal / 1024:.0f} face_read_ms={face_ms:.0f}")
 
 
 if __name__ == "__main__":
