@@ -34,6 +34,7 @@ class HistoryKeeper:
         self._recorded: Neighbourhood | None = None
         self._last: Snapshot | None = None
         self._writing: set[asyncio.Future[None]] = set()
+        self._unpublished = False
 
     async def _write(self, record: Callable[..., None], *args: object) -> None:
         """In a thread (the poll loop goes on), shielded: a stop waits for the write in progress.
@@ -54,8 +55,19 @@ class HistoryKeeper:
         await self._write(self.writer.record_incidents, frame.snapshot, neighbourhood)
         await self._write(self.writer.record_rates, frame.snapshot)
         if self.publisher is not None:
-            await self._write(write_published, self.store, self.publisher, frame)
+            await self._publish(self.publisher, frame)
         self._last = frame.snapshot
+
+    async def _publish(self, publisher: str, frame: Frame) -> None:
+        """The poll published for the faces: what is lost there is one frame of a view, not history,
+        so a store that fails here is one warning (the history writes stop the run)."""
+        try:
+            await self._write(write_published, self.store, publisher, frame)
+            self._unpublished = False
+        except StoreError as error:
+            if not self._unpublished:
+                log.warning("polls not published for the faces until the store answers: %s", error)
+            self._unpublished = True
 
     async def close(self) -> None:
         """The writes in progress finished, the minute in progress written as it stands."""
