@@ -3,7 +3,7 @@ machine ranks a poll (issue 18). Three watches over parts of the demo network du
 (pa: acc1, pb: core1, pc: acc2 and rtr1), each published and read back through the store's JSON
 codec, merge into the flagged ports one watch over the whole network shows: the entry at web1's
 port first, the uplinks carrying it after, web1 named with rtr1's ARP although pa never read it.
-A silent poller's devices, and an inventoried device no poller holds, do not answer and say why;
+A silent poller's devices, and an inventoried device in no poller's poll, do not answer and say why;
 a document of another shape is refused whole."""
 
 from __future__ import annotations
@@ -93,7 +93,8 @@ async def test_the_pollers_published_polls_merge_into_what_one_machine_sees():
     quiet_pc = merged_frame(read, _view(now, silent="pc"), [d.name for d in devices] + ["spare1"])
     statuses = {d.name: (d.answered, d.error) for d in quiet_pc.snapshot.devices}
     assert statuses == {"acc1": (True, ""), "core1": (True, ""), "acc2": (False, "acc2: its poller pc is silent"),
-                        "rtr1": (False, "rtr1: its poller pc is silent"), "spare1": (False, "spare1: no poller polls it (portmap pollers)")}
+                        "rtr1": (False, "rtr1: its poller pc is silent"),
+                        "spare1": (False, "spare1: in no poller's last poll (portmap pollers: who polls what)")}
     assert not [p for p in quiet_pc.snapshot.ports if p.key[0] in PARTS["pc"]], "a silent poller's last rates are not shown"
 
     status, first = await _tui_shows(quiet_pc)

@@ -109,7 +109,7 @@ def merged_frame(frames: Mapping[str, PublishedFrame], view: NetworkView, invent
                  limits: FlagThresholds = FlagThresholds(), number: int = 1) -> Frame:
     """One Frame from the frames of the pollers polling now (`frames`, by poller): their ports
     ranked together, every inventoried device's answer (a device whose poller is silent, or
-    that no poller holds, did not answer, and says why)."""
+    that is in no poller's poll, did not answer, and says why)."""
     # oldest first: where a device was just handed over, the taker's newer poll of it is the one kept
     live = {name: frame for name, frame in sorted(frames.items(), key=lambda item: item[1].taken_at) if _state(view, name) == "polling"}
     ports = {port.ranked.key: port for frame in live.values() for port in frame.ports}
@@ -154,7 +154,8 @@ def _addressed(host: HostLocation, ips: Mapping[str, tuple[str, ...]]) -> HostLo
 def _devices(frames: Mapping[str, PublishedFrame], live: Mapping[str, PublishedFrame], view: NetworkView,
              inventoried: Iterable[str]) -> tuple[DeviceStatus, ...]:
     """The live pollers' answers; a silent poller's devices that no live one polls did not answer
-    (it cannot tell); an inventoried device in no frame is polled by none."""
+    (it cannot tell); an inventoried device in no poller's last poll (none holds it, or its
+    poller has not published yet) did not answer either."""
     statuses = {d.name: d for frame in live.values() for d in frame.devices}
     for poller, frame in frames.items():
         if poller not in live:
@@ -163,5 +164,6 @@ def _devices(frames: Mapping[str, PublishedFrame], live: Mapping[str, PublishedF
                 statuses.setdefault(device.name, DeviceStatus(device.name, False, 0.0, f"{device.name}: its poller {poller} is {state}",
                                                               "poller"))
     for name in inventoried:
-        statuses.setdefault(name, DeviceStatus(name, False, 0.0, f"{name}: no poller polls it (portmap pollers)", "poller"))
+        statuses.setdefault(name, DeviceStatus(name, False, 0.0, f"{name}: in no poller's last poll (portmap pollers: who polls what)",
+                                               "poller"))
     return tuple(statuses[name] for name in sorted(statuses))
