@@ -50,8 +50,11 @@ async def _tui_shows(frame: Frame) -> tuple[str, str]:
 
     app = PortmapApp(source, len(frame.snapshot.devices), 1.0, {})
     async with app.run_test(size=(200, 30)) as pilot:
-        while app.frame is None:
+        for _ in range(100):  # 5 s at most
+            if app.frame is not None:
+                break
             await pilot.pause(0.05)
+        assert app.frame is frame
         await pilot.pause()
         return str(app.query_one("#status", Line).render()), app.query_one("#ports", PortTable).lines[0][0]
 
