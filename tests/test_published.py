@@ -36,14 +36,17 @@ def _flagged(frame: Frame) -> list[tuple[tuple[str, int], tuple[str, int] | None
     return [(port.key, port.same_incident_as) for port in frame.snapshot.ports.flagged]
 
 
-def _view(now: float, silent: str = "") -> NetworkView:
-    """Every poller of PARTS polling at `now`, but `silent`, whose heartbeat stopped 10 s before."""
-    return NetworkView(tuple(PollerSeen(name, (), now - 60, now - (10 if name == silent else 0.2), 3.0, devices=len(devices))
-                             for name, devices in PARTS.items()), now)
+def _view(now: float, silent: str = "", stopped: str = "") -> NetworkView:
+    """Every poller of PARTS polling at `now`, but `silent`, whose heartbeat stopped 10 s before,
+    and `stopped`, which gave its devices up."""
+    def heartbeat(name: str) -> float:
+        return 0.0 if name == stopped else now - (10 if name == silent else 0.2)
+
+    return NetworkView(tuple(PollerSeen(name, (), now - 60, heartbeat(name), 3.0, devices=len(devices)) for name, devices in PARTS.items()), now)
 
 
-async def _tui_shows(frame: Frame) -> tuple[str, str]:
-    """The TUI's status line and first row, given `frame` as `ui --store` gets it."""
+async def _tui_shows(frame: Frame) -> tuple[str, list[str], str]:
+    """The TUI's status line, the styles of its pollers' part and its first row, given `frame` as `ui --store` gets it."""
     async def source(show):  # type: ignore[no-untyped-def]
         show(frame)
         await asyncio.sleep(3600)
@@ -56,7 +59,10 @@ async def _tui_shows(frame: Frame) -> tuple[str, str]:
             await pilot.pause(0.05)
         assert app.frame is frame
         await pilot.pause()
-        return str(app.query_one("#status", Line).render()), app.query_one("#ports", PortTable).lines[0][0]
+        status = app.query_one("#status", Line).text
+        at = status.plain.index("pollers:")
+        styles = [str(span.style) for span in status.spans if span.start <= at < span.end]
+        return status.plain, styles, app.query_one("#ports", PortTable).lines[0][0]
 
 
 async def test_the_pollers_published_polls_merge_into_what_one_machine_sees():
@@ -100,9 +106,11 @@ async def test_the_pollers_published_polls_merge_into_what_one_machine_sees():
                         "spare1": (False, "spare1: in no poller's last poll (portmap pollers: who polls what)")}
     assert not [p for p in quiet_pc.snapshot.ports if p.key[0] in PARTS["pc"]], "a silent poller's last rates are not shown"
 
-    status, first = await _tui_shows(quiet_pc)
-    assert "pollers: pa 1 device, pb 1 device, pc silent (heartbeat 10 s ago)" in status and \
-        "not answering: acc2, rtr1, spare1" in status and first.startswith("! acc1       Gi1/0/5"), status
+    status, styles, first = await _tui_shows(quiet_pc)
+    assert "pollers: pa 1 device, pb 1 device, pc silent (heartbeat 10 s ago)" in status and styles == ["bold white on red"] and \
+        "not answering: acc2, rtr1, spare1" in status and first.startswith("! acc1       Gi1/0/5"), (status, styles)
+    status, styles, _ = await _tui_shows(merged_frame(read, _view(now, stopped="pc"), [d.name for d in devices]))
+    assert "pollers: pa 1 device, pb 1 device, pc stopped" in status and "bold white on red" not in styles, (status, styles)
 
     with pytest.raises(msgspec.ValidationError):
         published_in(documents["pa"].replace('"taken_at":', '"taken_at":"yesterday","was":', 1))

@@ -238,9 +238,9 @@ def status_line(frame: Frame | None, devices: int, interval_s: float, sort: str,
     zoomed = zoomed_text(snapshot)
     if zoomed:
         text.append(f"  {zoomed}", style="bold yellow")
-    if frame.pollers:
-        healthy = all(p.state == "polling" for p in frame.pollers)
-        text.append(f"  pollers: {pollers_brief(frame.pollers)}", style="" if healthy else "bold white on red")
+    if frame.pollers:  # red as `portmap pollers` fails: for a silent poller (one that stopped gave its devices up)
+        silent = any(p.state == "silent" for p in frame.pollers)
+        text.append(f"  pollers: {pollers_brief(frame.pollers)}", style="bold white on red" if silent else "")
     if paused:
         text.append("  PAUSED", style="bold black on yellow")
     return text
