@@ -11,7 +11,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import Connection, text
 
-from portmap.engine.store.store import Store, StoreError, database_words
+from portmap.engine.store.store import Store
 
 INCIDENTS = "portmap_incidents"
 
@@ -26,7 +26,7 @@ class Doorbell:
     """Waits for a ring, at most `every_s`."""
 
     def __init__(self, store: Store, every_s: float) -> None:
-        self.every_s, self.location = every_s, store.location
+        self.every_s, self.store = every_s, store
         self._raw: Any = None
         self._broken = False
         if store.engine.dialect.name == "postgresql":
@@ -44,7 +44,7 @@ class Doorbell:
                 pass
         except psycopg.Error as error:
             self._broken = True
-            raise StoreError(f"{self.location}: the history store failed: {database_words(error)}") from None
+            raise self.store.failed(error) from None
 
     def close(self) -> None:
         if self._raw is not None:

@@ -45,7 +45,7 @@ class HistoryKeeper:
         try:
             await asyncio.shield(task)
         except SQLAlchemyError as error:
-            raise StoreError(f"{self.store.location}: the history store failed: {database_words(error)}") from None
+            raise self.store.failed(error) from None
 
     async def keep(self, frame: Frame) -> None:
         neighbourhood = frame.neighbourhood

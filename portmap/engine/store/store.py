@@ -137,7 +137,11 @@ class Store:
             with self.transaction() as connection:
                 return query(connection, *args)
         except SQLAlchemyError as error:
-            raise StoreError(f"{self.location}: the history store failed: {database_words(error)}") from None
+            raise self.failed(error) from None
+
+    def failed(self, error: Exception) -> StoreError:
+        """The one line that says the store failed in use (a database gone): its location, the database's words."""
+        return StoreError(f"{self.location}: the history store failed: {database_words(error)}")
 
     def __enter__(self) -> Store:
         return self
