@@ -167,11 +167,17 @@ async def test_snmpv3_authpriv_device_polls_and_a_wrong_password_is_named(quiet_
     assert "not-the-password" not in repr(second)
 
 
+SLIP_S = 1.4
+"""How late the agent runs one reload, as net-snmp does when busy or stopped: the later ones follow it."""
+
+
 async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reloads_are_learned():
     """An agent that reloads counters every 3 s (as net-snmp does) must not skew a rate. Its
     reloads are found by probing on the first polls, then learned: later reads are stamped with
     the reload before them and cost one read, and polls more frequent than its reloads wait for
-    the next one rather than reading the same values twice."""
+    the next one rather than reading the same values twice. When one reload runs late and moves
+    the later ones, the read that comes too early (the same values again) is not taken for a
+    poll of no traffic: the grid moves with its period kept, and the next poll costs one read."""
     network = scenario_network(flood_after_s=0.0)
     acc1 = replace(network.device("acc1"), counter_cache_s=3.0)
     network = replace(network, devices=tuple(acc1 if d.name == "acc1" else d for d in network.devices))
@@ -179,20 +185,27 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     simulator.start()
     client = SnmpClient()
     engine = Engine([demo_inventory(network).devices[1]], client)
-    session = engine._states["acc1"].session
-    snapshots, requests = [], []
+    state = engine._states["acc1"]
+    snapshots, requests, phases = [], [], []
     try:
         await asyncio.sleep(1.2)
-        for _ in range(LEARN_FROM + 2):
-            before = session.requests_sent
+        for poll in range(LEARN_FROM + 4):
+            if poll == LEARN_FROM + 2:
+                agent = simulator.agents["acc1"]
+                assert agent._reload_timer is not None
+                agent._reload_timer.cancel()
+                loop = asyncio.get_running_loop()
+                agent._reload_timer = loop.call_later(agent._reload_timer.when() - loop.time() + SLIP_S, agent._reload_counters)
+            before = state.session.requests_sent
             snapshots.append(await engine.poll())
-            requests.append(session.requests_sent - before)
+            requests.append(state.session.requests_sent - before)
+            phases.append((state.clock.known, state.clock.phase_s, state.clock.moved))
             await asyncio.sleep(1.0)
     finally:
         engine.close()
         client.close()
         simulator.stop()
-    clock = engine._states["acc1"].clock
+    clock = state.clock
     assert clock.known and abs(clock.period_s - 3.0) < 0.05
     # 40,000 pps of flood plus web1's own 180 pps (+-25 %): without finding the cache's
     # refresh, the rate would be off by up to 3 s in 3. Probes every 0.1 s place a reload within
@@ -201,11 +214,20 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     probed, stamped = web1[:LEARN_FROM - 1], web1[LEARN_FROM - 1:]
     assert all(40_000 * 0.95 < pps < 40_225 * 1.05 for pps in probed), web1
     assert all(40_000 * 0.98 < pps < 40_225 * 1.02 for pps in stamped), web1
-    learning, learned = requests[1:LEARN_FROM], requests[LEARN_FROM:]  # a read, probes, a read again; then a read
+    # a read, probes, a read again; then a read; after the slip, a read, probes to the late reload, a read;
+    # then probes from just before the reload expected, and a read
+    learning, learned, slipped, followed = (requests[1:LEARN_FROM], requests[LEARN_FROM:LEARN_FROM + 2],
+                                            requests[LEARN_FROM + 2], requests[LEARN_FROM + 3])
     assert len(set(learned)) == 1 and learned[0] * 4 < min(learning), requests
+    assert learned[0] * 2 < slipped < min(learning) and followed < learned[0] + 6, str(requests)  # then a check: a few probes
+    assert all(known for known, _, _ in phases[LEARN_FROM - 1:]), "the grid was forgotten, not moved"
+    assert phases[-2][2] and not phases[-1][2], "moved, then confirmed by the next read's check"
+    moved = (phases[-1][1] - phases[LEARN_FROM + 1][1]) % clock.period_s
+    assert abs(moved - SLIP_S) < 0.15, phases
     report(f"agent reloading every 3 s, polled every 1 s: reload period learned ({clock.period_s:.2f} s) after "
            f"{LEARN_FROM} polls; requests per poll {requests}; web1 {min(probed):.0f}-{max(probed):.0f} pps while probing, "
-           f"{min(stamped):.0f}-{max(stamped):.0f} stamped from the grid (true 40,000-40,225)")
+           f"{min(stamped):.0f}-{max(stamped):.0f} stamped from the grid (true 40,000-40,225); a reload {SLIP_S} s late "
+           f"moved the grid {moved:.2f} s with its period, probing in one poll, checked in the next")
 
 
 async def test_a_host_name_that_does_not_resolve_is_its_own_error():

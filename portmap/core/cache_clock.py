@@ -22,6 +22,10 @@ MAX_MULTIPLE = 12
 """Differences between reloads found are tried as up to this many periods."""
 KEEP = 8
 """Reloads found that are kept to fit the grid on."""
+PERIOD_DRIFT = 0.02
+"""How far a period refitted with a reload found off the grid may lie from the one learned: a
+little (net-snmp's next reload is set from when the last one ran, so each one that runs a few
+ms late lengthens the period seen, and a period learned from a few probes is a little off)."""
 
 
 @dataclass
@@ -29,27 +33,42 @@ class CacheClock:
     edges: list[float] = field(default_factory=list)
     period_s: float | None = None
     phase_s: float = 0.0
+    moved: bool = False
+    """The grid was moved to a reload found off it, and no reload found since has confirmed it."""
 
     @property
     def known(self) -> bool:
         return self.period_s is not None
 
     def add(self, edge_s: float) -> None:
-        """A reload found by probing (the same reload found again by a later poll counts once)."""
+        """A reload found by probing while the grid is learned (the same reload found again by a
+        later poll counts once)."""
         if self.edges and abs(edge_s - self.edges[-1]) <= 2 * TOLERANCE_S:
             return
         self.edges = [*self.edges, edge_s][-KEEP:]
         self.period_s, self.phase_s = _fit(self.edges) if len(self.edges) >= LEARN_FROM else (None, 0.0)
 
-    def agrees(self, edge_s: float) -> bool:
-        """Whether a reload found lies on the learned grid."""
-        if self.period_s is None:
-            return True
-        offset = (edge_s - self.phase_s) % self.period_s
-        return min(offset, self.period_s - offset) <= TOLERANCE_S
+    def follow(self, edge_s: float) -> None:
+        """A reload found once the grid is known. Where the grid refitted with it keeps its period
+        within PERIOD_DRIFT, it refines the grid. Otherwise the grid moves there with its period:
+        net-snmp sets its next reload one period after the last one ran, so a reload that ran
+        late (the agent busy, or stopped) moves every later one with it. Off a grid that has just
+        moved, before any reload confirmed it, the period itself is in doubt: the grid is
+        forgotten, to be learned again."""
+        assert self.period_s is not None
+        if self.edges and abs(edge_s - self.edges[-1]) <= 2 * TOLERANCE_S:
+            return
+        edges = [*self.edges, edge_s][-KEEP:]
+        refined = _refined(edges, self.period_s)
+        if refined is not None and abs(refined - self.period_s) <= PERIOD_DRIFT * self.period_s:
+            self.edges, self.period_s, self.phase_s, self.moved = edges, refined, _phase(edges, refined), False
+        elif self.moved:
+            self.forget()
+        else:
+            self.edges, self.phase_s, self.moved = [edge_s], edge_s, True
 
     def forget(self) -> None:
-        self.edges, self.period_s, self.phase_s = [], None, 0.0
+        self.edges, self.period_s, self.phase_s, self.moved = [], None, 0.0, False
 
     def last_reload(self, at_s: float) -> float:
         """The reload the values read at `at_s` come from."""
@@ -68,10 +87,25 @@ def _fit(edges: list[float]) -> tuple[float | None, float]:
     if min(gaps) < MIN_PERIOD_S - TOLERANCE_S:
         return None, 0.0
     candidates = sorted({gap / k for gap in gaps for k in range(1, MAX_MULTIPLE + 1) if gap / k >= MIN_PERIOD_S}, reverse=True)
-    for period in candidates:
-        multiples = [round(gap / period) for gap in gaps]
-        if all(abs(gap - n * period) <= TOLERANCE_S for gap, n in zip(gaps, multiples)):
-            period = sum(gap * n for gap, n in zip(gaps, multiples)) / sum(n * n for n in multiples)
-            offsets = [(edge - edges[0] + period / 2) % period - period / 2 for edge in edges]
-            return period, edges[0] + sum(offsets) / len(offsets)
+    for candidate in candidates:
+        period = _refined(edges, candidate)
+        if period is not None:
+            return period, _phase(edges, period)
     return None, 0.0
+
+
+def _refined(edges: list[float], period: float) -> float | None:
+    """`period` refined by least squares, each difference between the reloads taken as the whole
+    number of periods nearest to it; None where a difference then lies off by more than TOLERANCE_S."""
+    gaps = [later - earlier for earlier, later in zip(edges, edges[1:])]
+    multiples = [round(gap / period) for gap in gaps]
+    if 0 in multiples:
+        return None
+    refined = sum(gap * n for gap, n in zip(gaps, multiples)) / sum(n * n for n in multiples)
+    return refined if all(abs(gap - n * refined) <= TOLERANCE_S for gap, n in zip(gaps, multiples)) else None
+
+
+def _phase(edges: list[float], period: float) -> float:
+    """The grid's phase that lies closest to the reloads found, on average."""
+    offsets = [(edge - edges[0] + period / 2) % period - period / 2 for edge in edges]
+    return edges[0] + sum(offsets) / len(offsets)

@@ -47,8 +47,9 @@ QUIET_AFTER_S = 16.0
 """A device none of whose counters moved for this long is quiet, not caching: agents reload
 their counters every 3 to 15 s, so two reads within one reload show no move on any port."""
 CHECK_CLOCK_EVERY = 12
-"""Polls between checks that a device's learned reload grid still holds (drift, a restart):
-the check probes for the next reload after the poll, while the next frame is already out."""
+"""Reads between checks that a device's learned reload grid still holds (drift, a reload run
+late): the read probes from CHECK_BEFORE_S before the reload it waits for until the reload."""
+CHECK_BEFORE_S = 0.25
 READ_GUARD_S = 0.25
 """A read this close before a learned reload waits for it, so that no read spans a reload."""
 RELOAD_SETTLE_S = 0.1
@@ -88,8 +89,6 @@ class _DeviceState:
     """When the agent reloads its cached counters, once learned from the refreshes found."""
     clock_reads: int = 0
     """Reads stamped from the clock since it was last checked."""
-    check: asyncio.Task[None] | None = None
-    """The probe checking the clock, running between polls."""
 
 
 class Engine:
@@ -134,7 +133,7 @@ class Engine:
         second read."""
         names = {device.name for device in devices}
         for name in [name for name in self._states if name not in names]:
-            _cancel_tasks(self._states.pop(name))
+            _cancel_retry(self._states.pop(name))
             self.detector.forget(name)
         for device in devices:
             if device.name not in self._states:
@@ -251,7 +250,7 @@ class Engine:
     def close(self) -> None:
         """Stop the retries still waiting for silent devices."""
         for state in self._states.values():
-            _cancel_tasks(state)
+            _cancel_retry(state)
         if self._zooming is not None:
             self._zooming.cancel()
 
@@ -340,9 +339,6 @@ class Engine:
         """A counter read stamped with the time its values are from, for agents that cache:
         from the reload grid once learned (no waiting), else by probing for the next reload."""
         assert state.plan is not None
-        if state.check is not None:  # a check still looking for the reload gives way to the poll
-            state.check.cancel()
-            state.check = None
         if state.clock.known:
             return await self._read_on_clock(state)
         sample = await read_counters(state.session, state.plan)
@@ -362,43 +358,67 @@ class Engine:
         (READ_GUARD_S) is waited for, and so is the next one where the agent has not reloaded
         since the last read (polled more often than it reloads: the poll shifts, and reads new
         values); a read comes RELOAD_SETTLE_S after the reload at the earliest. Every
-        CHECK_CLOCK_EVERY reads, a probe after it checks the grid."""
+        CHECK_CLOCK_EVERY reads, the read watches for the reload it waits for, and the grid
+        follows the reload found (_follow)."""
         assert state.plan is not None
         clock, now = state.clock, time.monotonic()
         reload, upcoming = clock.last_reload(now), clock.next_reload(now)
         read_before = state.last_sample.time_s if state.last_sample is not None else float("-inf")
         if upcoming - now < READ_GUARD_S or reload <= read_before + TOLERANCE_S:
             reload = upcoming
-        await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - now))
-        sample = await read_counters(state.session, state.plan, sampled_at=reload)
         state.clock_reads += 1
-        if state.clock_reads >= CHECK_CLOCK_EVERY and state.probe_next:
+        if state.clock_reads >= CHECK_CLOCK_EVERY and state.probe_next and reload - CHECK_BEFORE_S > now:
             state.clock_reads = 0
-            state.check = asyncio.create_task(self._check_clock(state, sample, state.last_sample),
-                                              name=f"clock check {state.session.device.name}")
+            await asyncio.sleep(reload - CHECK_BEFORE_S - now)
+            reload = await self._watched_reload(state, reload)
+        await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - time.monotonic()))
+        sample = await read_counters(state.session, state.plan, sampled_at=reload)
+        if state.probe_next and _same_counters(sample, state.last_sample):
+            sample = await self._read_late_reload(state, sample)
         return sample
 
-    async def _check_clock(self, state: _DeviceState, sample: DeviceSample, previous: DeviceSample | None) -> None:
-        """Probe for the next reload after `sample` (read after `previous`): on the grid, it
-        teaches it; off it, the grid is forgotten and learned again by probing. A failure is the
-        next poll's to report."""
-        assert state.plan is not None
-        try:
-            edge = await find_refresh(state.session, state.plan, sample, previous)
-        except Exception as error:  # never an unretrieved task error on the operator's terminal
-            log.debug("%s: checking when its counters reload failed: %s", state.session.device.name, error)
-            return
+    async def _watched_reload(self, state: _DeviceState, expected: float) -> float:
+        """The reload found by probing from just before the one `expected` (one period at most),
+        followed; `expected` where none was found (the device fell quiet)."""
+        assert state.plan is not None and state.last_sample is not None and state.clock.period_s is not None
+        edge = await find_refresh(state.session, state.plan, state.last_sample, max_wait_s=state.clock.period_s + READ_GUARD_S,
+                                  from_now=True)
         if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
-            return
-        if state.clock.agrees(edge.time_s):
-            state.clock.add(edge.time_s)
-        else:
-            log.info("%s: its counters are no longer reloaded when they were: learning when again", state.session.device.name)
-            state.clock.forget()
+            return expected
+        _follow(state, edge.time_s)
+        return edge.time_s
+
+    async def _read_late_reload(self, state: _DeviceState, sample: DeviceSample) -> DeviceSample:
+        """`sample` showed the values of the read before it, on a device with traffic: the reload it
+        was stamped with had not come (the grid is late). Stamped so, it would invent a poll of
+        no traffic: the reload is probed for (one period at most), followed, and read after instead."""
+        assert state.plan is not None and state.clock.period_s is not None
+        edge = await find_refresh(state.session, state.plan, sample, state.last_sample,
+                                  max_wait_s=state.clock.period_s + READ_GUARD_S)
+        if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
+            return sample  # nothing moved within a period: the device fell quiet, and its values are current
+        _follow(state, edge.time_s)
+        return await read_counters(state.session, state.plan, sampled_at=edge.time_s)
 
 
-def _cancel_tasks(state: _DeviceState) -> None:
-    """The device's retry and clock check, stopped."""
-    for task in (state.retry, state.check):
-        if task is not None:
-            task.cancel()
+def _follow(state: _DeviceState, edge_s: float) -> None:
+    """The grid follows a reload found after it was learned (CacheClock.follow); the next read
+    checks a grid that moved."""
+    clock, name = state.clock, state.session.device.name
+    clock.follow(edge_s)
+    if not clock.known:
+        log.info("%s: its counters are no longer reloaded when they were: learning when again", name)
+    elif clock.moved:
+        log.debug("%s: its counters' reloads moved: following them", name)
+        state.clock_reads = CHECK_CLOCK_EVERY
+
+
+def _same_counters(sample: DeviceSample, previous: DeviceSample | None) -> bool:
+    """Whether no counter of any port moved between two reads (the same reload read twice)."""
+    return (previous is not None and np.array_equal(previous.if_indexes, sample.if_indexes)
+            and np.array_equal(previous.values, sample.values))
+
+
+def _cancel_retry(state: _DeviceState) -> None:
+    if state.retry is not None:
+        state.retry.cancel()

@@ -20,6 +20,7 @@ from portmap.core.samples import COUNTER_COLUMN, DeviceSample
 from portmap.snmp.ifmib import CounterPlan
 from portmap.snmp.requests import instance_list
 from portmap.snmp.session import DeviceSession
+from portmap.snmp.values import SnmpValue
 
 
 class CacheKind(StrEnum):
@@ -65,11 +66,14 @@ def _probe(plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | Non
 
 
 async def find_refresh(session: DeviceSession, plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | None = None,
-                       max_wait_s: float = 5.5, step_s: float = 0.1) -> CacheEdge:
-    """Probe the busiest ports' octet counters until they change; bounded by `max_wait_s`."""
-    request, baseline = _probe(plan, sample, previous)
-    if not baseline:
+                       max_wait_s: float = 5.5, step_s: float = 0.1, from_now: bool = False) -> CacheEdge:
+    """Probe the busiest ports' octet counters until they change from what `sample` read (with
+    `from_now`, from what a first probe reads: to watch for a reload expected soon, whatever
+    `sample` read); bounded by `max_wait_s`."""
+    request, expected = _probe(plan, sample, previous)
+    if not expected:
         return CacheEdge(CacheKind.QUIET)
+    baseline: list[SnmpValue] = await session.get_values(request) if from_now else list(expected)
     last_unchanged = time.monotonic()
     deadline = last_unchanged + max_wait_s
     probes = 0
