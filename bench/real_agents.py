@@ -2,7 +2,7 @@
 snmp_exporter, in one run, v2c and SNMPv3 authPriv, idle and with traffic.
 
 Usage (as root: it makes network namespaces):
-    python bench/real_agents.py [--switches 10] [--ports 48] [--seconds 20]
+    python bench/real_agents.py [--switches 10] [--ports 48] [--seconds 20] [--rounds 3]
 Needs Debian's snmpd, snmp, iproute2 and prometheus-snmp-exporter.
 
 Each switch is a namespace with SWITCHES x PORTS veth ports (their far ends in a host namespace
@@ -12,8 +12,12 @@ poller costs is the CPU of its own process(es) only: portmap's poll loop (in thi
 polling every second, as `portmap live --interval 1` does, after a warm-up in which it learns
 each agent's counter cache), snmpbulkwalk of ifTable and ifXTable per switch (process start
 included), snmp_exporter answering /snmp?module=if_mib per switch (an if_mib-shaped module
-written here). Varbinds are counted by the agents themselves (snmpInTotalReqVars). The last
-line is machine-readable.
+written here). Varbinds are counted by the agents themselves (snmpInTotalReqVars).
+
+The pollers take turns in rounds (portmap, snmpbulkwalk, snmp_exporter; --rounds), so that the
+machine's slow swings reach each of them alike: the table shows each poller's median round, the
+last line (machine-readable) the median and the highest of portmap's per-round ratio to
+snmpbulkwalk.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import argparse
 import asyncio
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,31 +90,62 @@ async def request_vars(client: SnmpClient, agents: list[Device]) -> int:
     return total
 
 
-async def portmap_cost(agents: list[Device], seconds: float, warm_up_s: float) -> tuple[float, int, int]:
-    """(CPU seconds, varbinds by the agents, polls) of polling every second."""
-    client = SnmpClient()
-    engine = Engine(agents, client)
-    polls, deadline = 0, time.monotonic() + warm_up_s
-    while time.monotonic() < deadline:
-        await engine.poll()
-        await asyncio.sleep(1.0)
-    counted = SnmpClient()
-    vars_before, cpu_before = await request_vars(counted, agents), own_cpu()
-    started = time.monotonic()
-    while time.monotonic() - started < seconds:
-        snapshot = await engine.poll()
-        assert not snapshot.failed, [d.error for d in snapshot.failed]
-        polls += 1
-        await asyncio.sleep(max(0.0, started + polls - time.monotonic()))
-    cpu = own_cpu() - cpu_before
-    engine.close()
-    client.close()
-    varbinds = await request_vars(counted, agents) - vars_before
-    counted.close()
-    return cpu, varbinds, polls
+Cost = tuple[float, int]
+"""CPU seconds of a poller's own process(es), and the varbinds the agents answered it."""
 
 
-def netsnmp_cost(agents: list[Device], cycles: int, v3: bool) -> tuple[float, int]:
+class PortmapPoller:
+    """portmap's engine polling every second, kept from round to round: between its turns it
+    pauses while the others poll the same agents, as a poller does when a device stops answering
+    for a while (net-snmp's reloads move meanwhile: the next turn shows what following them costs)."""
+
+    def __init__(self, agents: list[Device]) -> None:
+        self.agents = agents
+        self.client, self.counted = SnmpClient(), SnmpClient()
+        self.engine = Engine(agents, self.client)
+
+    async def poll_for(self, seconds: float) -> int:
+        """Polls made in `seconds`, one a second at most, none failed."""
+        polls, started = 0, time.monotonic()
+        while time.monotonic() - started < seconds:
+            snapshot = await self.engine.poll()
+            assert not snapshot.failed, [d.error for d in snapshot.failed]
+            polls += 1
+            await asyncio.sleep(max(0.0, started + polls - time.monotonic()))
+        return polls
+
+    async def measured(self, seconds: float) -> tuple[Cost, int]:
+        """What polling for `seconds` cost, and the polls made."""
+        vars_before, cpu_before = await request_vars(self.counted, self.agents), own_cpu()
+        polls = await self.poll_for(seconds)
+        cpu = own_cpu() - cpu_before
+        return (cpu, await request_vars(self.counted, self.agents) - vars_before), polls
+
+    def close(self) -> None:
+        self.engine.close()
+        self.client.close()
+        self.counted.close()
+
+
+async def case_rounds(agents: list[Device], exporter: subprocess.Popen[bytes], v3: bool, args: argparse.Namespace
+                      ) -> list[tuple[dict[str, Cost], int]]:
+    """Each round: portmap polls for args.seconds, then snmpbulkwalk and snmp_exporter read every
+    switch as many times; (each poller's cost, the polls) per round."""
+    portmap = PortmapPoller(agents)
+    rounds = []
+    try:
+        await portmap.poll_for(args.warm_up)
+        for _ in range(args.rounds):
+            cost, polls = await portmap.measured(args.seconds)
+            rounds.append(({"portmap": cost,
+                            "snmpbulkwalk": await asyncio.to_thread(netsnmp_cost, agents, polls, v3),
+                            "snmp_exporter": await asyncio.to_thread(exporter_cost, exporter, agents, polls, v3)}, polls))
+    finally:
+        portmap.close()
+    return rounds
+
+
+def netsnmp_cost(agents: list[Device], cycles: int, v3: bool) -> Cost:
     vars_before, cpu_before = asyncio.run(_vars(agents)), children_cpu()
     for _ in range(cycles):
         for device in agents:
@@ -142,7 +178,7 @@ def exporter_config(path: Path) -> None:
                                     "if_mib_v3": {**module, "version": 3, "auth": v3_auth}}))
 
 
-def exporter_cost(exporter: subprocess.Popen[bytes], agents: list[Device], cycles: int, v3: bool) -> tuple[float, int]:
+def exporter_cost(exporter: subprocess.Popen[bytes], agents: list[Device], cycles: int, v3: bool) -> Cost:
     module = "if_mib_v3" if v3 else "if_mib"
     vars_before, cpu_before = asyncio.run(_vars(agents)), cpu_of([exporter.pid])
     for _ in range(cycles):
@@ -181,7 +217,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--switches", type=int, default=10)
     parser.add_argument("--ports", type=int, default=48)
-    parser.add_argument("--seconds", type=float, default=20.0, help="measured polling per poller and case")
+    parser.add_argument("--seconds", type=float, default=20.0, help="portmap's measured polling per round")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per case: each poller's median is shown")
     parser.add_argument("--warm-up", type=float, default=30.0,
                         help="portmap's polling before it is measured: enough to learn net-snmp's reloads (3 s) on an idle agent")
     parser.add_argument("--snmp", nargs="+", choices=("v2c", "v3"), default=["v2c", "v3"])
@@ -202,23 +239,24 @@ def main() -> None:
             agents = devices(built, v3)
             for busy in [traffic == "busy" for traffic in args.traffic]:
                 targets = ",".join(f"192.168.{port}.1" for port in range(1, BUSY_PORTS + 1))
-                senders = [lab.send_udp(hosts, targets, BUSY_PPS, args.warm_up + 3 * args.seconds + 30, 200)
+                senders = [lab.send_udp(hosts, targets, BUSY_PPS, args.warm_up + args.rounds * 4 * args.seconds + 30, 200)
                            for _, hosts, _ in built] if busy else []
-                cpu, varbinds, polls = asyncio.run(portmap_cost(agents, args.seconds, args.warm_up))
-                switch_polls = polls * len(agents)
-                results = {"portmap": (cpu, varbinds)}
-                results["snmpbulkwalk"] = netsnmp_cost(agents, polls, v3)
-                results["snmp_exporter"] = exporter_cost(exporter, agents, polls, v3)
+                rounds = asyncio.run(case_rounds(agents, exporter, v3, args))
                 for sender in senders:
                     sender.terminate()
                 case = f"{'v3 authPriv' if v3 else 'v2c'}, {'busy' if busy else 'idle'}"
-                for poller, (cpu, varbinds) in results.items():
-                    per_poll_ms = cpu * 1000 / switch_polls
-                    rows.append(f"| {poller} | {case} | {per_poll_ms:.1f} ms | {varbinds / switch_polls:.0f} | "
-                                f"{cpu * 1e6 / max(varbinds, 1):.1f} ms |")
-                ours, reference = results["portmap"][0], results["snmpbulkwalk"][0]
-                figures.append(f"{'v3' if v3 else 'v2c'}_{'busy' if busy else 'idle'}_ratio={ours / reference:.2f}")
-                print(f"{case}: {polls} polls of {len(agents)} switches", flush=True)
+                per_poll = {poller: [cost[poller][0] * 1000 / (polls * len(agents)) for cost, polls in rounds] for poller in rounds[0][0]}
+                for poller, costs in per_poll.items():
+                    varbinds = statistics.median(cost[poller][1] / (polls * len(agents)) for cost, polls in rounds)
+                    per_kvb = statistics.median(cost[poller][0] * 1e6 / max(cost[poller][1], 1) for cost, _ in rounds)
+                    rows.append(f"| {poller} | {case} | {statistics.median(costs):.1f} ms | {varbinds:.0f} | {per_kvb:.1f} ms |")
+                ratios = [ours / reference for ours, reference in zip(per_poll["portmap"], per_poll["snmpbulkwalk"])]
+                name = f"{'v3' if v3 else 'v2c'}_{'busy' if busy else 'idle'}"
+                figures.append(f"{name}_ratio={statistics.median(ratios):.2f} {name}_ratio_max={max(ratios):.2f}")
+                asked = [cost["portmap"][1] / (polls * len(agents)) for cost, polls in rounds]
+                print(f"{case}: {len(rounds)} rounds of {', '.join(str(polls) for _, polls in rounds)} polls of {len(agents)} "
+                      f"switches; portmap/snmpbulkwalk by round {', '.join(f'{ratio:.2f}' for ratio in ratios)}; portmap's "
+                      f"varbinds per switch poll by round {', '.join(f'{varbinds:.0f}' for varbinds in asked)}", flush=True)
     finally:
         if exporter is not None:
             exporter.terminate()
