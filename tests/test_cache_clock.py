@@ -60,9 +60,10 @@ def test_reloads_a_little_later_each_time_refine_the_period_and_a_late_reload_mo
     clock.follow(late)
     period = clock.period_s
     assert clock.moved and abs(clock.next_reload(late + 5) - (late + 2 * period)) < 1e-6
-    clock.follow(late + 3 * 3.015 + 0.04)
-    assert clock.known and not clock.moved and abs(clock.next_reload(late + 10) - (late + 4 * period)) < 0.05
-    clock.follow(late + 6 * 3.015 + 1.3)
+    clock.follow(late + period + 0.1)  # found 0.1 s late (a probe's step): on the grid, whatever one period's length says
+    assert clock.known and not clock.moved and clock.period_s == period
+    assert abs(clock.next_reload(late + 10) - (late + 4 * period)) < 0.06
+    clock.follow(late + 6 * period + 1.3)
     assert clock.moved
-    clock.follow(late + 9 * 3.015 + 2.6)
+    clock.follow(late + 9 * period + 2.6)
     assert not clock.known, "a second move before a confirmation"

@@ -49,18 +49,22 @@ class CacheClock:
         self.period_s, self.phase_s = _fit(self.edges) if len(self.edges) >= LEARN_FROM else (None, 0.0)
 
     def follow(self, edge_s: float) -> None:
-        """A reload found once the grid is known. Where the grid refitted with it keeps its period
-        within PERIOD_DRIFT, it refines the grid. Otherwise the grid moves there with its period:
-        net-snmp sets its next reload one period after the last one ran, so a reload that ran
-        late (the agent busy, or stopped) moves every later one with it. Off a grid that has just
-        moved, before any reload confirmed it, the period itself is in doubt: the grid is
-        forgotten, to be learned again."""
+        """A reload found once the grid is known. Where the grid refitted with it (LEARN_FROM
+        reloads found at least) keeps its period within PERIOD_DRIFT, or where it lies on the
+        grid, it refines the grid. Otherwise the grid moves there with its period: net-snmp sets
+        its next reload one period after the last one ran, so a reload that ran late (the agent
+        busy, or stopped) moves every later one with it. Off a grid that has just moved, before
+        any reload confirmed it, the period itself is in doubt: the grid is forgotten, to be
+        learned again."""
         assert self.period_s is not None
         if self.edges and abs(edge_s - self.edges[-1]) <= 2 * TOLERANCE_S:
             return
         edges = [*self.edges, edge_s][-KEEP:]
-        refined = _refined(edges, self.period_s)
-        if refined is not None and abs(refined - self.period_s) <= PERIOD_DRIFT * self.period_s:
+        refined = _refined(edges, self.period_s) if len(edges) >= LEARN_FROM else None
+        if refined is None or abs(refined - self.period_s) > PERIOD_DRIFT * self.period_s:
+            offset = (edge_s - self.phase_s) % self.period_s
+            refined = self.period_s if min(offset, self.period_s - offset) <= TOLERANCE_S else None
+        if refined is not None:
             self.edges, self.period_s, self.phase_s, self.moved = edges, refined, _phase(edges, refined), False
         elif self.moved:
             self.forget()
