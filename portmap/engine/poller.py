@@ -30,7 +30,7 @@ from portmap.core.topology import NO_PATH
 from portmap.core.zoom import ZoomPlan
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
-from portmap.snmp.counter_cache import CacheKind, find_refresh
+from portmap.snmp.counter_cache import CacheKind, find_refresh, moved_since
 from portmap.snmp.ifmib import CounterPlan, InterfacesChanged, read_counters, read_interfaces, read_plan
 from portmap.snmp.session import DeviceSession, RequestBudget, SnmpClient
 
@@ -360,26 +360,31 @@ class Engine:
         return sample
 
     async def _read_on_clock(self, state: _DeviceState) -> DeviceSample:
-        """A read stamped with the agent's reload it reads the values of (_reload_to_read), at the
-        poll's moment for such reads (_clock_reads_at) and RELOAD_SETTLE_S after the reload at the
-        earliest. Every CHECK_CLOCK_EVERY reads, the read watches for the reload it waits for
-        instead, and the grid follows the reload found (_follow)."""
-        assert state.plan is not None
+        """A read stamped with the agent's reload it reads the values of (_reload_to_read),
+        RELOAD_SETTLE_S after that reload at the earliest. Every CHECK_CLOCK_EVERY reads, the
+        read watches for the reload it waits for instead, and the grid follows the reload found
+        (_follow). Otherwise, where the poll's moment for such reads (_clock_reads_at) comes
+        before the device's next reload, it is read then, with the others: one GET right after
+        its reload shows it came (a read later could not tell a reload that ran late)."""
+        assert state.plan is not None and state.clock.period_s is not None
         now = time.monotonic()
-        reload = _reload_to_read(state, max(now, self._clock_reads_at))
+        reload = _reload_to_read(state, now)
         state.clock_reads += 1
         if state.clock_reads >= CHECK_CLOCK_EVERY and state.probe_next and reload - CHECK_BEFORE_S > now:
             state.clock_reads = 0
             await asyncio.sleep(reload - CHECK_BEFORE_S - now)
             reload = await self._watched_reload(state, reload)
-            await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - time.monotonic()))
-        else:
-            await asyncio.sleep(max(0.0, self._clock_reads_at - now))
-            while (reload := _reload_to_read(state, now := time.monotonic())) + RELOAD_SETTLE_S > now:
-                await asyncio.sleep(reload + RELOAD_SETTLE_S - now)
+        elif reload + RELOAD_SETTLE_S < self._clock_reads_at < reload + state.clock.period_s - READ_GUARD_S:
+            await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - now))
+            if state.probe_next and state.last_sample is not None and not await moved_since(state.session, state.plan, state.last_sample):
+                late = await self._read_late_reload(state, state.last_sample)
+                if late is not None:
+                    return late
+            await asyncio.sleep(max(0.0, self._clock_reads_at - time.monotonic()))
+        await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - time.monotonic()))
         sample = await read_counters(state.session, state.plan, sampled_at=reload)
         if state.probe_next and _same_counters(sample, state.last_sample):
-            sample = await self._read_late_reload(state, sample)
+            sample = await self._read_late_reload(state, sample) or sample
         return sample
 
     async def _watched_reload(self, state: _DeviceState, expected: float) -> float:
@@ -393,15 +398,16 @@ class Engine:
         _follow(state, edge.time_s)
         return edge.time_s
 
-    async def _read_late_reload(self, state: _DeviceState, sample: DeviceSample) -> DeviceSample:
-        """`sample` showed the values of the read before it, on a device with traffic: the reload it
-        was stamped with had not come (the grid is late). Stamped so, it would invent a poll of
-        no traffic: the reload is probed for (one period at most), followed, and read after instead."""
+    async def _read_late_reload(self, state: _DeviceState, sample: DeviceSample) -> DeviceSample | None:
+        """The agent still showed `sample`'s values (those of the read before), on a device with
+        traffic: the reload the grid expected had not come (it is late). Stamped with it, the
+        values would invent a poll of no traffic: the reload is probed for (one period at most),
+        followed, and read after. None where nothing moved (the device fell quiet)."""
         assert state.plan is not None and state.clock.period_s is not None
         edge = await find_refresh(state.session, state.plan, sample, state.last_sample,
                                   max_wait_s=state.clock.period_s + READ_GUARD_S)
         if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
-            return sample  # nothing moved within a period: the device fell quiet, and its values are current
+            return None
         _follow(state, edge.time_s)
         return await read_counters(state.session, state.plan, sampled_at=edge.time_s)
 
