@@ -30,7 +30,7 @@ from portmap.core.topology import NO_PATH
 from portmap.core.zoom import ZoomPlan
 from portmap.errors import SnmpError
 from portmap.inventory.model import Device
-from portmap.snmp.counter_cache import CacheKind, find_refresh, moved_since
+from portmap.snmp.counter_cache import CacheKind, find_refresh
 from portmap.snmp.ifmib import CounterPlan, InterfacesChanged, read_counters, read_interfaces, read_plan
 from portmap.snmp.session import DeviceSession, RequestBudget, SnmpClient
 
@@ -122,10 +122,6 @@ class Engine:
         """Ports known to link two devices (from the neighbourhood tables): never a flood's entry."""
         self._path = NO_PATH
         """How the devices are linked: the ports a flood crosses are listed along its way."""
-        self._clock_reads_at = 0.0
-        """When this poll reads the devices whose reloads are known: together, once each has
-        reloaded since its last read. Each read alone right after its own reload found the
-        poller idle and cold (a switch's read cost 1.7x the CPU it costs among others')."""
         self.zoom = ZoomPlan()
         self.zoom_every_s = ZOOM_EVERY_S
         self._zooming: asyncio.Task[None] | None = None
@@ -161,8 +157,6 @@ class Engine:
 
     async def poll(self) -> Snapshot:
         started = time.monotonic()
-        self._clock_reads_at = max((_reload_to_read(state, started) + RELOAD_SETTLE_S for state in self._states.values()
-                                    if state.clock.known and state.plan is not None and not state.failures), default=started)
         if self._zooming is None:
             self._zooming = asyncio.create_task(self._zoom(), name="zoom")
         results = await asyncio.gather(*(self._poll_device(d) for d in self.devices))
@@ -360,31 +354,27 @@ class Engine:
         return sample
 
     async def _read_on_clock(self, state: _DeviceState) -> DeviceSample:
-        """A read stamped with the agent's reload it reads the values of (_reload_to_read),
-        RELOAD_SETTLE_S after that reload at the earliest. Every CHECK_CLOCK_EVERY reads, the
-        read watches for the reload it waits for instead, and the grid follows the reload found
-        (_follow). Otherwise, where the poll's moment for such reads (_clock_reads_at) comes
-        before the device's next reload, it is read then, with the others: one GET right after
-        its reload shows it came (a read later could not tell a reload that ran late)."""
-        assert state.plan is not None and state.clock.period_s is not None
-        now = time.monotonic()
-        reload = _reload_to_read(state, now)
+        """A read stamped with the agent's reload it reads the values of. A reload about to come
+        (READ_GUARD_S) is waited for, and so is the next one where the agent has not reloaded
+        since the last read (polled more often than it reloads: the poll shifts, and reads new
+        values); a read comes RELOAD_SETTLE_S after the reload at the earliest. Every
+        CHECK_CLOCK_EVERY reads, the read watches for the reload it waits for, and the grid
+        follows the reload found (_follow)."""
+        assert state.plan is not None
+        clock, now = state.clock, time.monotonic()
+        reload, upcoming = clock.last_reload(now), clock.next_reload(now)
+        read_before = state.last_sample.time_s if state.last_sample is not None else float("-inf")
+        if upcoming - now < READ_GUARD_S or reload <= read_before + TOLERANCE_S:
+            reload = upcoming
         state.clock_reads += 1
         if state.clock_reads >= CHECK_CLOCK_EVERY and state.probe_next and reload - CHECK_BEFORE_S > now:
             state.clock_reads = 0
             await asyncio.sleep(reload - CHECK_BEFORE_S - now)
             reload = await self._watched_reload(state, reload)
-        elif reload + RELOAD_SETTLE_S < self._clock_reads_at < reload + state.clock.period_s - READ_GUARD_S:
-            await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - now))
-            if state.probe_next and state.last_sample is not None and not await moved_since(state.session, state.plan, state.last_sample):
-                late = await self._read_late_reload(state, state.last_sample)
-                if late is not None:
-                    return late
-            await asyncio.sleep(max(0.0, self._clock_reads_at - time.monotonic()))
         await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - time.monotonic()))
         sample = await read_counters(state.session, state.plan, sampled_at=reload)
         if state.probe_next and _same_counters(sample, state.last_sample):
-            sample = await self._read_late_reload(state, sample) or sample
+            sample = await self._read_late_reload(state, sample)
         return sample
 
     async def _watched_reload(self, state: _DeviceState, expected: float) -> float:
@@ -398,28 +388,17 @@ class Engine:
         _follow(state, edge.time_s)
         return edge.time_s
 
-    async def _read_late_reload(self, state: _DeviceState, sample: DeviceSample) -> DeviceSample | None:
-        """The agent still showed `sample`'s values (those of the read before), on a device with
-        traffic: the reload the grid expected had not come (it is late). Stamped with it, the
-        values would invent a poll of no traffic: the reload is probed for (one period at most),
-        followed, and read after. None where nothing moved (the device fell quiet)."""
+    async def _read_late_reload(self, state: _DeviceState, sample: DeviceSample) -> DeviceSample:
+        """`sample` showed the values of the read before it, on a device with traffic: the reload it
+        was stamped with had not come (the grid is late). Stamped so, it would invent a poll of
+        no traffic: the reload is probed for (one period at most), followed, and read after instead."""
         assert state.plan is not None and state.clock.period_s is not None
         edge = await find_refresh(state.session, state.plan, sample, state.last_sample,
                                   max_wait_s=state.clock.period_s + READ_GUARD_S)
         if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
-            return None
+            return sample  # nothing moved within a period: the device fell quiet, and its values are current
         _follow(state, edge.time_s)
         return await read_counters(state.session, state.plan, sampled_at=edge.time_s)
-
-
-def _reload_to_read(state: _DeviceState, at_s: float) -> float:
-    """The reload a read at `at_s` is to read: the last one before it; the next one where that
-    one is about to come (READ_GUARD_S: no read spans a reload), or where the last one was read
-    already (polled more often than it reloads: the poll shifts, and reads new values)."""
-    clock = state.clock
-    reload, upcoming = clock.last_reload(at_s), clock.next_reload(at_s)
-    read_before = state.last_sample.time_s if state.last_sample is not None else float("-inf")
-    return upcoming if upcoming - at_s < READ_GUARD_S or reload <= read_before + TOLERANCE_S else reload
 
 
 def _follow(state: _DeviceState, edge_s: float) -> None:

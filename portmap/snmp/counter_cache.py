@@ -65,12 +65,6 @@ def _probe(plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | Non
     return instance_list(instances), expected
 
 
-async def moved_since(session: DeviceSession, plan: CounterPlan, sample: DeviceSample) -> bool:
-    """Whether the busiest ports' octet counters (by their totals) moved since `sample`: one GET."""
-    request, expected = _probe(plan, sample, None)
-    return bool(expected) and await session.get_values(request) != expected
-
-
 async def find_refresh(session: DeviceSession, plan: CounterPlan, sample: DeviceSample, previous: DeviceSample | None = None,
                        max_wait_s: float = 5.5, step_s: float = 0.1, from_now: bool = False) -> CacheEdge:
     """Probe the busiest ports' octet counters until they change from what `sample` read (with
