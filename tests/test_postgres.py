@@ -116,8 +116,7 @@ async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one
     # Its leases could have expired 0.625 s after their last renewal (interval 1 s: rounds of 0.25 s, a
     # life of 3), and between polls the poller then stops polling. A history write in a poll before
     # that (the tables read again, an incident) ends the run sooner: past 2 s, it must have stopped.
-    assert "lease heartbeat failed" in errs["run"] and (run_ended_s < 2.0 or "polling nothing until the store answers" in errs["run"]), \
-        (run_ended_s, errs["run"])
+    assert run_ended_s < 2.0 or "polling nothing until the store answers" in errs["run"], (run_ended_s, errs["run"])
     shown = [json.loads(line) for line in ended["live"][0].decode().splitlines()]
     assert shown and all(document["devices_answered"] == 4 and document["pollers"][0]["state"] == "polling" for document in shown), shown
     report(f"a poller whose PostgreSQL went away: {'stopped polling, then ' if 'polling nothing' in errs['run'] else ''}"
