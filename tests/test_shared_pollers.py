@@ -141,12 +141,22 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             assert found and merged_after_s <= INTERVAL_S + 1.0, (merged_after_s, _open_incidents(url))
             (incident,) = found
             assert incident.hosts[0]["mac"] == WEB1 and incident.hosts[0]["ips"] == ["10.0.0.21"], incident.hosts
+
+            def entry_first(document: dict) -> bool:  # type: ignore[type-arg]
+                entry, *_ = document["ports"]
+                crossing = {p["device"] for p in document["ports"] if p["same_incident_as"] == {"device": "acc1", "if_index": entry["if_index"]}}
+                return (entry["device"], entry["if_name"], entry["same_incident_as"]) == ("acc1", "Gi1/0/5", None) and \
+                    [(h["mac"], h["ips"]) for h in entry["hosts"]] == [(WEB1, ["10.0.0.21"])] and crossing >= {"core1", "rtr1"} and \
+                    {p["name"]: p["state"] for p in document["pollers"]} == dict.fromkeys(POLLERS, "polling")
+
+            # the faces' view is merged from the pollers' last published polls, which can lag the store's incident by
+            # a poll (in one CI run, core1's uplink was still its own incident there, not linked to the entry): asked
+            # again once, an interval later
             document = await _top_from_store(inventory, url, relays)
-            entry, *_ = document["ports"]
-            crossing = {p["device"] for p in document["ports"] if p["same_incident_as"] == {"device": "acc1", "if_index": entry["if_index"]}}
-            assert (entry["device"], entry["if_name"], entry["same_incident_as"]) == ("acc1", "Gi1/0/5", None) and \
-                [(h["mac"], h["ips"]) for h in entry["hosts"]] == [(WEB1, ["10.0.0.21"])] and crossing >= {"core1", "rtr1"} and \
-                {p["name"]: p["state"] for p in document["pollers"]} == dict.fromkeys(POLLERS, "polling"), document
+            if not entry_first(document):
+                await asyncio.sleep(INTERVAL_S)
+                document = await _top_from_store(inventory, url, relays)
+            assert entry_first(document), document
             await asyncio.sleep(0.5)
             follower.terminate()
             await following
