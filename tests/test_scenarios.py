@@ -177,7 +177,7 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     the reload before them and cost one read, and polls more frequent than its reloads wait for
     the next one rather than reading the same values twice. When one reload runs late and moves
     the later ones, the read that comes too early (the same values again) is not taken for a
-    poll of no traffic: the grid moves with its period kept, and the next poll costs one read."""
+    poll of no traffic: the grid moves with its period kept, and the next poll's check confirms it."""
     network = scenario_network(flood_after_s=0.0)
     acc1 = replace(network.device("acc1"), counter_cache_s=3.0)
     network = replace(network, devices=tuple(acc1 if d.name == "acc1" else d for d in network.devices))
@@ -224,7 +224,7 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     assert all(known for known, _, _ in phases[LEARN_FROM - 1:]), "the grid was forgotten, not moved"
     assert phases[-2][2] and not phases[-1][2], "moved, then confirmed by the next read's check"
     moved = (phases[-1][1] - phases[LEARN_FROM][1]) % clock.period_s
-    assert abs(moved - SLIP_S) < 0.15, phases
+    assert abs(moved - SLIP_S) < 0.3, phases  # both phases from reloads found by probes every 0.1 s, on a loaded loop
     report(f"agent reloading every 3 s, polled every 1 s: reload period learned ({clock.period_s:.2f} s) after "
            f"{LEARN_FROM} polls; requests per poll {requests}; web1 {min(probed):.0f}-{max(probed):.0f} pps while probing, "
            f"{stamped[0]:.0f} stamped from the grid (true 40,000-40,225); a reload {SLIP_S} s late "
