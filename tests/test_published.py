@@ -27,6 +27,7 @@ from portmap.tui.table import PortTable
 from tests.conftest import on_free_ports
 from tests.helpers import report
 from tests.test_history import WEB1
+from tests.test_tui import wait_for
 
 PARTS = {"pa": ("acc1",), "pb": ("core1",), "pc": ("acc2", "rtr1")}
 ROUNDS = 6
@@ -53,10 +54,7 @@ async def _tui_shows(frame: Frame) -> tuple[str, list[str], str]:
 
     app = PortmapApp(source, len(frame.snapshot.devices), 1.0, {})
     async with app.run_test(size=(200, 30)) as pilot:
-        for _ in range(100):  # 5 s at most
-            if app.frame is not None:
-                break
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: app.frame is not None, 5)
         assert app.frame is frame
         await pilot.pause()
         status = app.query_one("#status", Line).text
