@@ -378,27 +378,33 @@ class Engine:
         return sample
 
     async def _watched_reload(self, state: _DeviceState, expected: float) -> float:
-        """The reload found by probing from just before the one `expected` (one period at most),
-        followed; `expected` where none was found (the device fell quiet)."""
-        assert state.plan is not None and state.last_sample is not None and state.clock.period_s is not None
-        edge = await find_refresh(state.session, state.plan, state.last_sample, max_wait_s=state.clock.period_s + READ_GUARD_S,
-                                  from_now=True)
-        if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
-            return expected
-        _follow(state, edge.time_s)
-        return edge.time_s
+        """The reload found by probing from just before the one `expected`, followed; `expected`
+        where none was found (the device fell quiet)."""
+        assert state.last_sample is not None
+        found = await self._reload_found(state, state.last_sample, None, from_now=True)
+        return expected if found is None else found
 
     async def _read_late_reload(self, state: _DeviceState, sample: DeviceSample) -> DeviceSample:
         """`sample` showed the values of the read before it, on a device with traffic: the reload it
         was stamped with had not come (the grid is late). Stamped so, it would invent a poll of
-        no traffic: the reload is probed for (one period at most), followed, and read after instead."""
-        assert state.plan is not None and state.clock.period_s is not None
-        edge = await find_refresh(state.session, state.plan, sample, state.last_sample,
-                                  max_wait_s=state.clock.period_s + READ_GUARD_S)
-        if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
+        no traffic: the reload is probed for, followed, and read after instead."""
+        assert state.plan is not None
+        found = await self._reload_found(state, sample, state.last_sample)
+        if found is None:
             return sample  # nothing moved within a period: the device fell quiet, and its values are current
+        return await read_counters(state.session, state.plan, sampled_at=found)
+
+    async def _reload_found(self, state: _DeviceState, sample: DeviceSample, previous: DeviceSample | None,
+                            from_now: bool = False) -> float | None:
+        """The next reload, probed for one period at most (find_refresh) and followed (_follow);
+        None where nothing moved."""
+        assert state.plan is not None and state.clock.period_s is not None
+        edge = await find_refresh(state.session, state.plan, sample, previous, max_wait_s=state.clock.period_s + READ_GUARD_S,
+                                  from_now=from_now)
+        if edge.kind is not CacheKind.REFRESHED or edge.time_s is None:
+            return None
         _follow(state, edge.time_s)
-        return await read_counters(state.session, state.plan, sampled_at=edge.time_s)
+        return edge.time_s
 
 
 def _follow(state: _DeviceState, edge_s: float) -> None:
