@@ -13,10 +13,12 @@ from portmap.errors import SnmpMalformedResponse
 from portmap.engine.poller import Engine
 from portmap.snmp import oids, session as session_module
 from portmap.demo.agent import TOO_BIG_ABOVE_VARBINDS
-from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
+from portmap.core.samples import COUNTER_COLUMN
+from portmap.snmp.ifmib import answer_growth, read_counters, read_interfaces, read_plan
+from portmap.snmp.requests import MAX_ANSWER_GROWTH, MAX_GET_RESPONSE_BYTES
 from portmap.snmp.session import SnmpClient
 from tests.conftest import scenario_network
-from tests.helpers import free_udp_ports
+from tests.helpers import free_udp_ports, report
 
 
 @pytest.fixture
@@ -82,3 +84,56 @@ async def test_too_big_answers_shrink_the_bulk_size_and_the_walk_completes(fault
     interfaces = await read_interfaces(session)
     assert len(interfaces) == 14
     assert session.max_repetitions <= 4
+
+
+def _answer_sizes(session) -> list[int]:
+    """The size of each answer's variable bindings the session gets from now on (what a GET is packed to keep under)."""
+    sizes, send = [], session._transport.send
+
+    async def recorded(*args):
+        reply = await send(*args)
+        sizes.append(reply.binds_stop - reply.binds_start)
+        return reply
+
+    session._transport.send = recorded
+    return sizes
+
+
+async def test_a_read_packs_its_gets_by_the_sizes_of_the_values_it_last_read(faulty):
+    devices, client = faulty
+    session = client.session(devices["acc1"])
+    plan = await read_plan(session)
+    sizes = _answer_sizes(session)
+    first = await read_counters(session, plan)
+    unsized = len(sizes)
+    second = await read_counters(session, plan, previous=first)
+    sized = sizes[unsized:]
+    assert len(sized) < unsized, f"{len(sized)} GETs with the values' sizes known, {unsized} without"
+    assert max(sizes) <= MAX_GET_RESPONSE_BYTES and max(sized) > max(sizes[:unsized]), sizes
+    assert (second.values >= first.values).all() and (second.widths == first.widths).all() and second.widths.any()
+
+    report(f"acc1's counter read: {unsized} GETs (answers of {min(sizes[:unsized - 1])}-{max(sizes[:unsized])} B) packed for "
+           f"the largest values, {len(sized)} ({min(sized[:-1])}-{max(sized)} B) by the sizes last read")
+    quiet_before = replace(second, values=second.values * 0)  # every counter 0 at the last read: 1 byte each
+    third = await read_counters(session, plan, previous=quiet_before)
+    assert (third.values >= second.values).all() and (third.widths == second.widths).all(), \
+        "values grown past their packed size are read all the same (the answers are larger)"
+
+
+async def test_a_counters_answer_is_packed_as_its_last_size_and_two_bytes_more(faulty):
+    devices, client = faulty
+    session = client.session(devices["acc1"])
+    plan = await read_plan(session)
+    last = await read_counters(session, plan)
+    names = plan.ports[0][1]
+    counters = [(at, COUNTER_COLUMN[name]) for at, name in enumerate(names) if name in COUNTER_COLUMN][:4]
+    for (_, cell), value in zip(counters, (0, 127, 128, 2**64 - 1)):
+        last.values[0, cell] = value
+    assert last.widths[0, [cell for _, cell in counters]].all()
+    growth = answer_growth(plan, last)
+    first_port = 1 + len(plan.stamp)  # after sysUpTime and the stamp
+    assert [growth[first_port + at] for at, _ in counters] == [3, 3, 4, MAX_ANSWER_GROWTH], \
+        "values of 1, 1, 2 and 9 bytes in place of NULL's none, and 2 bytes more"
+    assert growth[first_port + names.index("oper_status")] == MAX_ANSWER_GROWTH
+    assert growth[:first_port] == [MAX_ANSWER_GROWTH] * first_port
+    assert answer_growth(plan, replace(last, if_indexes=last.if_indexes[::-1])) is None, "another plan's values say nothing"

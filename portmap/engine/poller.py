@@ -281,7 +281,7 @@ class Engine:
                 return  # no new values since the last read
         plan = replace(state.plan, ports=tuple(port for port in state.plan.ports if port[0] in if_indexes))
         try:
-            sample = await read_counters(state.session, plan, sampled_at)
+            sample = await read_counters(state.session, plan, sampled_at, before)
         except Exception as error:  # SnmpError, InterfacesChanged: the next poll reads the device as usual
             log.debug("%s: zoomed read failed: %s", name, error)
             previous.pop(name, None)
@@ -341,7 +341,7 @@ class Engine:
         assert state.plan is not None
         if state.clock.known:
             return await self._read_on_clock(state)
-        sample = await read_counters(state.session, state.plan)
+        sample = await read_counters(state.session, state.plan, previous=state.last_sample)
         if not state.probe_next:
             return sample
         edge = await find_refresh(state.session, state.plan, sample, state.last_sample)
@@ -350,7 +350,7 @@ class Engine:
         elif edge.kind is CacheKind.REFRESHED:
             assert edge.time_s is not None
             state.clock.add(edge.time_s)
-            sample = await read_counters(state.session, state.plan, sampled_at=edge.time_s)
+            sample = await read_counters(state.session, state.plan, sampled_at=edge.time_s, previous=sample)
         return sample
 
     async def _read_on_clock(self, state: _DeviceState) -> DeviceSample:
@@ -372,7 +372,7 @@ class Engine:
             await asyncio.sleep(reload - CHECK_BEFORE_S - now)
             reload = await self._watched_reload(state, reload)
         await asyncio.sleep(max(0.0, reload + RELOAD_SETTLE_S - time.monotonic()))
-        sample = await read_counters(state.session, state.plan, sampled_at=reload)
+        sample = await read_counters(state.session, state.plan, sampled_at=reload, previous=state.last_sample)
         if state.probe_next and _same_counters(sample, state.last_sample):
             sample = await self._read_late_reload(state, sample)
         return sample
@@ -392,7 +392,7 @@ class Engine:
         found = await self._reload_found(state, sample, state.last_sample)
         if found is None:
             return sample  # nothing moved within a period: the device fell quiet, and its values are current
-        return await read_counters(state.session, state.plan, sampled_at=found)
+        return await read_counters(state.session, state.plan, sampled_at=found, previous=sample)
 
     async def _reload_found(self, state: _DeviceState, sample: DeviceSample, previous: DeviceSample | None,
                             from_now: bool = False) -> float | None:

@@ -23,7 +23,7 @@ from portmap.errors import SnmpAgentError, SnmpMalformedResponse
 from portmap.snmp import oids
 from portmap.snmp.oids import MibObject, Oid
 from portmap.snmp.reader import TableReader
-from portmap.snmp.requests import column_contents, get_packed, row_instances, scalar
+from portmap.snmp.requests import MAX_ANSWER_GROWTH, column_contents, get_packed, row_instances, scalar
 from portmap.snmp.session import DeviceSession, dotted
 from portmap.snmp.values import EndOfColumn, SnmpValue, text
 
@@ -301,8 +301,37 @@ class _SampleReader:
             raise InterfacesChanged(self.session.device.name, "ifNumber or ifTableLastChange changed", dotted(_STAMP[0]))
 
 
-async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: float | None = None) -> DeviceSample:
-    """sysUpTime and every planned interface's status and counters, by the plan's GETs.
+ANSWER_SIZE_MARGIN = 2
+"""Bytes a counter's value may gain over its size at the last read before a GET's answer
+outgrows the size it was packed for: the counter would have grown 65,536-fold between polls
+(and even then the answer is only larger than MAX_GET_RESPONSE_BYTES, under an Ethernet MTU)."""
+_SIZE_LIMITS = np.array([1 << (8 * size - 1) for size in range(1, 9)], np.uint64)
+"""A BER non-negative integer of n content bytes is below the nth of these (a leading 0 bit)."""
+
+
+def answer_growth(plan: CounterPlan, previous: DeviceSample | None) -> list[int] | None:
+    """The bytes each instance of plan.varbinds() adds to its GET's answer, for packing
+    (requests.get_packed), from the values `previous` read from the same ports: a counter's
+    size then, plus ANSWER_SIZE_MARGIN; the most a value can add where none was read. A
+    switch's counters take 1-6 bytes, not the 9 a Counter64 may: fewer, fuller GETs."""
+    if previous is None or previous.if_indexes.tolist() != [if_index for if_index, _ in plan.ports]:
+        return None
+    sizes = np.searchsorted(_SIZE_LIMITS, previous.values, side="right") + 1
+    known = np.where(previous.widths > 0, np.minimum(sizes + ANSWER_SIZE_MARGIN, MAX_ANSWER_GROWTH), MAX_ANSWER_GROWTH)
+    growth = [MAX_ANSWER_GROWTH] * (1 + len(plan.stamp))  # sysUpTime and the stamp
+    cells: dict[tuple[str, ...], list[int | None]] = {}
+    for row, (_, names) in zip(known.tolist(), plan.ports):
+        where = cells.get(names)
+        if where is None:
+            where = cells[names] = [COUNTER_COLUMN.get(name) for name in names]
+        growth += [MAX_ANSWER_GROWTH if cell is None else row[cell] for cell in where]
+    return growth
+
+
+async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: float | None = None,
+                        previous: DeviceSample | None = None) -> DeviceSample:
+    """sysUpTime and every planned interface's status and counters, by the plan's GETs,
+    packed by the sizes of the values `previous` read (answer_growth).
 
     `sampled_at` overrides the sample's time where the agent's counter cache is known
     to have been refreshed at that moment (see counter_cache.py). Raises InterfacesChanged
@@ -310,7 +339,7 @@ async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: f
     """
     reader = _SampleReader(session, plan)
     try:
-        first_answer = await get_packed(session, plan.varbinds(), reader.take)
+        first_answer = await get_packed(session, plan.varbinds(), reader.take, answer_growth(plan, previous))
     except SnmpAgentError as error:
         if error.status == "noSuchName":  # SNMPv1's answer to an instance that is gone
             raise InterfacesChanged(session.device.name, "an interface counter is gone", error.oid) from None

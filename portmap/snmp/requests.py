@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import add
 from typing import TYPE_CHECKING
 
 from portmap.errors import SnmpAgentError, SnmpTimeout
@@ -22,7 +23,8 @@ MAX_GET_RESPONSE_BYTES = 1400
 """Instances are packed into one GET until its answer could exceed this: under an Ethernet
 MTU, and under Cisco IOS's default SNMP packet size of 1,500 bytes."""
 MAX_ANSWER_GROWTH = 9
-"""What an answer adds to a varbind asked: a Counter64 (up to 11 bytes) in place of NULL (2)."""
+"""What an answer adds to a varbind asked, at most: a Counter64 (up to 11 bytes) in place of
+NULL (2). Where the value's size is known (the last read's), less (get_packed's `growth`)."""
 
 _CONTENTS: dict[Oid, bytes] = {}
 
@@ -63,9 +65,9 @@ def row_instances(columns: tuple[bytes, ...], if_index: int) -> tuple[bytes, ...
 class _Packer:
     """Consecutive varbinds, taken a GET at a time; what does not fit waits for the next."""
 
-    def __init__(self, varbinds: Iterable[bytes]) -> None:
+    def __init__(self, varbinds: Iterable[bytes], growth: Iterable[int]) -> None:
         self._varbinds = list(varbinds)
-        self._ends = list(accumulate(len(varbind) + MAX_ANSWER_GROWTH for varbind in self._varbinds))
+        self._ends = list(accumulate(map(add, map(len, self._varbinds), growth)))
         """Where each varbind's answer would end, counted from the first one's start."""
         self._next = 0
 
@@ -82,13 +84,16 @@ class _Packer:
         self._next -= len(batch)
 
 
-async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Callable[[list[SnmpValue]], None]) -> float:
+async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Callable[[list[SnmpValue]], None],
+                     growth: Iterable[int] | None = None) -> float:
     """GET every instance of `varbinds`, packed; each answer's values handed to `take` in order.
+    `growth`: the bytes each varbind's answer adds to it, where the caller knows them (from the
+    sizes of the values it last read); MAX_ANSWER_GROWTH each otherwise.
     A GET the agent finds too big, or whose answer never comes while the agent answers a small
     GET, lowers the session's most instances per GET to half of it, for this and later polls.
     Returns when the first answer arrived."""
     first_answer = 0.0
-    packer = _Packer(varbinds)
+    packer = _Packer(varbinds, repeat(MAX_ANSWER_GROWTH) if growth is None else growth)
     while batch := packer.batch(session.max_get_varbinds):
         try:
             take(await session.get_values(join_varbinds(batch)))
