@@ -27,7 +27,7 @@ from portmap.engine.watch import WatchSettings, watch
 from portmap.tui.app import PortmapApp
 from tests.conftest import inventory_file, on_free_ports
 from tests.helpers import TIMING, REPO, report
-from tests.test_tui import wait_for
+from tests.test_tui import run_live, wait_for
 
 pytestmark = TIMING
 
@@ -66,7 +66,7 @@ async def test_demo_bursts_are_each_flagged_on_the_printers_port_one_incident_ke
     app = PortmapApp(lambda show: watch(devices, settings, show), len(devices), INTERVAL_S, roles_of(devices))
     try:
         reading = asyncio.create_task(read_frames(process, wall_zero + FIRST_S + (BURSTS - 1) * EVERY_S + 3 * INTERVAL_S))
-        async with app.run_test(size=(180, 40)) as pilot:
+        async with run_live(app, (180, 40)) as pilot:
             recent = app.query_one("#recent")
             await wait_for(pilot, lambda: recent.display, FIRST_S + 3 * INTERVAL_S + 6)
             first = str(recent.render())

@@ -31,7 +31,7 @@ from portmap.tui.app import PortmapApp
 from portmap.tui.screens import PortScreen
 from textual.widgets import Static
 from tests.helpers import REPO, TIMING, portmap_run_for
-from tests.test_tui import wait_for
+from tests.test_tui import run_live, wait_for
 
 WEB1, WEB2 = "52:54:00:12:34:56", "52:54:00:12:34:57"
 FLOOD_AFTER_S = 6.0
@@ -201,7 +201,7 @@ async def test_live_keeps_history_when_asked_a_second_writer_polls_on_and_the_fl
         # the TUI's port screen reads the port's last hour from the store
         devices = demo_inventory(network).devices
         app = PortmapApp(lambda show: watch(devices, WatchSettings(1.0), show), len(devices), 1.0, roles_of(devices), store=store)
-        async with app.run_test(size=(160, 60)) as pilot:
+        async with run_live(app, (160, 60)) as pilot:
             await wait_for(pilot, lambda: app.frame is not None, 10)
             app.push_screen(screen := PortScreen(("acc1", 5), app.frame, app.history, app.roles, 1.0, store))
             await wait_for(pilot, lambda: isinstance(screen.kept, PortHistory), 10)

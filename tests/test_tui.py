@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static, Tree
 
 from portmap.demo.inventory import demo_inventory
@@ -18,6 +20,7 @@ from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
 from portmap.engine.watch import OperatorRequests, WatchSettings, watch
 from tests.helpers import TIMING, free_udp_ports, report
+from tests.tui_frames import scenario_frames
 
 pytestmark = TIMING
 
@@ -45,6 +48,20 @@ def table(app: PortmapApp) -> PortTable:
     return app.query_one("#ports", PortTable)
 
 
+@contextlib.asynccontextmanager
+async def run_live(app: PortmapApp, size: tuple[int, int]) -> AsyncIterator[Pilot]:  # type: ignore[type-arg]
+    """app.run_test for an app whose poller keeps sending frames: quit at the end as the operator
+    does (ctrl+c). run_test's own shutdown closes the screens while the app still handles
+    messages, and a frame arriving then finds no screen or widget (ScreenStackError, NoMatches):
+    a race of the test harness alone, which a quit ends the message loop before."""
+    async with app.run_test(size=size) as pilot:
+        try:
+            yield pilot
+        finally:
+            await pilot.press("ctrl+c")
+            await pilot.pause()
+
+
 async def wait_for(pilot, condition, timeout_s: float) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout_s
     while not condition():
@@ -55,7 +72,7 @@ async def wait_for(pilot, condition, timeout_s: float) -> None:  # type: ignore[
 
 async def test_the_flooding_port_is_highlighted_and_pinned_within_one_interval(flooding_demo):
     app, flood_at = flooding_demo
-    async with app.run_test(size=(180, 40)) as pilot:
+    async with run_live(app, (180, 40)) as pilot:
         await wait_for(pilot, lambda: app.frame is not None and app.frame.number >= 3, 15)
         assert time.time() < flood_at, "the quiet phase was seen"
         assert not any(p.flagged for p in app.frame.snapshot.ports)
@@ -77,7 +94,7 @@ async def test_the_flooding_port_is_highlighted_and_pinned_within_one_interval(f
 
 async def test_keys_sort_filter_open_a_port_and_the_other_views(flooding_demo):
     app, _ = flooding_demo
-    async with app.run_test(size=(180, 40)) as pilot:
+    async with run_live(app, (180, 40)) as pilot:
         await wait_for(pilot, lambda: app.frame is not None and app.frame.neighbourhood is not None and app.frame.number >= 2, 15)
         await pilot.press("3")
         assert app.sort == "bps"
@@ -128,7 +145,7 @@ async def test_a_port_the_operator_says_is_normal_is_learned_and_no_longer_flagg
     app = PortmapApp(lambda show: watch(devices, settings, show, requests=requests), len(devices), 1.0, roles_of(devices),
                      requests.accept)
     try:
-        async with app.run_test(size=(180, 40)) as pilot:
+        async with run_live(app, (180, 40)) as pilot:
             await wait_for(pilot, lambda: app.frame is not None and app.frame.snapshot.ports.flagged, 10)
             await pilot.press("down")  # a port that is not flagged: refused, said so
             while table(app).selected in {p.key for p in app.frame.snapshot.ports.flagged}:
@@ -155,3 +172,18 @@ async def test_ctrl_c_quits_as_in_htop_and_trippy():
         await pilot.press("ctrl+c")
         await pilot.pause()
         assert app.return_code == 0
+
+
+async def test_the_app_quits_cleanly_while_its_poller_sends_frames():
+    frames = scenario_frames(10)
+
+    async def source(show):  # type: ignore[no-untyped-def]
+        for number in range(3000):  # bounded: 3 s at most, past the test's end
+            show(frames[number % len(frames)])
+            await asyncio.sleep(0.001)
+
+    app = PortmapApp(source, 6, 2.0, {})
+    async with run_live(app, (120, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert app.frame is not None
+    assert app.return_code == 0, "quit by ctrl+c, frames still coming"
