@@ -7,7 +7,8 @@ import time
 from dataclasses import replace
 
 from portmap.core.cache_clock import LEARN_FROM
-from portmap.core.rates import RateStatus
+from portmap.core.rates import DeviceRates, RateStatus
+from portmap.core.samples import DeviceSample
 from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.inventory.model import Secret
@@ -177,7 +178,9 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     the reload before them and cost one read, and polls more frequent than its reloads wait for
     the next one rather than reading the same values twice. When one reload runs late and moves
     the later ones, the read that comes too early (the same values again) is not taken for a
-    poll of no traffic: the grid moves with its period kept, and the next poll's check confirms it."""
+    poll of no traffic: the grid moves with its period kept, and the next poll's check confirms it.
+    web1's port is zoomed in on between polls (read every 0.5 s): a zoomed read that comes too
+    early is not measured either, and zoomed reads wait for the poll that follows the agent."""
     network = scenario_network(flood_after_s=0.0)
     acc1 = replace(network.device("acc1"), counter_cache_s=3.0)
     network = replace(network, devices=tuple(acc1 if d.name == "acc1" else d for d in network.devices))
@@ -187,20 +190,35 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     engine = Engine([demo_inventory(network).devices[1]], client)
     state = engine._states["acc1"]
     snapshots, requests, phases = [], [], []
+    zoomed: list[tuple[int, float | None]] = []  # (the poll before, web1's pps) of each zoomed read measured
+    doubted: list[int] = []  # the polls before zoomed reads that found the reload late
+    measured = engine.zoom.measured
+
+    def recorded(rates: DeviceRates) -> None:
+        zoomed.append((len(snapshots), rates.port(rates.if_indexes.tolist().index(5)).inbound.pps))
+        measured(rates)
+
+    engine.zoom.measured = recorded  # type: ignore[method-assign]
+    zoomed_before: dict[str, DeviceSample] = {}
     try:
         await asyncio.sleep(1.2)
         for poll in range(LEARN_FROM + 3):
-            if poll == LEARN_FROM + 1:
+            before = state.session.requests_sent
+            snapshots.append(await engine.poll())
+            requests.append(state.session.requests_sent - before)
+            phases.append((state.clock.known, state.clock.phase_s, state.clock.moved))
+            if poll == LEARN_FROM:  # the next reload runs late, and the zoomed reads until the next poll pass it
                 agent = simulator.agents["acc1"]
                 assert agent._reload_timer is not None
                 agent._reload_timer.cancel()
                 loop = asyncio.get_running_loop()
                 agent._reload_timer = loop.call_later(agent._reload_timer.when() - loop.time() + SLIP_S, agent._reload_counters)
-            before = state.session.requests_sent
-            snapshots.append(await engine.poll())
-            requests.append(state.session.requests_sent - before)
-            phases.append((state.clock.known, state.clock.phase_s, state.clock.moved))
-            await asyncio.sleep(1.0)
+            for _ in range(7 if poll == LEARN_FROM else 2):
+                await asyncio.sleep(0.5)
+                await engine._zoom_device(state, {5}, zoomed_before)
+                if state.clock_doubted:
+                    doubted.append(len(snapshots))
+                    break
     finally:
         engine.close()
         client.close()
@@ -225,10 +243,14 @@ async def test_counters_cached_by_the_agent_still_give_true_rates_and_its_reload
     assert phases[-2][2] and not phases[-1][2], "moved, then confirmed by the next read's check"
     moved = (phases[-1][1] - phases[LEARN_FROM][1]) % clock.period_s
     assert abs(moved - SLIP_S) < 0.3, phases  # both phases from reloads found by probes every 0.1 s, on a loaded loop
+    assert all(pps is not None and 40_000 * 0.95 < pps < 40_225 * 1.05 for _, pps in zoomed), zoomed
+    assert doubted == [LEARN_FROM + 1], f"only the zoomed reads after the slip found it (after polls {doubted})"
+    assert len(zoomed) >= 2 and zoomed[-1][0] > LEARN_FROM + 1, f"zoomed reads measured again once followed: {zoomed}"
     report(f"agent reloading every 3 s, polled every 1 s: reload period learned ({clock.period_s:.2f} s) after "
            f"{LEARN_FROM} polls; requests per poll {requests}; web1 {min(probed):.0f}-{max(probed):.0f} pps while probing, "
            f"{stamped[0]:.0f} stamped from the grid (true 40,000-40,225); a reload {SLIP_S} s late "
-           f"moved the grid {moved:.2f} s with its period, probing in one poll, checked in the next")
+           f"moved the grid {moved:.2f} s with its period, probing in one poll, checked in the next; zoomed reads measured "
+           f"web1 at {', '.join(f'{pps:.0f}' for _, pps in zoomed if pps)} pps, none in the slip")
 
 
 async def test_a_host_name_that_does_not_resolve_is_its_own_error():

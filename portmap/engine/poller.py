@@ -89,6 +89,9 @@ class _DeviceState:
     """When the agent reloads its cached counters, once learned from the refreshes found."""
     clock_reads: int = 0
     """Reads stamped from the clock since it was last checked."""
+    clock_doubted: bool = False
+    """A zoomed read found that the reload the clock expected had not come: zoomed reads wait
+    for the device's next read, which follows the agent (_read_late_reload)."""
 
 
 class Engine:
@@ -276,6 +279,9 @@ class Engine:
         before = previous.get(name)
         sampled_at = None
         if state.clock.known:
+            if state.clock_doubted:
+                previous.pop(name, None)
+                return
             sampled_at = state.clock.last_reload(time.monotonic() - RELOAD_SETTLE_S)
             if before is not None and before.time_s >= sampled_at - TOLERANCE_S:
                 return  # no new values since the last read
@@ -284,6 +290,13 @@ class Engine:
             sample = await read_counters(state.session, plan, sampled_at, before)
         except Exception as error:  # SnmpError, InterfacesChanged: the next poll reads the device as usual
             log.debug("%s: zoomed read failed: %s", name, error)
+            previous.pop(name, None)
+            return
+        if sampled_at is not None and _same_counters(sample, before):
+            # stamped with a reload that has not come: measured, it would be a second of no traffic,
+            # and the next read one of twice the traffic
+            log.debug("%s: a zoomed read found the counters of the read before it: the reload is late", name)
+            state.clock_doubted = True
             previous.pop(name, None)
             return
         previous[name] = sample
@@ -298,6 +311,7 @@ class Engine:
         except InterfacesChanged:
             await self._plan(state)
             sample = await self._read_aligned(state)
+        state.clock_doubted = False
         previous = state.last_sample
         if previous is not None and agent_restarted(previous, sample):
             state.clock.forget()
