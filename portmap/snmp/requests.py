@@ -65,9 +65,11 @@ def row_instances(columns: tuple[bytes, ...], if_index: int) -> tuple[bytes, ...
 class _Packer:
     """Consecutive varbinds, taken a GET at a time; what does not fit waits for the next."""
 
-    def __init__(self, varbinds: Iterable[bytes], growth: Iterable[int]) -> None:
+    def __init__(self, varbinds: Iterable[bytes], growth: Sequence[int] | None) -> None:
         self._varbinds = list(varbinds)
-        self._ends = list(accumulate(map(add, map(len, self._varbinds), growth)))
+        assert growth is None or len(growth) == len(self._varbinds), "a growth for each varbind"
+        grows = repeat(MAX_ANSWER_GROWTH) if growth is None else growth
+        self._ends = list(accumulate(map(add, map(len, self._varbinds), grows)))
         """Where each varbind's answer would end, counted from the first one's start."""
         self._next = 0
 
@@ -85,7 +87,7 @@ class _Packer:
 
 
 async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Callable[[list[SnmpValue]], None],
-                     growth: Iterable[int] | None = None) -> float:
+                     growth: Sequence[int] | None = None) -> float:
     """GET every instance of `varbinds`, packed; each answer's values handed to `take` in order.
     `growth`: the bytes each varbind's answer adds to it, where the caller knows them (from the
     sizes of the values it last read); MAX_ANSWER_GROWTH each otherwise.
@@ -93,7 +95,7 @@ async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Ca
     GET, lowers the session's most instances per GET to half of it, for this and later polls.
     Returns when the first answer arrived."""
     first_answer = 0.0
-    packer = _Packer(varbinds, repeat(MAX_ANSWER_GROWTH) if growth is None else growth)
+    packer = _Packer(varbinds, growth)
     while batch := packer.batch(session.max_get_varbinds):
         try:
             take(await session.get_values(join_varbinds(batch)))
