@@ -135,5 +135,5 @@ async def test_a_counters_answer_is_packed_as_its_last_size_and_two_bytes_more(f
     assert [growth[first_port + at] for at, _ in counters] == [3, 3, 4, MAX_ANSWER_GROWTH], \
         "values of 1, 1, 2 and 9 bytes in place of NULL's none, and 2 bytes more"
     assert growth[first_port + names.index("oper_status")] == MAX_ANSWER_GROWTH
-    assert growth[:first_port] == [MAX_ANSWER_GROWTH] * first_port
+    assert growth[:first_port].tolist() == [MAX_ANSWER_GROWTH] * first_port
     assert answer_growth(plan, replace(last, if_indexes=last.if_indexes[::-1])) is None, "another plan's values say nothing"

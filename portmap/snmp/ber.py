@@ -299,7 +299,7 @@ def encode_varbind_list(oids: list[tuple[int, ...]]) -> bytes:
     return join_varbinds([encode_varbind(oid) for oid in oids])
 
 
-def join_varbinds(varbinds: list[bytes]) -> bytes:
+def join_varbinds(varbinds: Sequence[bytes]) -> bytes:
     """A variable-bindings list of varbinds encoded one by one (encode_varbind)."""
     return encode_tlv(SEQUENCE, b"".join(varbinds))
 

@@ -309,7 +309,7 @@ _SIZE_LIMITS = np.array([1 << (8 * size - 1) for size in range(1, 9)], np.uint64
 """A BER non-negative integer of n content bytes is below the nth of these (a leading 0 bit)."""
 
 
-def answer_growth(plan: CounterPlan, previous: DeviceSample | None) -> list[int] | None:
+def answer_growth(plan: CounterPlan, previous: DeviceSample | None) -> np.ndarray | None:
     """The bytes each instance of plan.varbinds() adds to its GET's answer, for packing
     (requests.get_packed), from the values `previous` read from the same ports: a counter's
     size then, plus ANSWER_SIZE_MARGIN; the most a value can add where none was read. A
@@ -325,7 +325,7 @@ def answer_growth(plan: CounterPlan, previous: DeviceSample | None) -> list[int]
         if where is None:
             where = cells[names] = [COUNTER_COLUMN.get(name) for name in names]
         growth += [MAX_ANSWER_GROWTH if cell is None else row[cell] for cell in where]
-    return growth
+    return np.array(growth, np.uint8)  # held while the read lasts: a byte each, not an int object
 
 
 async def read_counters(session: DeviceSession, plan: CounterPlan, sampled_at: float | None = None,

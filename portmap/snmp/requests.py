@@ -5,11 +5,10 @@ transports touch BER.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
-from itertools import accumulate, repeat
-from operator import add
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from portmap.errors import SnmpAgentError, SnmpTimeout
 from portmap.snmp.ber import encode_arcs, encode_varbind, encode_varbind_list, join_varbinds, null_varbind, oid_contents
@@ -63,31 +62,34 @@ def row_instances(columns: tuple[bytes, ...], if_index: int) -> tuple[bytes, ...
 
 
 class _Packer:
-    """Consecutive varbinds, taken a GET at a time; what does not fit waits for the next."""
+    """Consecutive varbinds, taken a GET at a time; what does not fit waits for the next.
+    A thousand devices' reads are under way at once: their packers hold arrays, not an int
+    object per varbind."""
 
-    def __init__(self, varbinds: Iterable[bytes], growth: Sequence[int] | None) -> None:
-        self._varbinds = list(varbinds)
-        assert growth is None or len(growth) == len(self._varbinds), "a growth for each varbind"
-        grows = repeat(MAX_ANSWER_GROWTH) if growth is None else growth
-        self._ends = list(accumulate(map(add, map(len, self._varbinds), grows)))
+    def __init__(self, varbinds: Sequence[bytes], growth: Sequence[int] | np.ndarray | None) -> None:
+        self._varbinds = varbinds
+        assert growth is None or len(growth) == len(varbinds), "a growth for each varbind"
+        sizes = np.fromiter(map(len, varbinds), np.int32, len(varbinds))
+        self._ends = np.cumsum(sizes + (MAX_ANSWER_GROWTH if growth is None else np.asarray(growth, np.int32)), dtype=np.int32)
         """Where each varbind's answer would end, counted from the first one's start."""
         self._next = 0
 
-    def batch(self, most: int) -> list[bytes]:
+    def batch(self, most: int) -> Sequence[bytes]:
         """The next GET's varbinds: at most `most`, with an answer under MAX_GET_RESPONSE_BYTES
         (the first always, however big)."""
         start = self._next
         before = self._ends[start - 1] if start else 0
-        stop = bisect_right(self._ends, before + MAX_GET_RESPONSE_BYTES, start, min(start + most, len(self._ends)))
+        candidates = self._ends[start:min(start + most, len(self._ends))]
+        stop = start + int(np.searchsorted(candidates, before + MAX_GET_RESPONSE_BYTES, side="right"))
         self._next = stop = max(stop, min(start + 1, len(self._ends)))
         return self._varbinds[start:stop]
 
-    def put_back(self, batch: list[bytes]) -> None:
+    def put_back(self, batch: Sequence[bytes]) -> None:
         self._next -= len(batch)
 
 
-async def get_packed(session: DeviceSession, varbinds: Iterable[bytes], take: Callable[[list[SnmpValue]], None],
-                     growth: Sequence[int] | None = None) -> float:
+async def get_packed(session: DeviceSession, varbinds: Sequence[bytes], take: Callable[[list[SnmpValue]], None],
+                     growth: Sequence[int] | np.ndarray | None = None) -> float:
     """GET every instance of `varbinds`, packed; each answer's values handed to `take` in order.
     `growth`: the bytes each varbind's answer adds to it, where the caller knows them (from the
     sizes of the values it last read); MAX_ANSWER_GROWTH each otherwise.
