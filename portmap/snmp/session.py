@@ -9,10 +9,9 @@ and turns answers into plain values or typed `SnmpError`s. There is no SET path.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from portmap.errors import SnmpAgentError, SnmpError, SnmpMalformedResponse, SnmpTimeout
@@ -50,26 +49,39 @@ class RequestBudget:
     would slow every other device's poll."""
 
     def __init__(self, size: int, hold_s: float = 0.5) -> None:
-        self._places = asyncio.Semaphore(size)
+        self.places = asyncio.Semaphore(size)
         self.hold_s = hold_s
 
-    @contextlib.asynccontextmanager
-    async def request(self) -> AsyncIterator[None]:
-        await self._places.acquire()
-        held = True
+    def request(self) -> BudgetPlace:
+        """A place for one request, taken by `async with`."""
+        return BudgetPlace(self)
 
-        def release() -> None:
-            nonlocal held
-            if held:
-                held = False
-                self._places.release()
 
-        timer = asyncio.get_running_loop().call_later(self.hold_s, release)
-        try:
-            yield
-        finally:
-            timer.cancel()
-            release()
+class BudgetPlace:
+    """One request's place in a RequestBudget, held until the request ends or `hold_s` passes.
+    A class rather than a generator-based context manager: every GET takes one."""
+
+    __slots__ = ("_budget", "_held", "_timer")
+
+    def __init__(self, budget: RequestBudget) -> None:
+        self._budget = budget
+        self._held = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        await self._budget.places.acquire()
+        self._held = True
+        self._timer = asyncio.get_running_loop().call_later(self._budget.hold_s, self._release)
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._timer is not None
+        self._timer.cancel()
+        self._release()
+
+    def _release(self) -> None:
+        if self._held:
+            self._held = False
+            self._budget.places.release()
 
 
 class SnmpClient:
