@@ -20,8 +20,8 @@ from dataclasses import replace
 from portmap.demo.mib import COUNTER32_COLUMNS, COUNTER64_COLUMNS, build_view
 from portmap.snmp import oids
 from portmap.snmp.ber import (
-    COUNTER32, COUNTER64, GET, GET_BULK, GET_NEXT, RESPONSE, SEQUENCE, BerError, Message, decode_message, encode_integer,
-    encode_oid, encode_pdu, encode_tlv,
+    COUNTER32, COUNTER64, GET, GET_BULK, GET_NEXT, RESPONSE, SEQUENCE, BerError, Message, contents_of, decode_message,
+    encode_integer, encode_oid, encode_pdu, encode_tlv, first_name, tlv_at,
 )
 from portmap.snmp.usm import UNKNOWN_ENGINE_ID, USM_STATS
 from portmap.snmp.usm_security import UserKeys
@@ -54,6 +54,25 @@ def encode_value(value: object) -> bytes:
     if first == 0x06:
         return encode_oid(tuple(value))  # type: ignore[call-overload]
     return encode_tlv(first, bytes(value.asOctets()))  # type: ignore[attr-defined]
+
+
+_NAMES: dict[bytes, tuple[int, ...]] = {}
+"""Each name asked, as encoded, decoded once for every agent of the process (they share their OIDs)."""
+
+
+def asked_names(request: Message) -> list[tuple[bytes, tuple[int, ...]]]:
+    """A request's names: (the name as encoded, its OID)."""
+    data, at, stop = request.data, request.binds_start, request.binds_stop
+    names = []
+    while at < stop:
+        bind_start, bind_stop = contents_of(data, at, stop, SEQUENCE)
+        name = data[bind_start:tlv_at(data, bind_start, bind_stop)[2]]
+        oid = _NAMES.get(name)
+        if oid is None:
+            oid = _NAMES[name] = first_name(encode_tlv(SEQUENCE, data[at:bind_stop]))
+        names.append((name, oid))
+        at = bind_stop
+    return names
 
 
 class LeanAgent(asyncio.DatagramProtocol):
@@ -125,11 +144,12 @@ class LeanAgent(asyncio.DatagramProtocol):
 
     def _varbinds(self, request: Message) -> bytes:
         """The variable-bindings list answering a GET, GETNEXT or GETBULK."""
+        if request.pdu == GET:  # a poll's every request: its names answered as they were asked
+            answered = (name + (self._value(oid) if oid in self.view else NO_SUCH_INSTANCE) for name, oid in asked_names(request))
+            return encode_tlv(SEQUENCE, b"".join(encode_tlv(SEQUENCE, bind) for bind in answered))
         names = [oid for oid, _ in request.varbinds()]
         binds: list[tuple[tuple[int, ...], bytes]] = []
-        if request.pdu == GET:
-            binds = [(oid, self._value(oid) if oid in self.view else NO_SUCH_INSTANCE) for oid in names]
-        elif request.pdu == GET_NEXT:
+        if request.pdu == GET_NEXT:
             binds = [self._next(oid) for oid in names]
         else:
             cursor = list(names)
