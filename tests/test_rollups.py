@@ -8,11 +8,13 @@ import sqlite3
 
 import pytest
 
+from portmap.core.neighbourhood import DeviceTables, Neighbourhood, map_neighbourhood
 from portmap.core.ranking import rank_rates
 from portmap.core.rates import DirectionRates, PortRates, RateStatus, by_device
 from portmap.core.rollups import Retention, Rollup
 from portmap.core.samples import InterfaceInfo
 from portmap.core.snapshot import DeviceStatus, Snapshot
+from portmap.core.tables import FdbEntry
 from portmap.engine.store.store import Store
 from portmap.engine.store.writer import HistoryWriter
 
@@ -92,3 +94,26 @@ def test_the_inventory_says_how_long_rates_are_kept(tmp_path):
     path.write_text("store: {minutes: 3}\ndevices: []\n")
     with pytest.raises(InventoryError, match=r"store.minutes: unknown key"):
         load_inventory(path)
+
+
+def test_a_host_on_a_port_the_interface_list_does_not_have_yet_is_kept_by_number_then_named_in_the_same_stretch(tmp_path):
+    """net-snmp's interface list lags its bridge table by seconds: a host on a cable just plugged in is
+    first on "ifIndex 5", then on "Gi0/5". That is one stretch and one move, not a move to a port by number
+    and another to its name."""
+    host = "52:54:00:00:00:05"
+    interfaces = {1: InterfaceInfo(1, "Gi0/1", "Gi0/1", "", 6, 10**9, "", "up")}
+    named = {**interfaces, 5: InterfaceInfo(5, "Gi0/5", "Gi0/5", "", 6, 10**9, "", "up")}
+
+    def read(port: int, known: dict[int, InterfaceInfo]) -> Neighbourhood:
+        return map_neighbourhood([DeviceTables("sw1", known, [FdbEntry(host, 1, port, port, "learned")])])
+
+    store = Store(tmp_path / "history.sqlite", writer=True)
+    writer = HistoryWriter(store)
+    for at, (port, known) in enumerate(((1, interfaces), (5, interfaces), (5, named), (5, named)), start=1_800_000_000):
+        writer.record_neighbourhood(read(port, known), float(at))
+    store.close()
+    with sqlite3.connect(tmp_path / "history.sqlite") as connection:
+        stretches = connection.execute("SELECT port, first_seen, last_seen FROM placements ORDER BY id").fetchall()
+        moves = connection.execute("SELECT from_port, to_port, at FROM moves").fetchall()
+    assert stretches == [("Gi0/1", 1_800_000_000, 1_800_000_000), ("Gi0/5", 1_800_000_001, 1_800_000_003)]
+    assert moves == [("Gi0/1", "Gi0/5", 1_800_000_001)]

@@ -106,4 +106,10 @@ class PortHistory:
 def stored_name(interfaces: Mapping[PortKey, InterfaceInfo], port: PortKey) -> str:
     """A port as the store keeps it: its name (ifName, else ifDescr), which outlives a renumbering."""
     info = interfaces.get(port)
-    return (info.if_name or info.if_descr) if info else f"ifIndex {port[1]}"
+    return (info.if_name or info.if_descr) if info else unnamed_port(port)
+
+
+def unnamed_port(port: PortKey) -> str:
+    """A port the device's interface list does not have, as the store keeps it. net-snmp's list
+    lags its bridge table by seconds: a cable just plugged in can carry hosts before it has a name."""
+    return f"ifIndex {port[1]}"

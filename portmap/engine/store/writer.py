@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, bindparam, delete, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from portmap.core.history import stored_name
+from portmap.core.history import stored_name, unnamed_port
 from portmap.core.incidents import RECUR_WITHIN_S, Incident, Occurrence
 from portmap.core.neighbourhood import Neighbourhood
 from portmap.core.rollups import FIGURES, Retention, Rollup, RolledUp
@@ -70,18 +70,23 @@ class HistoryWriter:
             upsert(connection, schema.mac_sightings, sightings, ("if_index", "uplink", "last_seen"))
             upsert(connection, schema.ip_bindings, bindings, ("name", "last_seen"))
             upsert(connection, schema.links, links, ("last_seen",))
-            self._place(connection, [(h.mac, port_name(*h.port), h.port[0], h.vlan or 0, h.reason) for h in hosts if h.port], at)
+            self._place(connection, [(h.mac, port_name(*h.port), h.port, h.vlan or 0, h.reason) for h in hosts if h.port], at)
 
-    def _place(self, connection: Connection, placed: Sequence[tuple[str, str, str, int, str]], at: float) -> None:
-        """Each host's edge port: the same as last time moves its last_seen; another one starts a
-        new stretch, and a move where there was one before. Written in batches (one statement each)."""
+    def _place(self, connection: Connection, placed: Sequence[tuple[str, str, PortKey, int, str]], at: float) -> None:
+        """Each host's edge port: the same as last time moves its last_seen (and names it, where it
+        was kept by its number until the interface list had it); another one starts a new stretch,
+        and a move where there was one before. Written in batches (one statement each)."""
         still: list[Row] = []
+        named: list[Row] = []
         new: list[Row] = []
         moved: list[Row] = []
-        for mac, port, device, vlan, reason in placed:
+        for mac, port, (device, if_index), vlan, reason in placed:
             latest = self._placed.get(mac)
-            if latest is not None and latest[1:] == (device, port):
-                still.append({"row_id": latest[0], "seen": at})
+            if latest is not None and latest[1] == device and latest[2] in (port, unnamed_port((device, if_index))):
+                still.append({"row_id": latest[0], "seen": at, "port": port})
+                if latest[2] != port:
+                    named.append({"moved": mac, "device": device, "unnamed": latest[2], "port": port})
+                    self._placed[mac] = (latest[0], device, port)
                 continue
             new.append({"mac": mac, "device": device, "port": port, "vlan": vlan, "reason": reason, "first_seen": at, "last_seen": at})
             if latest is not None:
@@ -93,7 +98,12 @@ class HistoryWriter:
         if moved:
             connection.execute(schema.moves.insert(), moved)
         if still:
-            connection.execute(update(table).where(table.c.id == bindparam("row_id")).values(last_seen=bindparam("seen")), still)
+            connection.execute(update(table).where(table.c.id == bindparam("row_id"))
+                               .values(last_seen=bindparam("seen"), port=bindparam("port")), still)
+        if named:  # the move to a port kept by its number names it too
+            moves = schema.moves
+            connection.execute(update(moves).where(moves.c.mac == bindparam("moved"), moves.c.to_device == bindparam("device"),
+                                                   moves.c.to_port == bindparam("unnamed")).values(to_port=bindparam("port")), named)
 
     def record_rates(self, snapshot: Snapshot) -> None:
         """The poll's rates into the minute in progress; a finished minute is written, and a
