@@ -33,7 +33,7 @@ async def test_portmap_run_keeps_the_floods_incident_and_webs_place_in_postgresq
         with postgres_cluster() as url:
             inventory = str(inventory_file(tmp_path / "demo.yaml", demo_inventory(network).devices))
             common = ("--inventory", inventory, "run", "--store", url, "--interval", "1", "--tables-every", "2", "--no-dns")
-            first = asyncio.ensure_future(portmap_run_for(9, *common, "--log-level", "info"))
+            first = asyncio.ensure_future(portmap_run_for(13, *common, "--log-level", "info"))  # runs on through the next two commands
             await asyncio.sleep(4)
             code, out, err = await portmap(*common)  # a second poller of the same name
             assert (code, out) == (2, "") and err.startswith(f"portmap: poller {socket.gethostname()} already runs (pid ") and \
@@ -87,6 +87,16 @@ async def test_the_password_comes_from_the_environment_or_a_file_only_its_user_r
     report("PostgreSQL password from PGPASSWORD or a private password file (a readable one refused), never shown")
 
 
+async def connected(url: str, clients: set[str]) -> None:
+    """Until each client (its PGAPPNAME) holds a connection to the cluster."""
+    with Store(url) as store:
+        while True:
+            with store.transaction() as connection:
+                if clients <= set(connection.execute(text("SELECT application_name FROM pg_stat_activity")).scalars()):
+                    return
+            await asyncio.sleep(0.2)
+
+
 async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one_line(demo_running, tmp_path):
     """PostgreSQL stopped at once under a running poller: the heartbeat says so, the poller stops
     polling once its leases could have expired, and its next history write ends the run with one
@@ -99,9 +109,10 @@ async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one
         processes = {}
         for name, command in commands.items():
             processes[name] = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "portmap", "--inventory", inventory, *command, cwd=REPO,
+                sys.executable, "-m", "portmap", "--inventory", inventory, *command, cwd=REPO, env={**os.environ, "PGAPPNAME": name},
                 stdout=asyncio.subprocess.PIPE if name == "live" else asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
             await asyncio.sleep(3 if name == "run" else 0)
+        await asyncio.wait_for(connected(url, set(commands)), 30)  # each has opened the store (slow machines start slower)
         await asyncio.sleep(2)
         await asyncio.to_thread(stop_server, url)
         stopped = time.monotonic()

@@ -19,6 +19,7 @@ from portmap.tui import app as tui_app
 from portmap.tui.app import PortmapApp
 from portmap.tui.screens import DevicesScreen, PortScreen, TopologyScreen
 from portmap.tui.table import PortTable
+from tests.test_tui import wait_for
 from tests.tui_frames import scenario_frames
 
 FRAMES = scenario_frames()
@@ -197,6 +198,7 @@ async def test_the_footer_shows_every_sort_key_and_enter_bits_or_bytes_and_the_s
     app = feed.app()
     async with app.run_test(size=(200, 40)) as pilot:
         await fed(pilot, feed, FRAMES)
+        await wait_for(pilot, lambda: shown_text(app)[-1].strip(), 5)  # the footer builds its keys after the first frame
         footer = shown_text(app)[-1]
         for key in ("1 rank", "2 pps", "3 bps", "4 util", "5 errors", "⏎ open", "i incident", "x export"):
             assert key in footer, footer
