@@ -10,10 +10,12 @@ import re
 from datetime import datetime
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 from dataclasses import replace
 
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
@@ -69,6 +71,35 @@ def test_a_store_of_an_earlier_schema_is_migrated_forward_with_its_rows(tmp_path
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)] != [("0001",)]
         assert connection.execute("SELECT count(*) FROM moves").fetchone() == (1,)
         assert connection.execute("SELECT count(*) FROM port_minutes").fetchone() == (0,)
+
+
+KILLED_AT = """
+import os, signal, sys
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from portmap.engine.store.store import Store
+
+@event.listens_for(Engine, "before_cursor_execute")
+def killed(connection, cursor, statement, *rest):
+    if statement.lstrip().startswith(sys.argv[2]):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+Store(sys.argv[1], writer=True)
+"""
+
+
+@pytest.mark.parametrize("statement", ["CREATE TABLE placements", "CREATE TABLE port_minutes"])
+def test_a_run_killed_while_it_makes_the_store_leaves_one_the_next_run_opens(tmp_path, statement):
+    """SIGKILL between two statements of a migration (the first revision's, a later one's): the
+    revision is undone whole, and the next run makes the store. pysqlite commits DDL as it runs it
+    unless told otherwise; a store left with half a revision's tables could never be opened again."""
+    path = tmp_path / "history.sqlite"
+    killed = subprocess.run([sys.executable, "-c", KILLED_AT, str(path), statement], cwd=REPO, capture_output=True, timeout=60)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    Store(path, writer=True).close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(head_revision(),)]
+        assert connection.execute("SELECT count(*) FROM placements").fetchone() == (0,)
 
 
 @TIMING  # its moments (a move between polls, a flood's start) are measured

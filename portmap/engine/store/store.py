@@ -76,6 +76,7 @@ class Store:
                 raise StoreError(f"{path}: no history store here (portmap run writes one; --store or $PORTMAP_STORE names it)")
             self.engine = create_engine(f"sqlite:///{path}")
             event.listen(self.engine, "connect", _sqlite_settings)
+            event.listen(self.engine, "begin", _sqlite_begin)
         self._held: Connection | None = None
         try:
             with self.engine.begin() as connection:
@@ -172,3 +173,11 @@ def _sqlite_settings(connection, _record) -> None:  # type: ignore[no-untyped-de
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    connection.isolation_level = None  # pysqlite begins no transaction of its own: _sqlite_begin does
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    """Every transaction begun in SQLite itself, DDL included: pysqlite commits a CREATE TABLE as it
+    runs it, and a run killed mid-migration would leave half a revision's tables and a store that
+    no later run opens (SQLAlchemy's recipe for pysqlite's transactions)."""
+    connection.exec_driver_sql("BEGIN")
