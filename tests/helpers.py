@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import shutil
 import signal
@@ -50,14 +51,34 @@ def require_root() -> None:
     require(os.geteuid() == 0, "needs root to create network namespaces")
 
 
+_PORTS_FROM, _PORTS_TO = 20000, 32000
+"""Agents' ports, below the kernel's ephemeral range (32768 up): the sockets of pollers and of
+the other worker's tests draw from that range, and took a port found free there before its
+agent bound it ("Address already in use")."""
+_ports_taken = itertools.count()
+
+
 def free_udp_ports(count: int) -> list[int]:
-    sockets = []
+    """Loopback UDP ports free now, from a range of this xdist worker's own (counted through, so
+    that a port is not handed out again soon)."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    size = (_PORTS_TO - _PORTS_FROM) // workers
+    sockets: list[socket.socket] = []
+    if not count:
+        return []
     try:
-        for _ in range(count):
+        for _ in range(size):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            sock.bind(("127.0.0.1", 0))
+            try:
+                sock.bind(("127.0.0.1", _PORTS_FROM + worker * size + next(_ports_taken) % size))
+            except OSError:  # in use
+                sock.close()
+                continue
             sockets.append(sock)
-        return [s.getsockname()[1] for s in sockets]
+            if len(sockets) == count:
+                return [s.getsockname()[1] for s in sockets]
+        raise RuntimeError(f"fewer than {count} free UDP ports in this worker's range")
     finally:
         for sock in sockets:
             sock.close()
