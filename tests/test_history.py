@@ -91,8 +91,8 @@ Store(sys.argv[1], writer=True)
 
 @pytest.mark.parametrize("statement", ["CREATE TABLE placements", "CREATE TABLE port_minutes"])
 def test_a_run_killed_while_it_makes_the_store_leaves_one_the_next_run_opens(tmp_path, statement):
-    """SIGKILL between two statements of a migration (the first revision's, a later one's): the
-    revision is undone whole, and the next run makes the store. pysqlite commits DDL as it runs it
+    """SIGKILL between two statements of a migration (in the first revision, in a later one): the
+    migration is undone whole, and the next run makes the store. pysqlite commits DDL as it runs it
     unless told otherwise; a store left with half a revision's tables could never be opened again."""
     path = tmp_path / "history.sqlite"
     killed = subprocess.run([sys.executable, "-c", KILLED_AT, str(path), statement], cwd=REPO, capture_output=True, timeout=60)
