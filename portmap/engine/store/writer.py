@@ -80,9 +80,9 @@ class HistoryWriter:
         named: list[Row] = []
         new: list[Row] = []
         moved: list[Row] = []
-        for mac, port, (device, if_index), vlan, reason in placed:
-            latest = self._placed.get(mac)
-            if latest is not None and latest[1] == device and latest[2] in (port, unnamed_port((device, if_index))):
+        for mac, port, key, vlan, reason in placed:
+            device, latest = key[0], self._placed.get(mac)
+            if latest is not None and latest[1] == device and latest[2] in (port, unnamed_port(key)):
                 still.append({"row_id": latest[0], "seen": at, "port": port})
                 if latest[2] != port:
                     named.append({"moved": mac, "device": device, "unnamed": latest[2], "port": port})
