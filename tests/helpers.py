@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,16 @@ def v3_device(name: str, port: int, user: str, auth: str, priv: str, timeout_s: 
         auth_protocol="sha256", auth_password=Secret(auth), priv_protocol="aes128", priv_password=Secret(priv),
     )
     return Device(name, "127.0.0.1", port, frozenset({"switch"}), snmp, timeout_s, 0)
+
+
+async def until(condition, seconds: float):  # type: ignore[no-untyped-def]
+    """Asks `condition` (in a thread) every 0.1 s until it returns something true, or `seconds` pass: its last answer."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = await asyncio.to_thread(condition)
+        if found or time.monotonic() > deadline:
+            return found
+        await asyncio.sleep(0.1)
 
 
 async def portmap_run_for(seconds: float, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:

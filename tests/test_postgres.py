@@ -20,7 +20,7 @@ from portmap.demo.network import default_network
 from portmap.engine.store.store import Store
 from sqlalchemy import text
 from tests.conftest import inventory_file, on_free_ports
-from tests.helpers import REPO, portmap_run_for, report
+from tests.helpers import REPO, portmap_run_for, report, until
 from tests.postgres import PASSWORD, postgres_cluster, stop_server
 from tests.test_history import WEB1, entered_at_web1, head_revision, portmap
 
@@ -87,14 +87,10 @@ async def test_the_password_comes_from_the_environment_or_a_file_only_its_user_r
     report("PostgreSQL password from PGPASSWORD or a private password file (a readable one refused), never shown")
 
 
-async def connected(url: str, clients: set[str]) -> None:
-    """Until each client (its PGAPPNAME) holds a connection to the cluster."""
-    with Store(url) as store:
-        while True:
-            with store.transaction() as connection:
-                if clients <= set(connection.execute(text("SELECT application_name FROM pg_stat_activity")).scalars()):
-                    return
-            await asyncio.sleep(0.2)
+def connected(url: str) -> set[str]:
+    """The clients (by their PGAPPNAME) holding a connection to the cluster."""
+    with Store(url) as store, store.transaction() as connection:
+        return set(connection.execute(text("SELECT application_name FROM pg_stat_activity")).scalars())
 
 
 async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one_line(demo_running, tmp_path):
@@ -112,7 +108,8 @@ async def test_a_poller_whose_database_goes_away_stops_polling_and_ends_with_one
                 sys.executable, "-m", "portmap", "--inventory", inventory, *command, cwd=REPO, env={**os.environ, "PGAPPNAME": name},
                 stdout=asyncio.subprocess.PIPE if name == "live" else asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
             await asyncio.sleep(3 if name == "run" else 0)
-        await asyncio.wait_for(connected(url, set(commands)), 30)  # each has opened the store (slow machines start slower)
+        # each has opened the store before it stops (slow machines start slower)
+        assert await until(lambda: set(commands) <= connected(url), 30), connected(url)
         await asyncio.sleep(2)
         await asyncio.to_thread(stop_server, url)
         stopped = time.monotonic()

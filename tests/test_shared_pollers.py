@@ -27,7 +27,7 @@ from portmap.engine.store.store import Store
 from portmap.inventory.model import Device
 from tests.conftest import on_free_ports
 from tests.faults import Relay, close_relay, slow_relay
-from tests.helpers import REPO, TIMING, report
+from tests.helpers import REPO, TIMING, report, until
 from tests.postgres import postgres_cluster
 from tests.test_history import WEB1, portmap
 
@@ -80,16 +80,6 @@ def _open_incidents(url: str) -> list[StoredIncident]:
         return incidents(connection, time.time() - 600, time.time(), open_only=True)
 
 
-async def _until(condition, seconds: float):  # type: ignore[no-untyped-def]
-    """Asks `condition` (in a thread) every 0.1 s until it returns something true, or `seconds` pass: its last answer."""
-    deadline = time.monotonic() + seconds
-    while True:
-        found = await asyncio.to_thread(condition)
-        if found or time.monotonic() > deadline:
-            return found
-        await asyncio.sleep(0.1)
-
-
 async def _top_from_store(inventory: str, url: str, relays: dict[str, tuple[asyncio.DatagramTransport, Relay]]) -> dict:  # type: ignore[type-arg]
     """`portmap top --store URL --json`: the network as the pollers published it, without a request
     to any agent (no socket that had not asked before asks while it runs)."""
@@ -123,9 +113,9 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
                 assert pollers[name].stderr is not None
                 logs[name] = asyncio.ensure_future(pollers[name].stderr.read())
                 if name == "pa":  # acc1 is pa's before pc, which may poll it too, starts
-                    assert await _until(lambda: _holders(url).get("acc1") == "pa", 15)
+                    assert await until(lambda: _holders(url).get("acc1") == "pa", 15)
             started = time.monotonic()
-            holders = await _until(lambda: (found := _holders(url)) == {"acc1": "pa", "core1": "pb", "acc2": "pc", "rtr1": "pc"}
+            holders = await until(lambda: (found := _holders(url)) == {"acc1": "pa", "core1": "pb", "acc2": "pc", "rtr1": "pc"}
                                    and found, 15)
             assert holders, _holders(url)
             balanced_s = time.monotonic() - started
@@ -136,7 +126,7 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
                     any(p.startswith("core1 ") for p in found[0].path) and any(p.startswith("rtr1 ") for p in found[0].path) \
                     and found[0].hosts and found[0].hosts[0].get("ips") else []
 
-            found = await _until(merged, 25)
+            found = await until(merged, 25)
             merged_after_s = time.time() - found[0].start if found else float("inf")
             assert found and merged_after_s <= INTERVAL_S + 1.0, (merged_after_s, _open_incidents(url))
             (incident,) = found
@@ -168,7 +158,7 @@ async def test_three_pollers_one_incident_across_them_and_a_killed_ones_devices_
             killed_at = time.monotonic()
             pollers["pa"].send_signal(signal.SIGKILL)
             await pollers["pa"].wait()
-            taken = await _until(lambda: [at for at, _ in relays["acc1"][1].asked if at > killed_at + 0.05], 10)
+            taken = await until(lambda: [at for at, _ in relays["acc1"][1].asked if at > killed_at + 0.05], 10)
             assert taken, "acc1 not polled after the kill"
             taken_s = taken[0] - killed_at
             assert taken_s <= 2 * INTERVAL_S + 0.5 and _holders(url)["acc1"] == "pc", (taken_s, _holders(url))
