@@ -93,9 +93,10 @@ async def test_an_incident_is_told_when_it_opens_and_closes_to_every_hook_and_a_
     syslog.close()
 
     assert TOKEN not in log and code == 143, log
-    # on a loaded machine an uplink is flagged a poll before web1's port, and told as its own incident
+    # a port on the flood's way seen a poll before web1's is no incident; on a loaded machine where acc1
+    # missed a poll, two polls are, told as a flood entering from a device not read
     messages = [m for m in good.delivered() if m["entry"]["port"] == "Gi1/0/5"]
-    assert all(m["entry"]["port"].startswith("Te1/1/") for m in good.delivered() if m not in messages), good.delivered()
+    assert all(m["entry"]["port"].startswith(("Te1/1/", "ge-0/0/")) for m in good.delivered() if m not in messages), good.delivered()
     assert [m["state"] for m in messages] == ["opened", "closed"], log
     opened, closed = messages
     assert opened["entry"] == {"device": "acc1", "port": "Gi1/0/5", "if_index": 5, "label": "acc1 Gi1/0/5 (web1)"}, opened

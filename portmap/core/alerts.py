@@ -1,9 +1,7 @@
 """Which incidents to tell, and when: once when one opens, again at most every few minutes while
 it grows (a new burst, a higher peak), once when it closes. The detector's hysteresis already
-keeps a flapping port to one incident; a silenced entry port is never told. An incident entering
-at an uplink is told from its second poll on: an uplink is often flagged a poll before the edge
-port whose flood it carries (devices are polled moments apart), and its incident then ends at
-once, the edge port's taking over."""
+keeps a flapping port to one incident, and the incident log keeps a flood seen a poll early where
+it passes to the incident of the port it came in by; a silenced entry port is never told."""
 
 from __future__ import annotations
 
@@ -44,10 +42,8 @@ class AlertLog:
         self.silenced = set(silenced)
         self._told: dict[tuple[PortKey, float], _Told] = {}
 
-    def events(self, incidents: Sequence[Incident], name_of: Callable[[PortKey], str], now: float,
-               uplinks: Collection[PortKey] = frozenset()) -> list[AlertEvent]:
-        """This poll's incidents -> what to tell. `name_of`: a port's 'DEVICE PORT' name; `uplinks`:
-        the ports known to link two devices."""
+    def events(self, incidents: Sequence[Incident], name_of: Callable[[PortKey], str], now: float) -> list[AlertEvent]:
+        """This poll's incidents -> what to tell. `name_of`: a port's 'DEVICE PORT' name."""
         events = []
         for incident in incidents:
             key = (incident.port, incident.start)
@@ -56,8 +52,7 @@ class AlertLog:
             told = self._told.get(key)
             peak = max(o.peak for o in incident.occurrences)
             if told is None:
-                early = incident.port in uplinks and incident.occurrences[-1].polls < 2 and len(incident.occurrences) == 1
-                if incident.ongoing and not early:
+                if incident.ongoing:
                     events.append(AlertEvent(AlertState.OPENED, incident))
                     self._told[key] = _Told(now, len(incident.occurrences), peak)
             elif not incident.ongoing:

@@ -8,8 +8,11 @@ ended before anyone looked is still there. Pure: time comes in.
 
 An uplink flagged on its own while an edge port's incident is ongoing or recent carries that
 flood, seen at another rate (agents that cache counters refresh them at other moments, devices
-are polled moments apart): it makes no incident of its own. Only a flood seen on uplinks alone,
-entering from a device not read, is an incident on an uplink.
+are polled moments apart): it makes no incident of its own. A port where a flood passes, an
+uplink or a port it leaves by (flagged outbound only), flagged alone is often the flood seen a
+poll before the port it came in by (the devices were read moments apart as it began): it
+becomes an incident from the second poll that shows it so, a flood entering from a device not
+read (or, leaving by an edge port, from outside towards its host).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
-from portmap.core.flags import FlagKind, RankedPort
+from portmap.core.flags import FLOOD_KINDS, FlagKind, RankedPort
 from portmap.core.samples import PortKey
 
 RECUR_WITHIN_S = 600.0
@@ -71,6 +74,8 @@ class IncidentLog:
     def __init__(self, recur_within_s: float = RECUR_WITHIN_S, keep_s: float = KEEP_S) -> None:
         self.recur_within_s, self.keep_s = recur_within_s, keep_s
         self._by_port: dict[PortKey, Incident] = {}
+        self._unconfirmed: dict[PortKey, Incident] = {}
+        """Incidents where a flood passes, flagged by the last poll only: not listed yet."""
 
     def observe(self, flagged: Sequence[RankedPort], active: Collection[PortKey], now: float,
                 uplinks: Collection[PortKey] = frozenset()) -> tuple[Incident, ...]:
@@ -78,17 +83,25 @@ class IncidentLog:
         poll's own rates, `uplinks` the ports known to link two devices. Returns the incidents to
         show: ongoing first, then by last seen, newest first."""
         seen: set[PortKey] = set()
-        edge_first = sorted(flagged, key=lambda port: port.key in uplinks)
-        for port in edge_first:
+        unconfirmed: dict[PortKey, Incident] = {}
+        passing = {port.key for port in flagged if port.key in uplinks or _leaving_only(port)}
+        for port in sorted(flagged, key=lambda port: port.key in passing):  # entries first
             kinds = tuple(flag.kind for flag in port.flags if flag.kind not in NOT_INCIDENTS)
             if port.same_incident_as is not None or not kinds or port.key not in active:
                 continue
             if port.key in uplinks and self._edge_incident_since(now - self.recur_within_s, uplinks):
                 continue
-            seen.add(port.key)
             peak = max((flag for flag in port.flags if flag.kind in kinds), key=lambda flag: flag.rate)
-            self._by_port[port.key] = self._continued(port.key, kinds, Occurrence(now, now, 1, peak.rate, peak.evidence.metric,
-                                                                                  peak.evidence.avg_pkt_bytes))
+            occurrence = Occurrence(now, now, 1, peak.rate, peak.evidence.metric, peak.evidence.avg_pkt_bytes)
+            known = self._by_port.get(port.key)
+            if port.key in passing and self._begins(known, now):
+                known = self._unconfirmed.get(port.key)
+                if known is None:
+                    unconfirmed[port.key] = Incident(port.key, kinds, (occurrence,), True)
+                    continue
+            seen.add(port.key)
+            self._by_port[port.key] = self._continued(known, port.key, kinds, occurrence)
+        self._unconfirmed = unconfirmed
         for key, incident in list(self._by_port.items()):
             if key not in seen and incident.ongoing:
                 self._by_port[key] = replace(incident, ongoing=False)
@@ -100,10 +113,13 @@ class IncidentLog:
         return any(incident.port not in uplinks and (incident.ongoing or incident.last_seen >= since)
                    for incident in self._by_port.values())
 
-    def _continued(self, key: PortKey, kinds: tuple[FlagKind, ...], now: Occurrence) -> Incident:
-        """The port's incident with this poll's flags: a new one, a new occurrence, or the ongoing one extended."""
-        known = self._by_port.get(key)
-        if known is None or (not known.ongoing and now.start - known.last_seen > self.recur_within_s):
+    def _begins(self, known: Incident | None, now: float) -> bool:
+        """This poll's flags on the port begin a new incident rather than continue `known`."""
+        return known is None or (not known.ongoing and now - known.last_seen > self.recur_within_s)
+
+    def _continued(self, known: Incident | None, key: PortKey, kinds: tuple[FlagKind, ...], now: Occurrence) -> Incident:
+        """`known` (the port's incident) with this poll's flags: a new one, a new occurrence, or the ongoing one extended."""
+        if known is None or self._begins(known, now.start):
             return Incident(key, kinds, (now,), True)
         merged = tuple(dict.fromkeys((*known.kinds, *kinds)))
         if not known.ongoing:
@@ -112,3 +128,9 @@ class IncidentLog:
         highest = now if now.peak > last.peak else last
         extended = replace(highest, start=last.start, end=now.end, polls=last.polls + 1)
         return Incident(key, merged, (*known.occurrences[:-1], extended), True)
+
+
+def _leaving_only(port: RankedPort) -> bool:
+    """Every flood flagged on the port is going out of it: it came in somewhere else."""
+    floods = [flag for flag in port.flags if flag.kind in FLOOD_KINDS]
+    return bool(floods) and all(flag.direction == "out" for flag in floods)

@@ -112,8 +112,7 @@ class AlertSender:
             for target in self.targets:
                 queue = self.queues[target.name] = asyncio.Queue(QUEUE_SIZE)
                 self._workers.append(asyncio.create_task(self._work(target, queue), name=target.name))
-        uplinks = frame.neighbourhood.uplinks if frame.neighbourhood else {}
-        for event in self.log.events(snapshot.incidents, name_of, snapshot.taken_at, uplinks):
+        for event in self.log.events(snapshot.incidents, name_of, snapshot.taken_at):
             message = alert_json(event, snapshot, frame.neighbourhood, self.interval_s)
             for target in self.targets:
                 queue = self.queues[target.name]
