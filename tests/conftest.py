@@ -111,8 +111,8 @@ def lab(tmp_path):
 
 @pytest.fixture(autouse=True)
 def timed_tests_first(request: pytest.FixtureRequest) -> None:
-    """On two workers, a test that measures time (tests/helpers.TIMING) gets the CPU before the
-    test beside it: the others, and the processes they start, run at a lower priority. Lowering
+    """On two workers, a test that measures time (tests/helpers.TIMING or LAB) gets the CPU before
+    the test beside it: the others, and the processes they start, run at a lower priority. Lowering
     the number again needs root (CI); elsewhere a worker stays at the lower priority once there."""
     timed = request.node.get_closest_marker("xdist_group") is not None
     try:

@@ -26,8 +26,12 @@ REPORT: list[str] = []
 """Lines the running test wants shown at the end of every run (fuzz counts, measured figures);
 conftest.py hands them on with the test's report."""
 TIMING = pytest.mark.xdist_group("timing")
-"""Tests that measure time or answer within an interval, and those on fixed ports or in the
-namespace lab: they run one after another on one worker, beside the others (pyproject's -n 2)."""
+"""Tests that measure time or answer within an interval, and those on fixed ports: they run one
+after another on one worker (pyproject's -n 2), beside the lab's (LAB) and then the others."""
+LAB = pytest.mark.xdist_group("lab")
+"""Tests of real agents in network namespaces that measure time: one after another on the other
+worker, beside the TIMING ones. Real agents and the kernel count for themselves, so a busy
+machine delays their frames but does not change what they count."""
 
 
 def report(line: str) -> None:

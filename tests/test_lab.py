@@ -19,12 +19,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers import TIMING, REPO, SHARED, report, require, require_root, require_tools
+from tests.helpers import LAB, REPO, SHARED, report, require, require_root, require_tools
 from tests.lab.incident import AGENTS, COMMUNITY, GATEWAY, HOSTS, SWITCH_PORTS, IncidentLab
 from tests.lab.peer import PEER_DUMP, peer_dump
 from tests.netns import Lab, run
 
-pytestmark = TIMING
+pytestmark = LAB
 
 INTERVAL_S = 2.0
 WEB1 = HOSTS[0]

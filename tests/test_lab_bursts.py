@@ -17,10 +17,10 @@ import threading
 import time
 
 from portmap.core.cache_clock import LEARN_FROM
-from tests.helpers import TIMING, report, require_root, require_tools
+from tests.helpers import LAB, report, require_root, require_tools
 from tests.lab.incident import GATEWAY, HOSTS, REPOSITORY, IncidentLab
 
-pytestmark = TIMING
+pytestmark = LAB
 
 INTERVAL_S, BURSTS, APART_S, BURST_S = 5.0, 3, 15.0, 2.0
 RELOAD_S = 3.0

@@ -10,11 +10,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from tests.helpers import TIMING, report, require_root, require_tools
+from tests.helpers import LAB, report, require_root, require_tools
 from tests.lab.incident import GATEWAY, HOSTS, REPOSITORY, IncidentLab
 from tests.netns import Lab
 
-pytestmark = TIMING
+pytestmark = LAB
 
 PC2 = next(h for h in HOSTS if h.name == "pc2")
 

@@ -18,11 +18,11 @@ import subprocess
 import time
 from collections import Counter
 
-from tests.helpers import TIMING, report, require_root, require_tools
+from tests.helpers import LAB, report, require_root, require_tools
 from tests.lab.incident import GATEWAY, HOSTS, REPOSITORY, IncidentLab
 from tests.netns import Lab
 
-pytestmark = TIMING
+pytestmark = LAB
 
 RUNS = int(os.environ.get("PORTMAP_LAB_RUNS", "1"))
 BURST = os.environ.get("PORTMAP_LAB_FLOOD") == "burst"

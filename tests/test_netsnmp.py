@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from tests.helpers import TIMING, report
+from tests.helpers import LAB, report
 
-pytestmark = TIMING
+pytestmark = LAB
 
 COMMUNITY = "pm-test-community"
 PPS, SECONDS, PAYLOAD = 3000, 16.0, 100

@@ -13,9 +13,9 @@ from portmap.demo.inventory import demo_inventory
 from portmap.engine.poller import Engine
 from portmap.snmp.ifmib import read_counters, read_interfaces, read_plan
 from portmap.snmp.session import SnmpClient
-from tests.helpers import TIMING, v2c_device
+from tests.helpers import LAB, v2c_device
 
-pytestmark = TIMING
+pytestmark = LAB
 
 COMMUNITY = "pm-restart-community"
 
