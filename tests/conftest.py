@@ -109,14 +109,19 @@ def lab(tmp_path):
         lab.close()
 
 
+PRIORITIES = {"timing": 0, "lab": 5}
+"""Nice values by xdist group (tests/helpers.TIMING, LAB); other tests run at 10."""
+
+
 @pytest.fixture(autouse=True)
 def timed_tests_first(request: pytest.FixtureRequest) -> None:
-    """On two workers, a test that measures time (tests/helpers.TIMING or LAB) gets the CPU before
-    the test beside it: the others, and the processes they start, run at a lower priority. Lowering
-    the number again needs root (CI); elsewhere a worker stays at the lower priority once there."""
-    timed = request.node.get_closest_marker("xdist_group") is not None
+    """On two workers, a test that measures time (tests/helpers.TIMING) gets the CPU before the
+    test beside it: a lab test (LAB), whose agents and kernel count for themselves, and the
+    processes it starts run at a lower priority, the others at a lower one still. Lowering the
+    number again needs root (CI); elsewhere a worker stays at the lower priority once there."""
+    group = request.node.get_closest_marker("xdist_group")
     try:
-        os.setpriority(os.PRIO_PROCESS, 0, 0 if timed else 10)
+        os.setpriority(os.PRIO_PROCESS, 0, PRIORITIES.get(group.args[0] if group else None, 10))
     except PermissionError:
         pass
 

@@ -30,8 +30,9 @@ TIMING = pytest.mark.xdist_group("timing")
 after another on one worker (pyproject's -n 2), beside the lab's (LAB) and then the others."""
 LAB = pytest.mark.xdist_group("lab")
 """Tests of real agents in network namespaces that measure time: one after another on the other
-worker, beside the TIMING ones. Real agents and the kernel count for themselves, so a busy
-machine delays their frames but does not change what they count."""
+worker, beside the TIMING ones, at a lower priority (conftest.PRIORITIES). Real agents and the
+kernel count for themselves, so a busy machine delays their frames but does not change what they
+count."""
 
 
 def report(line: str) -> None:
