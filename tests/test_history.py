@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -33,7 +34,7 @@ from portmap.engine.watch import WatchSettings, watch
 from portmap.tui.app import PortmapApp
 from portmap.tui.screens import PortScreen
 from textual.widgets import Static
-from tests.helpers import REPO, TIMING, portmap_run_for
+from tests.helpers import REPO, TIMING, portmap_run_for, until
 from tests.test_tui import run_live, wait_for
 
 WEB1, WEB2 = "52:54:00:12:34:56", "52:54:00:12:34:57"
@@ -248,9 +249,19 @@ async def test_live_keeps_history_when_asked_a_second_writer_polls_on_and_the_fl
         simulator.stop()
 
 
+def incidents_written(store: Path) -> int:
+    """Incident rows in the store, 0 before a run made it (or while one makes it)."""
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True) as connection:
+            return connection.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
 async def test_sigkill_during_writes_never_corrupts_the_store(tmp_path):
-    """10 runs killed with SIGKILL at 5 moments spread over their writes (each twice): the store stays whole,
-    what earlier runs wrote stays, and the next run takes the store (the lock dies with its holder)."""
+    """10 runs killed with SIGKILL, the first once it wrote the flood's incident, the others at 5
+    moments spread over their writes: the store stays whole, what earlier runs wrote
+    stays, and the next run takes the store (the lock dies with its holder)."""
     network = on_free_ports(default_network(flood_after_s=1.0))
     simulator = SimulatedNetwork(network)
     simulator.start()
@@ -262,7 +273,10 @@ async def test_sigkill_during_writes_never_corrupts_the_store(tmp_path):
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "portmap", "run", "--inventory", inventory, "--store", str(store), "--interval", "0.2",
                 "--tables-every", "0.2", "--no-dns", cwd=REPO, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
-            await asyncio.sleep(1.2 + (attempt % 5) * 0.3)
+            if attempt:
+                await asyncio.sleep(1.2 + (attempt % 5) * 0.3)
+            else:  # the first once it wrote the flood's incident (on a busy machine it starts slower): the last run reads it
+                assert await until(lambda: incidents_written(store), 20), "no incident written in 20 s"
             process.kill()
             _, err = await process.communicate()
             assert b"Traceback" not in err, err.decode()
