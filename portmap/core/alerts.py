@@ -1,7 +1,7 @@
 """Which incidents to tell, and when: once when one opens, again at most every few minutes while
 it grows (a new burst, a higher peak), once when it closes. The detector's hysteresis already
-keeps a flapping port to one incident, and the incident log keeps a flood seen a poll early where
-it passes to the incident of the port it came in by; a silenced entry port is never told."""
+keeps a flapping port to one incident, and a flood seen a poll early on a port it only passes is
+no incident of its own (core/incidents.py); a silenced entry port is never told."""
 
 from __future__ import annotations
 
