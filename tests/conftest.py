@@ -12,7 +12,7 @@ from portmap.demo.inventory import demo_inventory
 from portmap.demo.lab import SimulatedNetwork
 from portmap.demo.network import DemoNetwork, DeviceSpec, HostSpec, LinkSpec, PortSpec, default_network
 from portmap.inventory.model import Device
-from tests.helpers import REPORT, SHARED, free_udp_ports, require, require_root, require_tools
+from tests.helpers import PRIORITIES, REPORT, SHARED, free_udp_ports, require, require_root, require_tools
 from tests.netns import Lab
 from tests.recordings import LIBRENMS, SNMPREC, Recordings, snmpsim_command, start_snmpsim, wait_until_serving, write_made_up
 
@@ -107,10 +107,6 @@ def lab(tmp_path):
         yield lab
     finally:
         lab.close()
-
-
-PRIORITIES = {"timing": 0, "lab": 5}
-"""Nice values by xdist group (tests/helpers.TIMING, LAB); other tests run at 10."""
 
 
 @pytest.fixture(autouse=True)

@@ -30,9 +30,11 @@ TIMING = pytest.mark.xdist_group("timing")
 after another on one worker (pyproject's -n 2), beside the lab's (LAB) and then the others."""
 LAB = pytest.mark.xdist_group("lab")
 """Tests of real agents in network namespaces that measure time: one after another on the other
-worker, beside the TIMING ones, at a lower priority (conftest.PRIORITIES). Real agents and the
+worker, beside the TIMING ones, at a lower priority (PRIORITIES). Real agents and the
 kernel count for themselves, so a busy machine delays their frames but does not change what they
 count."""
+PRIORITIES = {TIMING.mark.args[0]: 0, LAB.mark.args[0]: 5}
+"""Nice values by xdist group (conftest.timed_tests_first); other tests run at 10."""
 
 
 def report(line: str) -> None:
